@@ -1,0 +1,138 @@
+/**
+ * npm:ml-cart plugged in as a second algorithm (`algorithm=ml-cart`). It shows how any npm
+ * model fits the {@linkcode Algorithm} interface: convert the typed arrays to what the library
+ * wants, and wrap its model so that it predicts indices and probabilities.
+ *
+ * ml-cart re-scans the data for every candidate threshold, so its fit time grows with the
+ * square of the rows; {@linkcode ML_CART_MAX_ROWS} refuses data it would take minutes on.
+ *
+ * @module
+ */
+
+import { DecisionTreeClassifier } from "ml-cart";
+import type { Algorithm, Dataset, FitOptions, Matrix, Model, ModelHeader } from "./types.ts";
+import type { HyperparameterSpecs, HyperparameterValues } from "./hyperparameters.ts";
+
+/** Rows above which ml-cart is refused: measured 72 s at 10,000 rows x 20 features. */
+export const ML_CART_MAX_ROWS = 5_000;
+
+/** Seconds ml-cart takes for 10,000 rows x 20 features on a 2-core machine (measured). */
+const SECONDS_AT_10K_ROWS = 72;
+
+/** Estimated fit time of ml-cart in seconds: it grows with the square of the rows. */
+export function estimateMlCartSeconds(rows: number, columns: number): number {
+  return SECONDS_AT_10K_ROWS * (rows / 10_000) ** 2 * (columns / 20);
+}
+
+const hyperparameters: HyperparameterSpecs = {
+  max_depth: {
+    kind: "integer",
+    default: null,
+    min: 1,
+    nullable: true,
+    doc: "Maximum depth of the tree; none grows until leaves are pure",
+  },
+  min_samples_split: {
+    kind: "integer",
+    default: 3,
+    min: 2,
+    doc: "ml-cart's minNumSamples: a node with at most this many rows becomes a leaf",
+  },
+  allow_slow: {
+    kind: "boolean",
+    default: false,
+    doc: `Train even above ${ML_CART_MAX_ROWS} rows, where ml-cart takes minutes`,
+  },
+};
+
+interface TreeNode {
+  classify(row: number[]): { to1DArray(): number[] };
+}
+
+class MlCartModel implements Model {
+  readonly featureCount: number;
+  readonly classes: readonly string[];
+  readonly tree: DecisionTreeClassifier;
+
+  constructor(tree: DecisionTreeClassifier, header: ModelHeader) {
+    this.tree = tree;
+    this.featureCount = header.featureCount;
+    this.classes = header.classes;
+  }
+
+  predict(features: Matrix): Int32Array {
+    const probabilities = this.predictProba(features);
+    const classCount = this.classes.length;
+    const out = new Int32Array(features.rows);
+    for (let r = 0; r < features.rows; r++) {
+      let best = 0;
+      for (let k = 1; k < classCount; k++) {
+        if (probabilities[r * classCount + k] > probabilities[r * classCount + best]) best = k;
+      }
+      out[r] = best;
+    }
+    return out;
+  }
+
+  predictProba(features: Matrix): Float64Array {
+    const classCount = this.classes.length;
+    const out = new Float64Array(features.rows * classCount);
+    const root = (this.tree as unknown as { root: TreeNode }).root;
+    for (let r = 0; r < features.rows; r++) {
+      const row = Array.from(features.data.subarray(r * features.columns, (r + 1) * features.columns));
+      const distribution = root.classify(row).to1DArray();
+      for (let k = 0; k < distribution.length && k < classCount; k++) {
+        out[r * classCount + k] = distribution[k];
+      }
+    }
+    return out;
+  }
+
+  describe(): Record<string, string | number> {
+    return { algorithm: "ml-cart", classes: this.classes.length };
+  }
+}
+
+function toRows(features: Matrix): number[][] {
+  const rows: number[][] = new Array(features.rows);
+  for (let r = 0; r < features.rows; r++) {
+    rows[r] = Array.from(features.data.subarray(r * features.columns, (r + 1) * features.columns));
+  }
+  return rows;
+}
+
+/** npm:ml-cart's `DecisionTreeClassifier` behind the {@linkcode Algorithm} interface. */
+export const mlCart: Algorithm = {
+  name: "ml-cart",
+  hyperparameters,
+
+  fit(data: Dataset, params: HyperparameterValues, options?: FitOptions): Promise<Model> {
+    const { rows, columns } = data.features;
+    const seconds = estimateMlCartSeconds(rows, columns);
+    if (rows > ML_CART_MAX_ROWS) {
+      const message = `ml-cart would take about ${Math.round(seconds)} s for ${rows} rows ` +
+        `(its time grows with the square of the rows)`;
+      if (params.allow_slow !== true) {
+        throw new Error(`${message}: use algorithm=cart, or set allow_slow=true to wait`);
+      }
+      options?.log?.(`warning: ${message}`);
+    }
+    const tree = new DecisionTreeClassifier({
+      gainFunction: "gini",
+      maxDepth: params.max_depth === null ? Infinity : Number(params.max_depth),
+      minNumSamples: Number(params.min_samples_split),
+    });
+    tree.train(toRows(data.features), Array.from(data.labels));
+    return Promise.resolve(new MlCartModel(tree, { featureCount: columns, classes: data.classes }));
+  },
+
+  save(model: Model): unknown {
+    return (model as MlCartModel).tree.toJSON();
+  },
+
+  load(saved: unknown, header: ModelHeader): Model {
+    // deno-lint-ignore no-explicit-any
+    const tree = DecisionTreeClassifier.load(saved as any);
+    return new MlCartModel(tree, header);
+  },
+};

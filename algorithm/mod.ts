@@ -1,0 +1,39 @@
+/**
+ * The algorithm module: THE part of this project a user replaces.
+ *
+ * Everything specific to decision trees lives in this folder. The rest of the program only
+ * calls {@linkcode findAlgorithm} and the {@linkcode Algorithm} interface, so bringing your
+ * own model means writing one module that implements `Algorithm` and listing it below.
+ *
+ * @module
+ */
+
+import { cart } from "./cart.ts";
+import { mlCart } from "./ml_cart.ts";
+import type { Algorithm } from "./types.ts";
+
+export type { Algorithm, Dataset, FitOptions, Matrix, Model, ModelHeader } from "./types.ts";
+export { AlgorithmError } from "./types.ts";
+export type {
+  HyperparameterSpec,
+  HyperparameterSpecs,
+  HyperparameterValue,
+  HyperparameterValues,
+} from "./hyperparameters.ts";
+export { describeAccepted, parseHyperparameters } from "./hyperparameters.ts";
+
+/** Every algorithm this image can train, by name. The first one is the default. */
+export const ALGORITHMS: readonly Algorithm[] = [cart, mlCart];
+
+/** The algorithm used when the `algorithm` hyperparameter is not set. */
+export const DEFAULT_ALGORITHM: string = ALGORITHMS[0].name;
+
+/** Finds an algorithm by name; throws a message listing the known names if there is none. */
+export function findAlgorithm(name: string): Algorithm {
+  const found = ALGORITHMS.find((algorithm) => algorithm.name === name);
+  if (found === undefined) {
+    const known = ALGORITHMS.map((algorithm) => algorithm.name).join(", ");
+    throw new Error(`Unknown algorithm ${JSON.stringify(name)}: accepted ones are ${known}`);
+  }
+  return found;
+}

@@ -1,0 +1,100 @@
+/**
+ * The small contract between the SageMaker plumbing and a learning algorithm.
+ *
+ * An algorithm sees numbers in and class indices or probabilities out. It never reads files,
+ * environment variables or HTTP requests: `train.ts` and the serving workers do that and hand it
+ * plain typed arrays.
+ *
+ * @module
+ */
+
+import type { HyperparameterSpecs, HyperparameterValues } from "./hyperparameters.ts";
+
+/** A row-major table of numbers: `rows` records of `columns` features each. */
+export interface Matrix {
+  /** `rows * columns` values; record `r`, feature `c` is `data[r * columns + c]`. */
+  readonly data: Float64Array;
+  /** Number of records. */
+  readonly rows: number;
+  /** Number of features per record. */
+  readonly columns: number;
+}
+
+/** Labelled training data: a feature matrix and, per row, an index into `classes`. */
+export interface Dataset {
+  /** The features, one row per record. */
+  readonly features: Matrix;
+  /** The class of each row as an index into `classes`. */
+  readonly labels: Int32Array;
+  /** The class labels as they appeared in the data, in a stable order. */
+  readonly classes: readonly string[];
+}
+
+/** A trained model, ready to predict. */
+export interface Model {
+  /** Number of features every record must have. */
+  readonly featureCount: number;
+  /** The class labels; predictions are indices into this list. */
+  readonly classes: readonly string[];
+  /** Predicts the class index of every row. */
+  predict(features: Matrix): Int32Array;
+  /** Predicts class probabilities: `rows * classes.length` values, row-major. */
+  predictProba(features: Matrix): Float64Array;
+  /** A short description for logs, for example `{ leaves: 12, depth: 5 }`. */
+  describe(): Record<string, string | number>;
+}
+
+/** Options passed to {@linkcode Algorithm.fit}. */
+export interface FitOptions {
+  /**
+   * Aborted when the training job is asked to stop (SIGTERM). A long fit should
+   * `await` a macrotask now and then (say every 100 ms) and throw `signal.reason`
+   * once the signal is aborted, so that the job can stop within seconds.
+   */
+  signal?: AbortSignal;
+  /** Writes one progress line to the training log. */
+  log?: (message: string) => void;
+}
+
+/**
+ * A learning algorithm: how to fit a model, and how to turn it into JSON and back.
+ *
+ * To bring your own model, implement this interface in a module of `algorithm/` and
+ * register it in `algorithm/mod.ts`.
+ */
+export interface Algorithm {
+  /** The name users select with the `algorithm` hyperparameter, for example `cart`. */
+  readonly name: string;
+  /** The hyperparameters this algorithm accepts, with their types, ranges and defaults. */
+  readonly hyperparameters: HyperparameterSpecs;
+  /** Fits a model to the data with already validated hyperparameters. */
+  fit(data: Dataset, params: HyperparameterValues, options?: FitOptions): Promise<Model>;
+  /** Turns a model into a JSON-compatible value (see `model_store.ts` for the envelope). */
+  save(model: Model): unknown;
+  /** Rebuilds a model from what {@linkcode Algorithm.save} returned; throws if it is damaged. */
+  load(saved: unknown, header: ModelHeader): Model;
+}
+
+/** What the model file records around the algorithm's own payload. */
+export interface ModelHeader {
+  /** Number of features every record must have. */
+  readonly featureCount: number;
+  /** The class labels in the order the model uses. */
+  readonly classes: readonly string[];
+}
+
+/**
+ * An error the algorithm raises to answer a request with a given HTTP status,
+ * for example 400 for a value it refuses. Any other exception becomes a 500.
+ */
+export class AlgorithmError extends Error {
+  /** The HTTP status the serving worker answers with. */
+  readonly status: number;
+
+  /** Creates an error that the worker answers with `status` and `message`. */
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "AlgorithmError";
+    this.status = status;
+  }
+}
