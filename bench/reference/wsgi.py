@@ -1,0 +1,5 @@
+"""The gunicorn entry point, as in the classic sample."""
+
+import predictor as myapp
+
+app = myapp.app
