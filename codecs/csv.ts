@@ -1,0 +1,427 @@
+/**
+ * CSV bytes straight into typed arrays, for both training files and `text/csv` requests.
+ *
+ * Rules (the same for training and serving):
+ * - one record a line; `\n` and `\r\n` line ends; a trailing newline is optional;
+ * - blank lines (nothing but spaces) are skipped and are not records;
+ * - spaces and tabs around a field are ignored; a field may be wrapped in double quotes;
+ * - numbers may use scientific notation (`1.5e-3`); `nan`, `NaN` and an empty field are NaN,
+ *   `inf`/`-inf` are infinities; anything else that is not a number is an error naming the
+ *   line and the field;
+ * - every record must have the same number of fields as the first (or as `columns`).
+ *
+ * The parser reads bytes, not strings: it never builds a string per field on the fast path.
+ *
+ * @module
+ */
+
+/** A row-major table of numbers (the same shape as the algorithm's `Matrix`). */
+export interface NumberTable {
+  /** `rows * columns` values, row-major. */
+  readonly data: Float64Array;
+  /** Number of records. */
+  readonly rows: number;
+  /** Number of values per record. */
+  readonly columns: number;
+}
+
+/** A parse error that names the line (1-based, counting blank lines) and what was wrong. */
+export class CsvError extends Error {
+  /** The 1-based line number in the input. */
+  readonly line: number;
+
+  /** Creates an error for `line` with the full message. */
+  constructor(line: number, message: string) {
+    super(message);
+    this.name = "CsvError";
+    this.line = line;
+  }
+}
+
+/** Options of {@linkcode CsvTableReader}. */
+export interface CsvReadOptions {
+  /** Number of feature columns each record must have; by default taken from the first record. */
+  features?: number;
+  /** Zero-based column holding the label (kept as a string); by default there is none. */
+  labelColumn?: number;
+  /** Skip the first non-blank line (a header row). */
+  header?: boolean;
+  /** Names the input in error messages, for example a file name. */
+  source?: string;
+  /**
+   * What to do with a record that cannot be parsed: `"throw"` (default) raises a
+   * {@linkcode CsvError}; `"mark"` keeps the record as a row of NaN and records its index and
+   * message in {@linkcode CsvTable.errors}, so that a batch keeps one output per record.
+   */
+  onBadRecord?: "throw" | "mark";
+}
+
+/** What {@linkcode CsvTableReader.finish} returns. */
+export interface CsvTable {
+  /** The feature values, one row per record. */
+  readonly features: NumberTable;
+  /** The label of each record, when `labelColumn` was set. */
+  readonly labels: string[];
+  /** Records that could not be parsed (only with `onBadRecord: "mark"`), by record index. */
+  readonly errors: Map<number, string>;
+}
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const COMMA = 0x2c;
+const SPACE = 0x20;
+const TAB = 0x09;
+const QUOTE = 0x22;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+
+/** Exact powers of ten: dividing or multiplying by them rounds once, so results are exact. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const textDecoder = new TextDecoder();
+
+/**
+ * Parses the bytes `[start, end)` as one number, fast for ordinary decimal text.
+ * Returns `undefined` when the text is not a number.
+ */
+function parseNumber(bytes: Uint8Array, start: number, end: number): number | undefined {
+  // Trim spaces and tabs, then one pair of surrounding quotes.
+  while (start < end && (bytes[start] === SPACE || bytes[start] === TAB)) start++;
+  while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB)) end--;
+  if (end - start >= 2 && bytes[start] === QUOTE && bytes[end - 1] === QUOTE) {
+    start++;
+    end--;
+    while (start < end && bytes[start] === SPACE) start++;
+    while (end > start && bytes[end - 1] === SPACE) end--;
+  }
+  if (start === end) return NaN;
+
+  let i = start;
+  let negative = false;
+  if (bytes[i] === MINUS || bytes[i] === PLUS) {
+    negative = bytes[i] === MINUS;
+    i++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let scale = 0;
+  let sawDigit = false;
+  while (i < end) {
+    const c = bytes[i];
+    if (c < ZERO || c > NINE) break;
+    mantissa = mantissa * 10 + (c - ZERO);
+    digits++;
+    sawDigit = true;
+    i++;
+  }
+  if (i < end && bytes[i] === DOT) {
+    i++;
+    while (i < end) {
+      const c = bytes[i];
+      if (c < ZERO || c > NINE) break;
+      mantissa = mantissa * 10 + (c - ZERO);
+      digits++;
+      scale--;
+      sawDigit = true;
+      i++;
+    }
+  }
+  if (sawDigit && i < end && (bytes[i] === LOWER_E || bytes[i] === UPPER_E)) {
+    i++;
+    let exponentNegative = false;
+    if (i < end && (bytes[i] === MINUS || bytes[i] === PLUS)) {
+      exponentNegative = bytes[i] === MINUS;
+      i++;
+    }
+    let exponent = 0;
+    let exponentDigits = 0;
+    while (i < end && bytes[i] >= ZERO && bytes[i] <= NINE && exponentDigits < 6) {
+      exponent = exponent * 10 + (bytes[i] - ZERO);
+      exponentDigits++;
+      i++;
+    }
+    if (exponentDigits === 0) return slowParseNumber(bytes, start, end);
+    scale += exponentNegative ? -exponent : exponent;
+  }
+  if (!sawDigit || i !== end) return slowParseNumber(bytes, start, end);
+  // 15 digits always fit in a double exactly; one multiply or divide by an exact power of
+  // ten then rounds once, which is what Number() would give.
+  if (digits > 15 || scale < -22 || scale > 22) return slowParseNumber(bytes, start, end);
+  const value = scale < 0 ? mantissa / POWERS_OF_TEN[-scale] : mantissa * POWERS_OF_TEN[scale];
+  return negative ? -value : value;
+}
+
+/** The rare cases: long mantissas, large exponents, `nan`, `inf`. */
+function slowParseNumber(bytes: Uint8Array, start: number, end: number): number | undefined {
+  const text = textDecoder.decode(bytes.subarray(start, end));
+  const lower = text.toLowerCase();
+  if (lower === "nan" || lower === "-nan" || lower === "+nan") return NaN;
+  if (lower === "inf" || lower === "+inf" || lower === "infinity" || lower === "+infinity") {
+    return Infinity;
+  }
+  if (lower === "-inf" || lower === "-infinity") return -Infinity;
+  return NUMBER_TEXT.test(text) ? Number(text) : undefined;
+}
+
+/** Decodes a label field: trimmed, surrounding quotes removed. */
+function parseLabel(bytes: Uint8Array, start: number, end: number): string {
+  while (start < end && (bytes[start] === SPACE || bytes[start] === TAB)) start++;
+  while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB)) end--;
+  if (end - start >= 2 && bytes[start] === QUOTE && bytes[end - 1] === QUOTE) {
+    start++;
+    end--;
+  }
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (bytes[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii && end - start <= 64) {
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  return textDecoder.decode(bytes.subarray(start, end));
+}
+
+/** Shows a field's text in an error message, shortened. */
+function fieldText(bytes: Uint8Array, start: number, end: number): string {
+  const text = textDecoder.decode(bytes.subarray(start, Math.min(end, start + 40))).trim();
+  return JSON.stringify(end - start > 40 ? `${text}...` : text);
+}
+
+/**
+ * Reads CSV records chunk by chunk into a growing Float64Array. Feed it with
+ * {@linkcode CsvTableReader.push} and collect the table with {@linkcode CsvTableReader.finish}.
+ *
+ * @example
+ * ```ts
+ * const reader = new CsvTableReader({ labelColumn: 0, source: "train.csv" });
+ * reader.push(new TextEncoder().encode("a,1,2\nb,3,4\n"));
+ * const { features, labels } = reader.finish();
+ * ```
+ */
+export class CsvTableReader {
+  #options: CsvReadOptions;
+  #features: number | undefined;
+  #data: Float64Array;
+  #rows = 0;
+  #labels: string[] = [];
+  #errors = new Map<number, string>();
+  #line = 0;
+  #headerPending: boolean;
+  #rest: Uint8Array | undefined;
+
+  /** Creates a reader; `capacityHint` is the expected number of values, to size the buffer. */
+  constructor(options: CsvReadOptions = {}, capacityHint = 1024) {
+    this.#options = options;
+    this.#features = options.features;
+    this.#headerPending = options.header === true;
+    this.#data = new Float64Array(Math.max(16, capacityHint));
+  }
+
+  /** The number of records read so far. */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /** Parses every complete line of `chunk`; a partial last line waits for the next chunk. */
+  push(chunk: Uint8Array): void {
+    let bytes = chunk;
+    if (this.#rest !== undefined) {
+      bytes = new Uint8Array(this.#rest.length + chunk.length);
+      bytes.set(this.#rest);
+      bytes.set(chunk, this.#rest.length);
+      this.#rest = undefined;
+    }
+    let start = 0;
+    while (start < bytes.length) {
+      const newline = bytes.indexOf(NEWLINE, start);
+      if (newline === -1) {
+        this.#rest = bytes.slice(start);
+        return;
+      }
+      this.#readLine(bytes, start, newline);
+      start = newline + 1;
+    }
+  }
+
+  /**
+   * Starts the next input (for example the next file of a channel): the last line of the
+   * previous input is parsed, line numbers restart at 1 and a header row is skipped again.
+   */
+  beginSource(source: string): void {
+    this.#flush();
+    this.#options = { ...this.#options, source };
+    this.#line = 0;
+    this.#headerPending = this.#options.header === true;
+  }
+
+  /** Parses what is left and returns the table. */
+  finish(): CsvTable {
+    this.#flush();
+    const columns = this.#features ?? 0;
+    return {
+      features: { data: this.#data.subarray(0, this.#rows * columns), rows: this.#rows, columns },
+      labels: this.#labels,
+      errors: this.#errors,
+    };
+  }
+
+  #flush(): void {
+    if (this.#rest === undefined) return;
+    const rest = this.#rest;
+    this.#rest = undefined;
+    this.#readLine(rest, 0, rest.length);
+  }
+
+  #where(): string {
+    const source = this.#options.source;
+    return source === undefined ? `line ${this.#line}` : `${source} line ${this.#line}`;
+  }
+
+  #readLine(bytes: Uint8Array, start: number, end: number): void {
+    this.#line++;
+    if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--;
+    let blank = true;
+    for (let i = start; i < end; i++) {
+      if (bytes[i] !== SPACE && bytes[i] !== TAB) {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) return;
+    if (this.#headerPending) {
+      this.#headerPending = false;
+      return;
+    }
+    try {
+      this.#readRecord(bytes, start, end);
+    } catch (error) {
+      if (!(error instanceof CsvError) || this.#options.onBadRecord !== "mark") throw error;
+      this.#errors.set(this.#rows, error.message);
+      this.#appendNaNRecord();
+    }
+  }
+
+  #appendNaNRecord(): void {
+    const columns = this.#features ?? 0;
+    this.#ensureCapacity((this.#rows + 1) * columns);
+    this.#data.fill(NaN, this.#rows * columns, (this.#rows + 1) * columns);
+    if (this.#options.labelColumn !== undefined) this.#labels.push("");
+    this.#rows++;
+  }
+
+  #ensureCapacity(values: number): void {
+    if (values <= this.#data.length) return;
+    let size = this.#data.length * 2;
+    while (size < values) size *= 2;
+    const grown = new Float64Array(size);
+    grown.set(this.#data.subarray(0, this.#rows * (this.#features ?? 0)));
+    this.#data = grown;
+  }
+
+  #countFields(bytes: Uint8Array, start: number, end: number): number {
+    let fields = 1;
+    let quoted = false;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i];
+      if (c === QUOTE) quoted = !quoted;
+      else if (c === COMMA && !quoted) fields++;
+    }
+    return fields;
+  }
+
+  #readRecord(bytes: Uint8Array, start: number, end: number): void {
+    const labelColumn = this.#options.labelColumn;
+    const hasLabel = labelColumn !== undefined;
+    if (this.#features === undefined) {
+      const fields = this.#countFields(bytes, start, end);
+      if (hasLabel && fields < 2) {
+        throw new CsvError(
+          this.#line,
+          `Cannot parse ${this.#where()}: expected a label and at least one feature, found ${fields} field`,
+        );
+      }
+      this.#features = hasLabel ? fields - 1 : fields;
+    }
+    const features = this.#features;
+    this.#ensureCapacity((this.#rows + 1) * features);
+    const data = this.#data;
+    let offset = this.#rows * features;
+    let field = 0;
+    let fieldStart = start;
+    let quoted = false;
+    let label = "";
+    for (let i = start; i <= end; i++) {
+      const c = i < end ? bytes[i] : COMMA;
+      if (c === QUOTE) {
+        quoted = !quoted;
+        continue;
+      }
+      if (c !== COMMA || (quoted && i < end)) continue;
+      if (quoted) {
+        throw new CsvError(this.#line, `Cannot parse ${this.#where()}: a quote is not closed`);
+      }
+      if (hasLabel && field === labelColumn) {
+        label = parseLabel(bytes, fieldStart, i);
+      } else {
+        const featureIndex = hasLabel && field > labelColumn ? field - 1 : field;
+        if (featureIndex >= features) {
+          field = this.#countFields(bytes, start, end);
+          break;
+        }
+        const value = parseNumber(bytes, fieldStart, i);
+        if (value === undefined) {
+          throw new CsvError(
+            this.#line,
+            `Cannot parse ${this.#where()}, field ${field + 1}: ${
+              fieldText(bytes, fieldStart, i)
+            } is not a number`,
+          );
+        }
+        data[offset++] = value;
+      }
+      field++;
+      fieldStart = i + 1;
+    }
+    const expected = hasLabel ? features + 1 : features;
+    if (field !== expected) {
+      const found = hasLabel ? field - 1 : field;
+      const hint = !hasLabel && found === features + 1
+        ? " (one more than expected: the label column may have been left in)"
+        : "";
+      throw new CsvError(
+        this.#line,
+        `Cannot parse ${this.#where()}: expected ${features} features, found ${found}${hint}`,
+      );
+    }
+    if (hasLabel) this.#labels.push(label);
+    this.#rows++;
+  }
+}
+
+/**
+ * Parses a whole `text/csv` body of feature-only records into a table.
+ * Throws a {@linkcode CsvError} naming the line for a malformed record.
+ */
+export function parseCsvTable(bytes: Uint8Array, options: CsvReadOptions = {}): CsvTable {
+  let lines = 1;
+  for (let i = bytes.indexOf(NEWLINE); i !== -1; i = bytes.indexOf(NEWLINE, i + 1)) lines++;
+  const reader = new CsvTableReader(options, lines * (options.features ?? 8));
+  reader.push(bytes);
+  return reader.finish();
+}
+
+/** Writes one label per line (`\n`-terminated), the `text/csv` answer for predictions. */
+export function formatCsvLabels(labels: readonly string[], predictions: Int32Array): string {
+  let out = "";
+  for (let i = 0; i < predictions.length; i++) out += labels[predictions[i]] + "\n";
+  return out;
+}

@@ -1,0 +1,166 @@
+/**
+ * The model file: a versioned JSON envelope around the algorithm's own payload, written
+ * atomically and validated on load.
+ *
+ * ```json
+ * { "format": "sagemaker-deno-model", "formatVersion": 1, "algorithm": "cart",
+ *   "featureCount": 4, "classes": ["setosa", ...], "hyperparameters": {...},
+ *   "training": {...}, "payload": ... }
+ * ```
+ *
+ * @module
+ */
+
+import {
+  type Algorithm,
+  findAlgorithm,
+  type HyperparameterValues,
+  type Model,
+} from "./algorithm/mod.ts";
+
+/** The name of the model file inside the model folder. */
+export const MODEL_FILE_NAME = "model.json";
+
+/** The `format` field every model file carries. */
+export const MODEL_FORMAT = "sagemaker-deno-model";
+
+/** The model file version this program writes and reads. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** Facts about the training run stored with the model. */
+export type TrainingStats = Record<string, string | number>;
+
+/** A model with everything the model file records about it. */
+export interface StoredModel {
+  /** The algorithm that trained the model. */
+  readonly algorithm: Algorithm;
+  /** The model itself, ready to predict. */
+  readonly model: Model;
+  /** The effective hyperparameters it was trained with. */
+  readonly hyperparameters: HyperparameterValues;
+  /** Statistics of the training run. */
+  readonly training: TrainingStats;
+}
+
+/** A model file that is missing, damaged or of an unknown version. */
+export class ModelFileError extends Error {
+  /** Creates an error; the message names the file and the problem. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ModelFileError";
+  }
+}
+
+/** Writes `text` to `path` atomically: a temporary file in the same folder, then a rename. */
+export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
+  const temporary = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    if (typeof text === "string") await Deno.writeTextFile(temporary, text);
+    else await Deno.writeFile(temporary, text);
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
+  }
+}
+
+/** Serialises a stored model to the model file's JSON text. */
+export function encodeModel(stored: StoredModel): string {
+  return JSON.stringify({
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    algorithm: stored.algorithm.name,
+    featureCount: stored.model.featureCount,
+    classes: stored.model.classes,
+    hyperparameters: stored.hyperparameters,
+    training: stored.training,
+    payload: stored.algorithm.save(stored.model),
+  });
+}
+
+/** Writes the model file into `modelDir` atomically and returns its path. */
+export async function saveModel(modelDir: string, stored: StoredModel): Promise<string> {
+  await Deno.mkdir(modelDir, { recursive: true });
+  const path = `${modelDir}/${MODEL_FILE_NAME}`;
+  await writeFileAtomic(path, encodeModel(stored));
+  return path;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Rebuilds a stored model from the model file's text; `source` names it in errors. */
+export function decodeModel(text: string, source: string): StoredModel {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ModelFileError(`Model file ${source} is damaged: ${(error as Error).message}`);
+  }
+  if (!isRecord(parsed) || parsed.format !== MODEL_FORMAT) {
+    throw new ModelFileError(`Model file ${source} is not a ${MODEL_FORMAT} file`);
+  }
+  if (parsed.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new ModelFileError(
+      `Model file ${source} has format version ${JSON.stringify(parsed.formatVersion)}: ` +
+        `this program reads version ${MODEL_FORMAT_VERSION}; retrain the model or use a matching image`,
+    );
+  }
+  const { featureCount, classes } = parsed;
+  if (typeof featureCount !== "number" || !Number.isInteger(featureCount) || featureCount < 1) {
+    throw new ModelFileError(
+      `Model file ${source} is damaged: featureCount is not a positive integer`,
+    );
+  }
+  if (
+    !Array.isArray(classes) || classes.length < 2 || !classes.every((c) => typeof c === "string")
+  ) {
+    throw new ModelFileError(`Model file ${source} is damaged: classes is not a list of labels`);
+  }
+  let algorithm: Algorithm;
+  try {
+    algorithm = findAlgorithm(String(parsed.algorithm));
+  } catch (error) {
+    throw new ModelFileError(`Model file ${source}: ${(error as Error).message}`);
+  }
+  let model: Model;
+  try {
+    model = algorithm.load(parsed.payload, { featureCount, classes });
+  } catch (error) {
+    throw new ModelFileError(`Model file ${source} is damaged: ${(error as Error).message}`);
+  }
+  return {
+    algorithm,
+    model,
+    hyperparameters: isRecord(parsed.hyperparameters)
+      ? parsed.hyperparameters as HyperparameterValues
+      : {},
+    training: isRecord(parsed.training) ? parsed.training as TrainingStats : {},
+  };
+}
+
+/** Loads and validates the model file in `modelDir`; throws {@linkcode ModelFileError}. */
+export async function loadModel(modelDir: string): Promise<StoredModel> {
+  const path = `${modelDir}/${MODEL_FILE_NAME}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ModelFileError(`No model at ${path}: run train first, or check SAGEMAKER_BASE_DIR`);
+    }
+    throw new ModelFileError(`Cannot read model file ${path}: ${(error as Error).message}`);
+  }
+  return decodeModel(text, path);
+}
+
+/** A one-line summary of a stored model for logs. */
+export function describeModel(stored: StoredModel): Record<string, string | number> {
+  return {
+    algorithm: stored.algorithm.name,
+    features: stored.model.featureCount,
+    classes: stored.model.classes.length,
+    ...stored.model.describe(),
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * The serving contract: check the model, start the workers, render and run nginx in front,
+ * and stop everything gracefully on SIGTERM or SIGINT.
+ *
+ * Without nginx on the machine the workers share the public port themselves (`reusePort`).
+ *
+ * @module
+ */
+
+import { log } from "./log.ts";
+import { describeModel, loadModel, ModelFileError } from "./model_store.ts";
+import type { Environment } from "./sagemaker/paths.ts";
+import { readServingConfig, type ServingConfig } from "./sagemaker/serving_config.ts";
+import { findNginx, NginxProcess, renderNginxConfig, testNginxConfig } from "./serving/nginx.ts";
+import { selfCommand } from "./serving/self_command.ts";
+import { Supervisor } from "./serving/supervisor.ts";
+
+/** Waits until something accepts TCP connections on `port` of 127.0.0.1. */
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    try {
+      const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+      connection.close();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`Nothing listens on port ${port}: ${error}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+function workerArgs(index: number, port: number, publicPort: boolean): string[] {
+  const args = ["worker", "--index", String(index), "--port", String(port)];
+  return publicPort ? [...args, "--public"] : args;
+}
+
+async function startNginx(
+  executable: string,
+  config: ServingConfig,
+  ports: readonly number[],
+  env: Environment,
+): Promise<{ nginx: NginxProcess; render: (ports: readonly number[]) => Promise<void> }> {
+  const runtimeDir = await Deno.makeTempDir({ prefix: "sagemaker-nginx-" });
+  await Deno.chmod(runtimeDir, 0o755);
+  const configPath = `${runtimeDir}/nginx.conf`;
+  const render = async (upstreamPorts: readonly number[]) => {
+    await Deno.writeTextFile(
+      configPath,
+      renderNginxConfig({
+        port: config.port,
+        upstreamPorts,
+        timeoutSeconds: config.timeoutSeconds,
+        bodyLimitBytes: config.bodyLimitBytes,
+        runtimeDir,
+        accessLog: env.NGINX_ACCESS_LOG !== "false",
+        pingAccessLog: env.LOG_PING === "true",
+      }),
+    );
+  };
+  await render(ports);
+  await testNginxConfig(executable, configPath, runtimeDir);
+  return { nginx: new NginxProcess(executable, configPath, runtimeDir), render };
+}
+
+/** Runs `serve` until SIGTERM or SIGINT; returns the exit code (0 after a clean stop). */
+export async function serve(env: Environment): Promise<number> {
+  const config = readServingConfig(env, navigator.hardwareConcurrency);
+  let stored;
+  try {
+    stored = await loadModel(config.modelDir);
+  } catch (error) {
+    if (!(error instanceof ModelFileError)) throw error;
+    log.error(`cannot serve: ${error.message}`);
+    return 1;
+  }
+  const nginxPath = findNginx(env.PATH);
+  const usesNginx = nginxPath !== undefined && env.SERVE_WITHOUT_NGINX !== "true";
+  if (!usesNginx) {
+    log.warn("nginx not found: the workers share the public port themselves (reusePort)", {
+      port: config.port,
+    });
+  }
+
+  const fatal = Promise.withResolvers<string>();
+  let nginx: NginxProcess | undefined;
+  let render: ((ports: readonly number[]) => Promise<void>) | undefined;
+  const supervisor = new Supervisor({
+    count: config.workers,
+    initialPort: () => (usesNginx ? 0 : config.port),
+    command: (index, port) => selfCommand(workerArgs(index, port, !usesNginx)),
+    onPortsChanged: async (ports) => {
+      if (render === undefined || nginx === undefined) return;
+      await render(ports);
+      nginx.reload();
+      log.info("nginx reloaded with new worker ports", { ports: ports.join(",") });
+    },
+    onGiveUp: (reason) => fatal.resolve(reason),
+  });
+
+  const stopRequested = Promise.withResolvers<string>();
+  const onSignal = (signal: Deno.Signal) => () => stopRequested.resolve(signal);
+  const onTerm = onSignal("SIGTERM");
+  const onInt = onSignal("SIGINT");
+  Deno.addSignalListener("SIGTERM", onTerm);
+  Deno.addSignalListener("SIGINT", onInt);
+
+  let exitCode = 0;
+  try {
+    const ports = await supervisor.start();
+    if (usesNginx) {
+      ({ nginx, render } = await startNginx(nginxPath!, config, ports, env));
+      nginx.status.then((status) => {
+        if (!nginx!.stopping) fatal.resolve(`nginx exited unexpectedly with code ${status.code}`);
+      });
+      await waitForPort(config.port, 10_000);
+    }
+    log.info("serving", {
+      port: config.port,
+      workers: config.workers,
+      mode: usesNginx ? "nginx" : "embedded",
+      timeout_s: config.timeoutSeconds,
+      body_limit: config.bodyLimitBytes,
+      ...describeModel(stored),
+    });
+    const reason = await Promise.race([
+      stopRequested.promise.then((signal) => ({ stop: signal })),
+      fatal.promise.then((message) => ({ fatal: message })),
+    ]);
+    if ("fatal" in reason) {
+      log.error(`serve is stopping: ${reason.fatal}`);
+      exitCode = 1;
+    } else {
+      log.info("stopping", { signal: reason.stop });
+    }
+  } catch (error) {
+    log.error(`serve failed: ${(error as Error).message}`);
+    exitCode = 1;
+  } finally {
+    await nginx?.stop();
+    await supervisor.stop();
+    Deno.removeSignalListener("SIGTERM", onTerm);
+    Deno.removeSignalListener("SIGINT", onInt);
+  }
+  if (exitCode === 0) log.info("stopped");
+  return exitCode;
+}

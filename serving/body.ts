@@ -1,0 +1,36 @@
+/**
+ * Reading a request body with a size limit, without buffering past the limit.
+ *
+ * @module
+ */
+
+import { HttpError } from "./errors.ts";
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, `Request body is larger than the limit of ${limit} bytes`);
+}
+
+/** Reads the whole body; throws a 413 {@linkcode HttpError} past `limit` bytes. */
+export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null) {
+    const length = Number(declared);
+    if (length > limit) throw tooLarge(limit);
+    if (Number.isSafeInteger(length)) return await request.bytes();
+  }
+  if (request.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
+}

@@ -1,0 +1,141 @@
+/**
+ * nginx in front of the workers: render the `nginx.conf` template and run nginx as a child.
+ *
+ * @module
+ */
+
+import template from "../nginx.conf" with { type: "text" };
+
+/** The values the `nginx.conf` template needs. */
+export interface NginxValues {
+  /** The public port. */
+  readonly port: number;
+  /** The workers' loopback ports. */
+  readonly upstreamPorts: readonly number[];
+  /** Request timeout in seconds. */
+  readonly timeoutSeconds: number;
+  /** Largest accepted request body in bytes. */
+  readonly bodyLimitBytes: number;
+  /** A private folder for nginx's pid file and temporary files. */
+  readonly runtimeDir: string;
+  /** Log every request (nginx access log to stdout); `/ping` only with `pingAccessLog`. */
+  readonly accessLog: boolean;
+  /** Also log `/ping` requests. */
+  readonly pingAccessLog: boolean;
+}
+
+/** The template shipped with the program (the top-level `nginx.conf`). */
+export const NGINX_TEMPLATE: string = template;
+
+/** Fills the template's `{{name}}` placeholders; an unknown placeholder is an error. */
+export function renderNginxConfig(values: NginxValues, source = NGINX_TEMPLATE): string {
+  const access = values.accessLog ? "/dev/stdout" : "off";
+  const fields: Record<string, string> = {
+    port: String(values.port),
+    nginx_workers: "auto",
+    runtime_dir: values.runtimeDir,
+    access_log: access,
+    ping_access_log: values.pingAccessLog ? access : "off",
+    upstream_servers: values.upstreamPorts
+      .map((port) => `    server 127.0.0.1:${port} max_fails=0;`)
+      .join("\n"),
+    body_limit: String(values.bodyLimitBytes),
+    body_buffer: String(values.bodyLimitBytes),
+    timeout: String(values.timeoutSeconds),
+    proxy_read_timeout: String(values.timeoutSeconds + 1),
+  };
+  return source.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = fields[name];
+    if (value === undefined) throw new Error(`Unknown placeholder {{${name}}} in nginx.conf`);
+    return value;
+  });
+}
+
+/** Finds the nginx executable on `PATH` (and in the usual sbin folders); undefined if absent. */
+export function findNginx(path: string | undefined): string | undefined {
+  const dirs = [
+    ...(path ?? "").split(":"),
+    "/usr/sbin",
+    "/usr/local/sbin",
+    "/usr/local/nginx/sbin",
+  ];
+  for (const dir of dirs) {
+    if (dir === "") continue;
+    try {
+      const info = Deno.statSync(`${dir}/nginx`);
+      if (info.isFile && (info.mode ?? 0o111) & 0o111) return `${dir}/nginx`;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** A running nginx master process. */
+export class NginxProcess {
+  #child: Deno.ChildProcess;
+  #stopping = false;
+
+  /** Starts `nginx` with the rendered config at `configPath`; it logs to our stdout/stderr. */
+  constructor(executable: string, configPath: string, runtimeDir: string) {
+    this.#child = new Deno.Command(executable, {
+      args: ["-e", "stderr", "-p", runtimeDir, "-c", configPath],
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  }
+
+  /** The nginx master's process id. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Resolves when nginx exits. */
+  get status(): Promise<Deno.CommandStatus> {
+    return this.#child.status;
+  }
+
+  /** True once {@linkcode NginxProcess.stop} was called. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** Makes nginx re-read its config (SIGHUP), for example after a worker changed port. */
+  reload(): void {
+    this.#child.kill("SIGHUP");
+  }
+
+  /** Stops nginx gracefully (SIGQUIT: in-flight requests finish), SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.#stopping = true;
+    try {
+      this.#child.kill("SIGQUIT");
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, graceMs);
+    await this.#child.status;
+    clearTimeout(timer);
+  }
+}
+
+/** Checks the rendered config with `nginx -t`; throws with nginx's message if it is invalid. */
+export async function testNginxConfig(
+  executable: string,
+  configPath: string,
+  runtimeDir: string,
+): Promise<void> {
+  const output = await new Deno.Command(executable, {
+    args: ["-t", "-q", "-e", "stderr", "-p", runtimeDir, "-c", configPath],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(`nginx rejects its config: ${new TextDecoder().decode(output.stderr).trim()}`);
+  }
+}
