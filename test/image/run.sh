@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Image test: builds ./Dockerfile with buildah (no Docker daemon, no Docker Hub) and runs
+# `train` and `serve` inside the image against local-test/test-dir.
+#   deno task test:image            (root; needs buildah, debootstrap, curl)
+# Env: IMAGE_TEST_CACHE (default /var/tmp/sagemaker-image-test), IMAGE_TEST_CONTEXT (build
+# context, default the repo), IMAGE_TEST_KEEP=1 keeps the work dir.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+context=${IMAGE_TEST_CONTEXT:-$repo}
+cache=${IMAGE_TEST_CACHE:-/var/tmp/sagemaker-image-test}
+store=(--root "$cache/storage" --runroot "$cache/runroot" --storage-driver vfs)
+base_image=localhost/sagemaker-image-test/bookworm-minbase:latest
+image=localhost/sagemaker-tree:image-test
+started=$(date +%s)
+passed=0
+failed=0
+container=""
+serve_pid=""
+work=$(mktemp -d /tmp/sagemaker-image-test.XXXXXX)
+
+log() { printf '\n== %s\n' "$*"; }
+pass() { passed=$((passed + 1)); printf 'ok   %s\n' "$*"; }
+fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$*"; }
+check() { # check NAME COMMAND...
+  local name=$1
+  shift
+  if "$@"; then pass "$name"; else fail "$name"; fi
+}
+bah() { buildah "${store[@]}" "$@"; }
+
+finish() {
+  local rc=$?
+  if [[ -n $serve_pid ]] && kill -0 "$serve_pid" 2>/dev/null; then
+    kill -TERM -- "-$serve_pid" 2>/dev/null || true
+    sleep 2
+    kill -KILL -- "-$serve_pid" 2>/dev/null || true
+  fi
+  if [[ -n $container ]]; then bah rm "$container" >/dev/null 2>&1 || true; fi
+  if [[ ${IMAGE_TEST_KEEP:-0} == 1 ]]; then echo "work dir kept: $work"; else rm -rf "$work"; fi
+  if ((rc != 0 && passed + failed == 0)); then failed=1; fi
+  if ((rc != 0)); then echo "aborted (exit $rc)"; fi
+  printf '\n%d passed, %d failed (%ds)\n' "$passed" "$failed" "$(($(date +%s) - started))"
+  if ((failed > 0 || rc != 0)); then exit 1; fi
+}
+trap finish EXIT
+
+for tool in buildah debootstrap curl tar gzip; do
+  command -v "$tool" >/dev/null || { echo "Missing tool: $tool (apt-get install $tool)" >&2; exit 1; }
+done
+if [[ $(id -u) != 0 ]]; then echo "Run as root (buildah chroot isolation, debootstrap)" >&2; exit 1; fi
+
+log "Static checks"
+pinned=$(tr -d '[:space:]' <"$repo/.deno-version")
+dockerfile_default=$(sed -n 's/^ARG DENO_VERSION=\(.*\)$/\1/p' "$repo/Dockerfile" | head -n1)
+check "Dockerfile DENO_VERSION default ($dockerfile_default) equals .deno-version ($pinned)" \
+  test "$dockerfile_default" = "$pinned"
+check "build_and_push.sh passes --build-arg DENO_VERSION from .deno-version" \
+  grep -q -- '--build-arg "DENO_VERSION=\$deno_version"' "$repo/build_and_push.sh"
+check "Dockerfile ENTRYPOINT is exec form" grep -Eq '^ENTRYPOINT \["[^"]+"\]$' "$repo/Dockerfile"
+# The compiled variant: the final stage copies only /out, and the compile branch puts exactly
+# one file there (the deno compile output) besides the train/serve wrappers.
+final_copies=$(sed -n '/^FROM \${RUNTIME_BASE}/,$p' "$repo/Dockerfile" | grep -c '^COPY' || true)
+check "final stage has one COPY, and it is --from=build /out/" \
+  test "$final_copies" = 1 -a -n "$(grep -x 'COPY --from=build /out/ /usr/local/' "$repo/Dockerfile")"
+compile_branch=$(sed -n '/^      compile) \\$/,/;; \\$/p' "$repo/Dockerfile")
+check "compile branch writes only /out/bin/sagemaker-tree and removes /out/lib" \
+  bash -c '[[ $1 == *"--output /out/bin/sagemaker-tree main.ts"* && $1 == *"rmdir /out/lib/sagemaker-tree /out/lib"* && $(grep -o "/out/[a-z/-]*" <<<"$1" | sort -u | tr "\n" " ") == "/out/bin/sagemaker-tree /out/lib /out/lib/sagemaker-tree " ]]' _ "$compile_branch"
+
+log "Base image (debootstrap bookworm minbase, cached in $cache)"
+mkdir -p "$cache"
+if [[ ! -s $cache/bookworm-minbase.tar ]]; then
+  rootfs="$cache/rootfs.tmp"
+  rm -rf "$rootfs"
+  debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
+    { tail -n 20 "$cache/debootstrap.log"; exit 1; }
+  # Slim it like debian:bookworm-slim: no docs/man/locales, no apt lists or cached debs.
+  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+EOF
+  cat >"$rootfs/etc/apt/sources.list" <<'EOF'
+deb http://deb.debian.org/debian bookworm main
+deb http://deb.debian.org/debian bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+EOF
+  find "$rootfs/usr/share/doc" -mindepth 2 ! -name copyright ! -type d -delete
+  rm -rf "$rootfs"/usr/share/{man,info,locale}/* "$rootfs"/var/lib/apt/lists/* \
+    "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin
+  tar -C "$rootfs" -cf "$cache/bookworm-minbase.tar.tmp" .
+  mv "$cache/bookworm-minbase.tar.tmp" "$cache/bookworm-minbase.tar"
+  rm -rf "$rootfs"
+fi
+if ! bah inspect --type image "$base_image" >/dev/null 2>&1; then
+  podman "${store[@]}" import "$cache/bookworm-minbase.tar" "$base_image" >/dev/null
+fi
+pass "base image $base_image ($(du -h "$cache/bookworm-minbase.tar" | cut -f1) rootfs tar)"
+# Build stage only: trust the host's CA bundle too (this network may intercept TLS; the build
+# stage fetches from the npm registry). The final image's base stays plain.
+build_base_image=$base_image
+host_ca=/etc/ssl/certs/ca-certificates.crt
+if [[ -s $host_ca ]]; then
+  build_base_image=localhost/sagemaker-image-test/bookworm-minbase-hostca:latest
+  ca_sum=$(sha256sum "$host_ca" | cut -c1-16)
+  if [[ $(bah inspect --type image --format '{{index .OCIv1.Config.Labels "host-ca"}}' \
+    "$build_base_image" 2>/dev/null || true) != "$ca_sum" ]]; then
+    ctr=$(bah from --pull-never "$base_image")
+    bah copy "$ctr" "$host_ca" /usr/local/share/ca-certificates/host-ca-bundle.crt >/dev/null
+    bah config --label "host-ca=$ca_sum" "$ctr"
+    bah commit --quiet --rm "$ctr" "$build_base_image" >/dev/null
+  fi
+  pass "build-stage base $build_base_image (+ host CA bundle)"
+fi
+
+log "Build (buildah bud, RUNTIME=bundle)"
+cat <<'EOF'
+NOTE: this build SUBSTITUTES the `deno compile` step. `deno compile` downloads its runtime
+(denort) from dl.deno.land, which this machine cannot reach. With RUNTIME=bundle the same
+Dockerfile puts the Deno binary (npm @deno/linux-*-glibc) plus one `deno bundle`d main.js where
+the compiled executable would be. Every other step is the one that ships.
+EOF
+build_started=$(date +%s)
+if bah bud --isolation chroot --pull=never --layers \
+  --build-arg RUNTIME=bundle \
+  --build-arg "BUILD_BASE=$build_base_image" --build-arg "RUNTIME_BASE=$base_image" \
+  -f "$repo/Dockerfile" -t "$image" "$context" >"$work/build.log" 2>&1; then
+  pass "image built in $(($(date +%s) - build_started))s"
+else
+  tail -n 40 "$work/build.log"
+  fail "image build (log above)"
+  exit 1
+fi
+
+log "Image contents"
+container=$(bah from --pull-never "$image")
+root=$(bah mount "$container")
+check "label accept-bind-to-port=true" test "$(bah inspect --type image --format \
+  '{{index .OCIv1.Config.Labels "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"}}' "$image")" = true
+read -r -a entrypoint <<<"$(bah inspect --type image --format '{{range .OCIv1.Config.Entrypoint}}{{.}} {{end}}' "$image")"
+check "entrypoint is /usr/local/bin/sagemaker-tree" test "${entrypoint[*]}" = /usr/local/bin/sagemaker-tree
+modules=$(find "$root" -xdev -name node_modules -print | head -n 5)
+check "no node_modules in the image${modules:+: $modules}" test -z "$modules"
+local_files=$(cd "$root/usr/local" && find bin lib -type f -o -type l | sort | tr '\n' ' ')
+echo "/usr/local: $local_files"
+check "/usr/local holds only the runtime files" test "$local_files" = \
+  "bin/sagemaker-tree bin/serve bin/train lib/sagemaker-tree/deno lib/sagemaker-tree/main.js lib/sagemaker-tree/nginx.conf "
+denos=$(find "$root" -xdev -name deno -type f ! -path "$root/usr/local/lib/sagemaker-tree/deno" -print)
+check "no other deno binary or DENO_DIR in the image${denos:+: $denos}" \
+  test -z "$denos" -a ! -e "$root/deno-dir" -a ! -e "$root/root/.cache/deno"
+for tool in gcc cc make node npm curl; do
+  if [[ -e $root/usr/bin/$tool ]]; then fail "no $tool in the final image"; else pass "no $tool in the final image"; fi
+done
+check "nginx installed" test -x "$root/usr/sbin/nginx"
+check "train and serve on PATH" test -x "$root/usr/local/bin/train" -a -x "$root/usr/local/bin/serve"
