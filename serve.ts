@@ -75,7 +75,7 @@ export async function serve(env: Environment): Promise<number> {
     return 1;
   }
   const nginxPath = findNginx(env.PATH);
-  const usesNginx = nginxPath !== undefined && env.SERVE_WITHOUT_NGINX !== "true";
+  const usesNginx = nginxPath !== undefined;
   if (!usesNginx) {
     log.warn("nginx not found: the workers share the public port themselves (reusePort)", {
       port: config.port,

@@ -51,15 +51,9 @@ export function renderNginxConfig(values: NginxValues, source = NGINX_TEMPLATE):
   });
 }
 
-/** Finds the nginx executable on `PATH` (and in the usual sbin folders); undefined if absent. */
+/** Finds the nginx executable on `PATH`; undefined when it is not installed. */
 export function findNginx(path: string | undefined): string | undefined {
-  const dirs = [
-    ...(path ?? "").split(":"),
-    "/usr/sbin",
-    "/usr/local/sbin",
-    "/usr/local/nginx/sbin",
-  ];
-  for (const dir of dirs) {
+  for (const dir of (path ?? "").split(":")) {
     if (dir === "") continue;
     try {
       const info = Deno.statSync(`${dir}/nginx`);

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import denoConfig from "../deno.json" with { type: "json" };
+import { runMain } from "./support/process.ts";
+
+Deno.test("main.ts without a command prints usage on stderr and exits 2", async () => {
+  const result = await runMain([]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /Usage: sagemaker-tree/);
+  assert.match(result.stderr, /train/);
+  assert.match(result.stderr, /serve/);
+  assert.equal(result.stdout, "");
+});
+
+Deno.test("main.ts with an unknown command prints usage on stderr and exits 2", async () => {
+  const result = await runMain(["fly"]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /unknown command 'fly'/);
+  assert.match(result.stderr, /Usage: sagemaker-tree/);
+});
+
+Deno.test("main.ts --help lists train and serve and exits 0", async () => {
+  const result = await runMain(["--help"]);
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /train/);
+  assert.match(result.stdout, /serve/);
+  assert.doesNotMatch(result.stdout, /^\s+worker\b/m);
+});
+
+Deno.test("main.ts --version prints the version from deno.json", async () => {
+  const result = await runMain(["--version"]);
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout.trim(), denoConfig.version);
+});

@@ -1,0 +1,161 @@
+/**
+ * The serving lifecycle with real processes: nginx and 2 workers, graceful SIGTERM, a killed
+ * worker restarted, a missing or damaged model refused, and serving without nginx.
+ */
+import assert from "node:assert/strict";
+import {
+  invoke,
+  makeBaseDir,
+  readSharedCsv,
+  runMain,
+  startServer,
+  trainedBaseDir,
+} from "./support/process.ts";
+
+const iris = readSharedCsv("iris");
+const irisFeatures = iris.trim().split("\n").map((row) => row.slice(row.indexOf(",") + 1));
+const base = await trainedBaseDir(iris, { max_leaf_nodes: "5" });
+
+/** The processes whose parent is `pid`, with their command lines (from `ps`). */
+function children(pid: number): { pid: number; command: string }[] {
+  const output = new Deno.Command("ps", { args: ["-o", "pid=,args=", "--ppid", String(pid)] })
+    .outputSync();
+  return new TextDecoder().decode(output.stdout).split("\n").filter((line) => line.trim())
+    .map((line) => {
+      const [, child, command] = line.match(/^\s*(\d+)\s+(.*)$/)!;
+      return { pid: Number(child), command };
+    });
+}
+
+function childPids(pid: number): number[] {
+  return children(pid).map((child) => child.pid);
+}
+
+function workerPids(servePid: number): number[] {
+  return children(servePid).filter((c) => c.command.includes(" worker ")).map((c) => c.pid);
+}
+
+Deno.test("serve starts nginx and 2 workers and logs port, workers and the model", async () => {
+  const server = await startServer(base);
+  try {
+    const commands = children(server.process.pid).map((child) => child.command);
+    assert.equal(commands.filter((line) => line.includes(" worker ")).length, 2);
+    assert.equal(commands.filter((line) => /nginx/.test(line)).length, 1);
+    await server.waitForLog("serving");
+    const line = server.logs().split("\n").find((l) => l.includes(" serving "))!;
+    assert.match(line, new RegExp(`port=${server.port}`));
+    assert.match(line, /workers=2/);
+    assert.match(line, /mode=nginx/);
+    assert.match(line, /algorithm=cart/);
+    assert.match(line, /leaves=5/);
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
+
+Deno.test("bad requests get 400, 415 and 413 and never end a worker", async () => {
+  const server = await startServer(base);
+  try {
+    const wrongType = await invoke(server.url, "1,2,3,4\n", { "content-type": "image/png" });
+    assert.equal(wrongType.status, 415);
+    assert.match(
+      wrongType.text,
+      /Unsupported content type "image\/png": supported are .*text\/csv/,
+    );
+    const empty = await invoke(server.url, "");
+    assert.equal(empty.status, 400);
+    assert.match(empty.text, /Empty request body/);
+    const malformed = await invoke(server.url, "5.1,3.5,1.4,0.2\n1,2,x,4\n");
+    assert.equal(malformed.status, 400);
+    assert.match(malformed.text, /line 2/);
+    const large = await invoke(server.url, "1,2,3,4\n".repeat(900_000));
+    assert.equal(large.status, 413);
+    const workersBefore = workerPids(server.process.pid).sort();
+    for (let i = 0; i < 4; i++) {
+      assert.equal((await invoke(server.url, irisFeatures[0] + "\n")).status, 200);
+    }
+    assert.deepEqual(workerPids(server.process.pid).sort(), workersBefore);
+    assert.doesNotMatch(server.logs(), /worker exited/);
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
+
+Deno.test("SIGTERM lets an in-flight request finish and serve exits 0", async () => {
+  const server = await startServer(base);
+  const body = (irisFeatures.join("\n") + "\n").repeat(3000); // about 7 MB before the limit
+  const batch = body.slice(0, 5_000_000);
+  const records = batch.slice(0, batch.lastIndexOf("\n") + 1);
+  const pending = invoke(server.url, records);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const started = performance.now();
+  const code = await server.stop("SIGTERM");
+  const seconds = (performance.now() - started) / 1000;
+  const answer = await pending;
+  assert.equal(code, 0);
+  assert.ok(seconds < 10, `serve took ${seconds} s to stop`);
+  assert.equal(answer.status, 200);
+  assert.equal(answer.text.split("\n").length - 1, records.split("\n").length - 1);
+  assert.equal(childPids(server.process.pid).length, 0);
+});
+
+Deno.test("SIGINT stops serve cleanly too", async () => {
+  const server = await startServer(base);
+  assert.equal(await server.stop("SIGINT"), 0);
+  assert.match(server.logs(), /stopped/);
+});
+
+Deno.test("a killed worker is restarted, the restart is logged, and serving goes on", async () => {
+  const server = await startServer(base);
+  try {
+    const [victim] = workerPids(server.process.pid);
+    Deno.kill(victim, "SIGKILL");
+    await server.waitForLog("worker restarted");
+    assert.match(server.logs(), /worker exited unexpectedly.*signal=SIGKILL/);
+    const workers = workerPids(server.process.pid);
+    assert.equal(workers.length, 2);
+    assert.ok(!workers.includes(victim));
+    for (let i = 0; i < 10; i++) {
+      const answer = await invoke(server.url, irisFeatures[i * 10] + "\n");
+      assert.equal(answer.status, 200, answer.text);
+    }
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
+
+Deno.test("without nginx the workers share the public port and a log line says so", async () => {
+  const server = await startServer(base, { PATH: "/nonexistent" });
+  try {
+    await server.waitForLog("nginx not found");
+    assert.match(server.logs(), /mode=embedded/);
+    assert.equal(children(server.process.pid).filter((c) => /nginx/.test(c.command)).length, 0);
+    const answer = await invoke(server.url, irisFeatures.slice(0, 3).join("\n"));
+    assert.equal(answer.status, 200);
+    assert.equal(answer.text, "setosa\nsetosa\nsetosa\n");
+    const large = await invoke(server.url, "1,2,3,4\n".repeat(900_000));
+    assert.equal(large.status, 413);
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+});
+
+Deno.test("serve refuses a missing model with a clear message and exit 1", async () => {
+  const empty = await makeBaseDir();
+  const result = await runMain(["serve"], {
+    SAGEMAKER_BASE_DIR: empty,
+    SAGEMAKER_BIND_TO_PORT: "1",
+  });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /No model at .*model\/model\.json: run train first/);
+  await Deno.remove(empty, { recursive: true });
+});
+
+Deno.test("serve refuses a damaged model with a clear message and exit 1", async () => {
+  const damaged = await makeBaseDir();
+  await Deno.writeTextFile(`${damaged}/model/model.json`, '{"format": "sagemaker-deno-model", ');
+  const result = await runMain(["serve"], { SAGEMAKER_BASE_DIR: damaged });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /Model file .*model\.json is damaged/);
+  await Deno.remove(damaged, { recursive: true });
+});

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { findNginx, renderNginxConfig, testNginxConfig } from "../../serving/nginx.ts";
+
+const values = {
+  port: 8080,
+  upstreamPorts: [41001, 41002],
+  timeoutSeconds: 60,
+  bodyLimitBytes: 6 * 1024 * 1024,
+  runtimeDir: "/tmp/nginx-test",
+  accessLog: true,
+  pingAccessLog: false,
+};
+
+Deno.test("renderNginxConfig() fills every placeholder from the serving values", () => {
+  const config = renderNginxConfig(values);
+  assert.doesNotMatch(config, /\{\{/);
+  assert.match(config, /listen 8080 /);
+  assert.match(config, /server 127\.0\.0\.1:41001 /);
+  assert.match(config, /server 127\.0\.0\.1:41002 /);
+  assert.match(config, /keepalive \d+;/);
+  assert.match(config, /client_max_body_size 6291456;/);
+  assert.match(config, /proxy_read_timeout 61s;/);
+  assert.match(config, /pid \/tmp\/nginx-test\/nginx\.pid;/);
+});
+
+Deno.test("renderNginxConfig() turns /ping access lines off unless asked", () => {
+  assert.match(renderNginxConfig(values), /location = \/ping \{\s*access_log off;/);
+  assert.match(
+    renderNginxConfig({ ...values, pingAccessLog: true }),
+    /location = \/ping \{\s*access_log \/dev\/stdout;/,
+  );
+});
+
+Deno.test("renderNginxConfig() refuses a template with an unknown placeholder", () => {
+  assert.throws(
+    () => renderNginxConfig(values, "listen {{nope}};"),
+    /Unknown placeholder \{\{nope\}\}/,
+  );
+});
+
+Deno.test("nginx -t accepts the rendered config", async () => {
+  const nginx = findNginx(Deno.env.get("PATH"));
+  if (nginx === undefined) throw new Error("nginx is not installed: apt-get install nginx-light");
+  const dir = await Deno.makeTempDir();
+  const config = renderNginxConfig({ ...values, port: 18080, runtimeDir: dir });
+  await Deno.writeTextFile(`${dir}/nginx.conf`, config);
+  await testNginxConfig(nginx, `${dir}/nginx.conf`, dir);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("findNginx() finds nothing on a PATH without nginx", () => {
+  assert.equal(findNginx("/nonexistent:/also-not"), undefined);
+});
