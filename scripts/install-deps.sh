@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what this project needs on a fresh Debian machine with Node.js: Deno (the version
+# pinned in .deno-version, from npm) and nginx (from apt), plus ps and curl used by tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want="$(cat .deno-version)"
+if ! command -v deno >/dev/null || [ "$(deno --version | head -1 | cut -d' ' -f2)" != "$want" ]; then
+  echo "installing deno $want from npm"
+  npm install -g "deno@$want" >/dev/null 2>&1 || { echo "cannot install deno $want with npm" >&2; exit 1; }
+fi
+missing=()
+command -v nginx >/dev/null || missing+=(nginx-light)
+command -v ps >/dev/null || missing+=(procps)
+command -v curl >/dev/null || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} from apt"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
