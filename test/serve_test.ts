@@ -128,7 +128,7 @@ Deno.test("without nginx the workers share the public port and a log line says s
   const server = await startServer(base, { PATH: "/nonexistent" });
   try {
     await server.waitForLog("nginx not found");
-    assert.match(server.logs(), /mode=embedded/);
+    await server.waitForLog("mode=embedded");
     assert.equal(children(server.process.pid).filter((c) => /nginx/.test(c.command)).length, 0);
     const answer = await invoke(server.url, irisFeatures.slice(0, 3).join("\n"));
     assert.equal(answer.status, 200);
