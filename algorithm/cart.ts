@@ -283,22 +283,23 @@ function createRandom(seed: number): () => number {
   };
 }
 
-/** Builds the class histogram of rows `order[start..end)` into `histogram` (class-major). */
+/**
+ * Builds the class histogram of rows `[start, end)` into `histogram` (class-major). The rows
+ * are in node order: the builder keeps every node's rows contiguous.
+ */
 function fillHistogram(
   histogram: Int32Array,
   binned: BinnedFeatures,
   labels: Int32Array,
-  order: Uint32Array,
   start: number,
   end: number,
 ): void {
   histogram.fill(0);
-  const { codes, columns, binOffsets } = binned;
+  const { codes, columns, binOffsets, stride } = binned;
   const totalBins = binOffsets[columns];
   for (let i = start; i < end; i++) {
-    const row = order[i];
-    const base = row * columns;
-    const classBase = labels[row] * totalBins;
+    const base = i * stride;
+    const classBase = labels[i] * totalBins;
     for (let c = 0; c < columns; c++) {
       histogram[classBase + binOffsets[c] + codes[base + c]]++;
     }
@@ -327,7 +328,13 @@ class TreeBuilder {
   readonly labels: Int32Array;
   readonly params: ResolvedParams;
   readonly classCount: number;
-  readonly order: Uint32Array;
+  /** The rows' bin codes as 32-bit words, moved so that every node's rows are contiguous. */
+  readonly words: Uint32Array;
+  readonly wordsPerRow: number;
+  /** Labels in the same (node) order as `words`. */
+  readonly rowLabels: Int32Array;
+  scratchWords = new Uint32Array(0);
+  scratchLabels = new Int32Array(0);
   readonly random: () => number;
   readonly featureOrder: Int32Array;
   readonly histogramLength: number;
@@ -356,8 +363,10 @@ class TreeBuilder {
     this.labels = labels;
     this.params = params;
     this.classCount = classCount;
-    this.order = new Uint32Array(binned.rows);
-    for (let i = 0; i < binned.rows; i++) this.order[i] = i;
+    const codes = binned.codes;
+    this.words = new Uint32Array(codes.buffer, codes.byteOffset, codes.byteLength / 4);
+    this.wordsPerRow = binned.rows === 0 ? 0 : this.words.length / binned.rows;
+    this.rowLabels = Int32Array.from(labels);
     this.random = createRandom(params.seed);
     this.featureOrder = new Int32Array(binned.columns);
     for (let c = 0; c < binned.columns; c++) this.featureOrder[c] = c;
@@ -560,7 +569,44 @@ class TreeBuilder {
     return true;
   }
 
-  /** Makes a node for rows `order[start..end)`; returns a candidate if it can be split. */
+  /**
+   * Moves the rows of `[start, end)` whose code of feature `f` is <= `bin` before the others,
+   * keeping their order, and returns where the right rows start.
+   */
+  partition(start: number, end: number, f: number, bin: number, rightRows: number): number {
+    const { codes, stride } = this.binned;
+    const words = this.words;
+    const labels = this.rowLabels;
+    const perRow = this.wordsPerRow;
+    if (this.scratchLabels.length < rightRows) {
+      this.scratchLabels = new Int32Array(rightRows);
+      this.scratchWords = new Uint32Array(rightRows * perRow);
+    }
+    const scratch = this.scratchWords;
+    const scratchLabels = this.scratchLabels;
+    let write = start;
+    let aside = 0;
+    for (let i = start; i < end; i++) {
+      const from = i * perRow;
+      if (codes[i * stride + f] <= bin) {
+        if (write !== i) {
+          const to = write * perRow;
+          for (let w = 0; w < perRow; w++) words[to + w] = words[from + w];
+          labels[write] = labels[i];
+        }
+        write++;
+      } else {
+        const to = aside * perRow;
+        for (let w = 0; w < perRow; w++) scratch[to + w] = words[from + w];
+        scratchLabels[aside++] = labels[i];
+      }
+    }
+    words.set(scratch.subarray(0, aside * perRow), write * perRow);
+    labels.set(scratchLabels.subarray(0, aside), write);
+    return write;
+  }
+
+  /** Makes a node for rows `[start, end)`; returns a candidate if it can be split. */
   prepare(
     start: number,
     end: number,
@@ -582,7 +628,7 @@ class TreeBuilder {
     };
     if (histogram === null) {
       candidate.histogram = this.takeHistogram();
-      fillHistogram(candidate.histogram, this.binned, this.labels, this.order, start, end);
+      fillHistogram(candidate.histogram, this.binned, this.rowLabels, start, end);
     }
     if (!this.searchSplit(candidate)) {
       this.releaseHistogram(candidate.histogram);
@@ -597,7 +643,7 @@ class TreeBuilder {
 
   /** Splits a candidate's node; returns the children that can be split further. */
   split(candidate: Candidate): Candidate[] {
-    const { codes, columns, binOffsets, binLow, binHigh } = this.binned;
+    const { columns, binOffsets, binLow, binHigh } = this.binned;
     const totalBins = binOffsets[columns];
     const f = candidate.splitFeature;
     const b = candidate.splitBin;
@@ -607,8 +653,7 @@ class TreeBuilder {
       fillHistogram(
         candidate.histogram,
         this.binned,
-        this.labels,
-        this.order,
+        this.rowLabels,
         candidate.start,
         candidate.end,
       );
@@ -626,26 +671,18 @@ class TreeBuilder {
     const high = binLow[offset + next];
     let threshold = low / 2 + high / 2;
     if (threshold === high || !Number.isFinite(threshold)) threshold = low;
-    // Partition the rows: left when the bin code is <= b.
-    const order = this.order;
-    let i = candidate.start;
-    let j = candidate.end - 1;
-    while (i <= j) {
-      if (codes[order[i] * columns + f] <= b) i++;
-      else {
-        const swap = order[i];
-        order[i] = order[j];
-        order[j] = swap;
-        j--;
-      }
-    }
-    const middle = i;
     const leftCounts = new Float64Array(k);
     const rightCounts = new Float64Array(k);
     for (let bin = 0; bin <= b; bin++) {
       for (let c = 0; c < k; c++) leftCounts[c] += histogram[c * totalBins + offset + bin];
     }
-    for (let c = 0; c < k; c++) rightCounts[c] = candidate.counts[c] - leftCounts[c];
+    let rightRows = 0;
+    for (let c = 0; c < k; c++) {
+      rightCounts[c] = candidate.counts[c] - leftCounts[c];
+      rightRows += rightCounts[c];
+    }
+    // Partition the rows: left when the bin code is <= b.
+    const middle = this.partition(candidate.start, candidate.end, f, b, rightRows);
     const depth = candidate.depth + 1;
     const needLeft = !this.isLeafBySize(leftCounts, depth);
     const needRight = !this.isLeafBySize(rightCounts, depth);
@@ -655,8 +692,8 @@ class TreeBuilder {
     if (needLeft || needRight) {
       const small = this.takeHistogram();
       if (leftSmaller) {
-        fillHistogram(small, this.binned, this.labels, order, candidate.start, middle);
-      } else fillHistogram(small, this.binned, this.labels, order, middle, candidate.end);
+        fillHistogram(small, this.binned, this.rowLabels, candidate.start, middle);
+      } else fillHistogram(small, this.binned, this.rowLabels, middle, candidate.end);
       const needSmall = leftSmaller ? needLeft : needRight;
       const needLarge = leftSmaller ? needRight : needLeft;
       let large: Int32Array | null = null;

@@ -13,7 +13,10 @@
 import type { Matrix } from "./types.ts";
 
 /** Rows sampled to place the quantile bin edges of a feature with many distinct values. */
-export const BIN_SAMPLE_ROWS = 200_000;
+export const BIN_SAMPLE_ROWS = 50_000;
+
+/** Cells of the lookup table that narrows the bin search of a value to a few edges. */
+const LOOKUP_CELLS = 1024;
 
 /** Features turned into bin codes, row-major like the matrix they came from. */
 export interface BinnedFeatures {
@@ -21,8 +24,13 @@ export interface BinnedFeatures {
   readonly rows: number;
   /** Number of features per record. */
   readonly columns: number;
-  /** `rows * columns` bin codes; record `r`, feature `c` is `codes[r * columns + c]`. */
+  /**
+   * Bin codes; record `r`, feature `c` is `codes[r * stride + c]`. Rows are padded to a
+   * multiple of 4 bytes so that a learner can move whole rows as 32-bit words.
+   */
   readonly codes: Uint8Array | Uint16Array;
+  /** Codes per row including padding: `columns` rounded up to fill whole 32-bit words. */
+  readonly stride: number;
   /** Number of bins of each feature (1 for a constant feature). */
   readonly binCounts: Int32Array;
   /** Where each feature's bins start in the global bin numbering; `columns + 1` entries. */
@@ -35,7 +43,7 @@ export interface BinnedFeatures {
 
 /** Options for {@linkcode binFeatures}. */
 export interface BinOptions {
-  /** Called between features; may await a macrotask or throw to stop. */
+  /** Called now and then; may await a macrotask or throw to stop. */
   checkpoint?: () => Promise<void>;
 }
 
@@ -45,7 +53,8 @@ export interface BinOptions {
  * @example
  * ```ts
  * const binned = await binFeatures({ data: new Float64Array([1, 2, 3]), rows: 3, columns: 1 }, 256);
- * // binned.codes = [0, 1, 2]: each distinct value has its own bin
+ * // binned.codes = [0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0]: one bin per distinct value, rows
+ * // padded to 4 bytes
  * ```
  */
 export async function binFeatures(
@@ -57,7 +66,6 @@ export async function binFeatures(
     throw new RangeError(`Cannot bin features into ${maxBins} bins: expected 2 to 65536`);
   }
   const { rows, columns, data } = features;
-  const codes = maxBins <= 256 ? new Uint8Array(rows * columns) : new Uint16Array(rows * columns);
   const sample = sampleRows(rows);
   const values = new Float64Array(sample === null ? rows : sample.length);
   const edgesByFeature: Float64Array[] = [];
@@ -70,13 +78,23 @@ export async function binFeatures(
   }
   const binOffsets = new Int32Array(columns + 1);
   for (let c = 0; c < columns; c++) binOffsets[c + 1] = binOffsets[c] + binCounts[c];
-  const binLow = new Float64Array(binOffsets[columns]).fill(Infinity);
-  const binHigh = new Float64Array(binOffsets[columns]).fill(-Infinity);
-  for (let c = 0; c < columns; c++) {
-    encodeFeature(data, rows, columns, c, edgesByFeature[c], codes, binOffsets[c], binLow, binHigh);
+  const totalBins = binOffsets[columns];
+  const edges = new Float64Array(totalBins);
+  for (let c = 0; c < columns; c++) edges.set(edgesByFeature[c], binOffsets[c]);
+  const lookup = buildLookup(edgesByFeature, binOffsets);
+  const perWord = maxBins <= 256 ? 4 : 2;
+  const stride = Math.ceil(columns / perWord) * perWord;
+  const codes = perWord === 4 ? new Uint8Array(rows * stride) : new Uint16Array(rows * stride);
+  const binLow = new Float64Array(totalBins).fill(Infinity);
+  const binHigh = new Float64Array(totalBins).fill(-Infinity);
+  const chunk = Math.max(1, Math.floor(2_000_000 / Math.max(1, columns)));
+  for (let start = 0; start < rows; start += chunk) {
+    const end = Math.min(rows, start + chunk);
+    encodeRows(data, columns, start, end, edges, binOffsets, lookup, codes, stride);
+    recordBinRanges(data, columns, start, end, codes, stride, binOffsets, binLow, binHigh);
     await options.checkpoint?.();
   }
-  return { rows, columns, codes, binCounts, binOffsets, binLow, binHigh };
+  return { rows, columns, codes, stride, binCounts, binOffsets, binLow, binHigh };
 }
 
 /** Row indices to sample for bin edges, or `null` to use every row. */
@@ -135,37 +153,100 @@ function findEdges(
   return Float64Array.from(edges);
 }
 
-/** Writes the bin code of one feature for every row and records each bin's value range. */
-function encodeFeature(
+/** Per feature: the range of its edges, and a table from a value's cell to its first edge. */
+interface Lookup {
+  low: Float64Array;
+  scale: Float64Array;
+  /** `columns * (LOOKUP_CELLS + 1)` entries: edges (global index) before each cell. */
+  cellStart: Int32Array;
+}
+
+/** The lookup cell of `v`; never decreases as `v` grows, so edges keep their order. */
+function cellOf(v: number, low: number, scale: number): number {
+  const t = (v - low) * scale;
+  return t < 0 ? 0 : t >= LOOKUP_CELLS ? LOOKUP_CELLS - 1 : Math.floor(t);
+}
+
+function buildLookup(edgesByFeature: Float64Array[], binOffsets: Int32Array): Lookup {
+  const columns = edgesByFeature.length;
+  const low = new Float64Array(columns);
+  const scale = new Float64Array(columns);
+  const cellStart = new Int32Array(columns * (LOOKUP_CELLS + 1));
+  for (let c = 0; c < columns; c++) {
+    const edges = edgesByFeature[c];
+    const base = c * (LOOKUP_CELLS + 1);
+    if (edges.length > 0) {
+      low[c] = edges[0];
+      const span = edges[edges.length - 1] - edges[0];
+      scale[c] = span > 0 && Number.isFinite(span) ? LOOKUP_CELLS / span : 0;
+    }
+    // cellStart[cell] = global index of the first edge whose cell is >= cell.
+    let e = 0;
+    for (let cell = 0; cell <= LOOKUP_CELLS; cell++) {
+      while (e < edges.length && cellOf(edges[e], low[c], scale[c]) < cell) e++;
+      cellStart[base + cell] = binOffsets[c] + e;
+    }
+  }
+  return { low, scale, cellStart };
+}
+
+/** Writes the bin codes of rows `[start, end)`, reading the matrix once in row order. */
+function encodeRows(
   data: Float64Array,
-  rows: number,
   columns: number,
-  column: number,
+  start: number,
+  end: number,
   edges: Float64Array,
+  binOffsets: Int32Array,
+  lookup: Lookup,
   codes: Uint8Array | Uint16Array,
-  offset: number,
-  binLow: Float64Array,
-  binHigh: Float64Array,
+  stride: number,
 ): void {
-  const top = edges.length;
-  for (let r = 0; r < rows; r++) {
-    const v = data[r * columns + column];
-    let bin: number;
-    if (v !== v) {
-      bin = top;
-    } else {
-      let lo = 0;
-      let hi = top;
+  const { low, scale, cellStart } = lookup;
+  const cells = LOOKUP_CELLS + 1;
+  for (let r = start; r < end; r++) {
+    const base = r * columns;
+    const out = r * stride;
+    for (let c = 0; c < columns; c++) {
+      const v = data[base + c];
+      const offset = binOffsets[c];
+      if (v !== v) {
+        codes[out + c] = binOffsets[c + 1] - 1 - offset; // NaN: the top bin
+        continue;
+      }
+      const cell = cellOf(v, low[c], scale[c]);
+      let lo = cellStart[c * cells + cell];
+      let hi = cellStart[c * cells + cell + 1];
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
         if (edges[mid] < v) lo = mid + 1;
         else hi = mid;
       }
-      bin = lo;
-      const g = offset + bin;
+      codes[out + c] = lo - offset;
+    }
+  }
+}
+
+/** Records the smallest and largest training value of every bin. */
+function recordBinRanges(
+  data: Float64Array,
+  columns: number,
+  start: number,
+  end: number,
+  codes: Uint8Array | Uint16Array,
+  stride: number,
+  binOffsets: Int32Array,
+  binLow: Float64Array,
+  binHigh: Float64Array,
+): void {
+  for (let r = start; r < end; r++) {
+    const base = r * columns;
+    const out = r * stride;
+    for (let c = 0; c < columns; c++) {
+      const v = data[base + c];
+      const g = binOffsets[c] + codes[out + c];
       if (v < binLow[g]) binLow[g] = v;
       if (v > binHigh[g]) binHigh[g] = v;
     }
-    codes[r * columns + column] = bin;
   }
 }
