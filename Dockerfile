@@ -51,13 +51,12 @@ RUN set -eu; \
     mkdir -p /out/bin /out/lib/sagemaker-tree; \
     case "$RUNTIME" in \
       compile) \
-        deno compile --frozen --target "$target" $flags --include nginx.conf \
+        deno compile --frozen --target "$target" $flags \
           --output /out/bin/sagemaker-tree main.ts; \
         rmdir /out/lib/sagemaker-tree /out/lib ;; \
       bundle) \
         echo "RUNTIME=bundle: Deno binary + deno bundle output instead of deno compile"; \
         deno bundle --frozen --platform deno --output /out/lib/sagemaker-tree/main.js main.ts; \
-        cp nginx.conf /out/lib/sagemaker-tree/; \
         curl -fsSL "$NPM_REGISTRY/@deno/linux-$pkg-glibc/-/linux-$pkg-glibc-$DENO_VERSION.tgz" \
           | tar -xz -C /out/lib/sagemaker-tree --strip-components=1 package/deno; \
         printf '%s\n' '#!/bin/sh' \

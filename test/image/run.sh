@@ -55,8 +55,9 @@ pinned=$(tr -d '[:space:]' <"$repo/.deno-version")
 dockerfile_default=$(sed -n 's/^ARG DENO_VERSION=\(.*\)$/\1/p' "$repo/Dockerfile" | head -n1)
 check "Dockerfile DENO_VERSION default ($dockerfile_default) equals .deno-version ($pinned)" \
   test "$dockerfile_default" = "$pinned"
+# shellcheck disable=SC2016 # a literal $ in the pattern
 check "build_and_push.sh passes --build-arg DENO_VERSION from .deno-version" \
-  grep -q -- '--build-arg "DENO_VERSION=\$deno_version"' "$repo/build_and_push.sh"
+  grep -qF -- '--build-arg "DENO_VERSION=$deno_version"' "$repo/build_and_push.sh"
 check "Dockerfile ENTRYPOINT is exec form" grep -Eq '^ENTRYPOINT \["[^"]+"\]$' "$repo/Dockerfile"
 # The compiled variant: the final stage copies only /out, and the compile branch puts exactly
 # one file there (the deno compile output) besides the train/serve wrappers.
@@ -64,8 +65,13 @@ final_copies=$(sed -n '/^FROM \${RUNTIME_BASE}/,$p' "$repo/Dockerfile" | grep -c
 check "final stage has one COPY, and it is --from=build /out/" \
   test "$final_copies" = 1 -a -n "$(grep -x 'COPY --from=build /out/ /usr/local/' "$repo/Dockerfile")"
 compile_branch=$(sed -n '/^      compile) \\$/,/;; \\$/p' "$repo/Dockerfile")
-check "compile branch writes only /out/bin/sagemaker-tree and removes /out/lib" \
-  bash -c '[[ $1 == *"--output /out/bin/sagemaker-tree main.ts"* && $1 == *"rmdir /out/lib/sagemaker-tree /out/lib"* && $(grep -o "/out/[a-z/-]*" <<<"$1" | sort -u | tr "\n" " ") == "/out/bin/sagemaker-tree /out/lib /out/lib/sagemaker-tree " ]]' _ "$compile_branch"
+compile_outputs() {
+  [[ $compile_branch == *"--output /out/bin/sagemaker-tree main.ts"* ]] &&
+    [[ $compile_branch == *"rmdir /out/lib/sagemaker-tree /out/lib"* ]] &&
+    [[ $(grep -o '/out/[a-z/-]*' <<<"$compile_branch" | sort -u | tr '\n' ' ') == \
+      "/out/bin/sagemaker-tree /out/lib /out/lib/sagemaker-tree " ]]
+}
+check "compile branch writes only /out/bin/sagemaker-tree (and removes /out/lib)" compile_outputs
 
 log "Base image (debootstrap bookworm minbase, cached in $cache)"
 mkdir -p "$cache"
@@ -147,7 +153,7 @@ check "no node_modules in the image${modules:+: $modules}" test -z "$modules"
 local_files=$(cd "$root/usr/local" && find bin lib -type f -o -type l | sort | tr '\n' ' ')
 echo "/usr/local: $local_files"
 check "/usr/local holds only the runtime files" test "$local_files" = \
-  "bin/sagemaker-tree bin/serve bin/train lib/sagemaker-tree/deno lib/sagemaker-tree/main.js lib/sagemaker-tree/nginx.conf "
+  "bin/sagemaker-tree bin/serve bin/train lib/sagemaker-tree/deno lib/sagemaker-tree/main.js "
 denos=$(find "$root" -xdev -name deno -type f ! -path "$root/usr/local/lib/sagemaker-tree/deno" -print)
 check "no other deno binary or DENO_DIR in the image${denos:+: $denos}" \
   test -z "$denos" -a ! -e "$root/deno-dir" -a ! -e "$root/root/.cache/deno"
@@ -156,3 +162,132 @@ for tool in gcc cc make node npm curl; do
 done
 check "nginx installed" test -x "$root/usr/sbin/nginx"
 check "train and serve on PATH" test -x "$root/usr/local/bin/train" -a -x "$root/usr/local/bin/serve"
+
+log "Run train and serve inside the image (buildah run --isolation chroot)"
+ml="$work/ml"
+cp -a "$repo/local-test/test-dir" "$ml"
+mkdir -p "$ml/model" "$ml/output"
+touch "$work/marker"
+sleep 1
+
+# Like `docker run -v $ml:/opt/ml [--user U] IMAGE ARGS...`: the image's ENTRYPOINT + ARGS.
+run_image() { # run_image USER ARGS...
+  local user=$1
+  shift
+  bah run --isolation chroot --user "$user" -v "$ml:/opt/ml" "${env_flags[@]}" "$container" -- \
+    "${entrypoint[@]}" "$@"
+}
+
+free_port() {
+  local port
+  for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  return 1
+}
+
+# train as USER; checks exit code, model file, no failure file, metric line.
+train_as() {
+  local user=$1 label=$2 out
+  find "$ml/model" "$ml/output" -mindepth 1 -delete
+  env_flags=()
+  local t0
+  t0=$(date +%s%N)
+  if out=$(run_image "$user" train 2>&1); then
+    pass "$label: train exits 0 ($((($(date +%s%N) - t0) / 1000000)) ms)"
+  else
+    printf '%s\n' "$out" | tail -n 20
+    fail "$label: train exits 0"
+  fi
+  check "$label: train wrote a model to /opt/ml/model" test -n "$(find "$ml/model" -type f -print -quit)"
+  check "$label: no /opt/ml/output/failure" test ! -e "$ml/output/failure"
+  check "$label: train logs a metric line" grep -Eq 'train:accuracy=[0-9.]+;' <<<"$out"
+}
+
+# serve as USER on a free port; checks /ping, /invocations, 413, SIGTERM.
+serve_as() {
+  local user=$1 label=$2 port t0 code body rows answers
+  port=$(free_port)
+  env_flags=(-e "SAGEMAKER_BIND_TO_PORT=$port" -e MODEL_SERVER_WORKERS=2)
+  t0=$(date +%s%N)
+  # Own session, so the test can find (and clean up) exactly what it started.
+  setsid buildah "${store[@]}" run --isolation chroot --user "$user" -v "$ml:/opt/ml" \
+    "${env_flags[@]}" "$container" -- "${entrypoint[@]}" serve >"$work/serve-$user.log" 2>&1 &
+  serve_pid=$!
+  code=000
+  for _ in $(seq 600); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/ping" || true)
+    [[ $code == 200 ]] && break
+    kill -0 "$serve_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ $code == 200 ]]; then
+    pass "$label: GET /ping 200 after $((($(date +%s%N) - t0) / 1000000)) ms (port $port)"
+  else
+    tail -n 30 "$work/serve-$user.log"
+    fail "$label: GET /ping 200 (got $code)"
+  fi
+  body=$(curl -s -w '\n%{http_code}' --data-binary "@$repo/local-test/payload.csv" \
+    -H 'Content-Type: text/csv' "http://127.0.0.1:$port/invocations" || true)
+  code=${body##*$'\n'}
+  body=${body%$'\n'*}
+  rows=$(grep -c . "$repo/local-test/payload.csv")
+  answers=$(grep -c . <<<"$body" || true)
+  check "$label: POST /invocations payload.csv -> 200 (got $code)" test "$code" = 200
+  check "$label: one prediction per row ($answers of $rows): $(head -n 3 <<<"$body" | tr '\n' ' ')" \
+    test "$answers" = "$rows"
+  code=$(head -c $((7 * 1024 * 1024)) /dev/zero | tr '\0' '1' | curl -s -o /dev/null -w '%{http_code}' \
+    --data-binary @- -H 'Content-Type: text/csv' "http://127.0.0.1:$port/invocations" || true)
+  check "$label: 7 MiB body -> 413 from nginx (got $code)" test "$code" = 413
+  check "$label: nginx runs in the container" grep -q nginx <<<"$(ps -o args= -s "$serve_pid" || true)"
+  # SIGTERM to the entry point process only, like `docker stop`.
+  local main_pid
+  main_pid=$(ps -o pid=,args= -s "$serve_pid" |
+    awk '$2 !~ /buildah/ && $0 ~ / serve$/ {print $1; exit}' || true)
+  if [[ -n $main_pid ]]; then
+    kill -TERM "$main_pid"
+    local stopped=false
+    for _ in $(seq 300); do
+      if ! kill -0 "$serve_pid" 2>/dev/null; then stopped=true; break; fi
+      sleep 0.1
+    done
+    local rc=0
+    wait "$serve_pid" || rc=$?
+    check "$label: SIGTERM stops serve, nginx and workers within 30 s (exit $rc)" \
+      test $stopped = true -a -z "$(ps -o pid= -s "$serve_pid" || true)"
+  else
+    ps -o pid,args -s "$serve_pid" || true
+    fail "$label: found the serve process to send SIGTERM to"
+  fi
+  serve_pid=""
+}
+
+train_as 0:0 root
+serve_as 0:0 root
+chown -R 1000:1000 "$ml"
+train_as 1000:1000 "uid 1000"
+serve_as 1000:1000 "uid 1000"
+
+written=$(cd "$root" && find . -xdev -newer "$work/marker" ! -path ./opt/ml ! -path './opt/ml/*' \
+  ! -path ./tmp ! -path './tmp/*' ! -path ./etc/hosts ! -path ./etc/resolv.conf ! -path ./etc/hostname \
+  ! -path ./run ! -path ./run/.containerenv ! -path ./proc ! -path ./sys ! -path ./dev -print | head -n 20)
+check "train and serve wrote nothing outside /opt/ml and /tmp${written:+: $written}" test -z "$written"
+
+log "Image size"
+bah rm "$container" >/dev/null
+container=""
+size_bytes() { podman "${store[@]}" image inspect --format '{{.Size}}' "$1"; }
+image_bytes=$(size_bytes "$image")
+base_bytes=$(size_bytes "$base_image")
+rm -rf "$work/oci"
+bah push --quiet --compression-format gzip "$image" "oci:$work/oci:image" >/dev/null
+manifest=$(jq -r '.manifests[0].digest' "$work/oci/index.json" | sed 's/sha256://')
+compressed=$(jq '[.layers[].size] | add' "$work/oci/blobs/sha256/$manifest")
+base_layer=$(jq '.layers[0].size' "$work/oci/blobs/sha256/$manifest")
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1000000 }'; }
+echo "image (RUNTIME=bundle): $(mb "$image_bytes") uncompressed, $(mb "$compressed") compressed (gzip layers)"
+echo "  of which base (debootstrap bookworm minbase, slimmed): $(mb "$base_bytes") uncompressed, $(mb "$base_layer") compressed"
+echo "  compressed layers: $(jq -r '[.layers[].size | tostring] | join(" + ")' \
+  "$work/oci/blobs/sha256/$manifest") bytes (base, nginx + user, /usr/local)"
+pass "image size measured: $(mb "$image_bytes") uncompressed, $(mb "$compressed") compressed"
