@@ -1,0 +1,124 @@
+/**
+ * The ceiling: a trivial Deno handler that reads the body and answers a fixed one-label body,
+ * behind the same nginx config (rendered by `serving/nginx.ts` from the top-level `nginx.conf`)
+ * and the same number of workers as `main.ts serve`. Whatever our server does per request on
+ * top of this is what separates it from the limit of nginx + Deno on this machine.
+ *
+ * ```sh
+ * SAGEMAKER_BIND_TO_PORT=8090 MODEL_SERVER_WORKERS=2 deno run --allow-read --allow-write \
+ *   --allow-env --allow-run --allow-net --allow-sys bench/ceiling.ts serve
+ * ```
+ *
+ * @module
+ */
+
+import { findNginx, NginxProcess, renderNginxConfig, testNginxConfig } from "../serving/nginx.ts";
+import { readServingConfig } from "../sagemaker/serving_config.ts";
+
+/** The fixed answer: one label, as our server answers a one-record request. */
+export const CEILING_BODY = "setosa\n";
+
+const PERMISSIONS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-net",
+  "--allow-sys",
+];
+
+/** The trivial handler: reads the request body, then answers {@linkcode CEILING_BODY}. */
+export async function handleCeiling(request: Request): Promise<Response> {
+  if (request.body !== null) await request.bytes();
+  return new Response(CEILING_BODY, { headers: { "content-type": "text/csv" } });
+}
+
+/** Runs one worker on `port` of 127.0.0.1 (0: any) and prints `@ready <port>` once it listens. */
+export async function runCeilingWorker(port: number): Promise<void> {
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port,
+    onListen: ({ port }) => console.log(`@ready ${port}`),
+  }, handleCeiling);
+  Deno.addSignalListener("SIGTERM", () => server.shutdown());
+  await server.finished;
+}
+
+async function readyPort(child: Deno.ChildProcess): Promise<number> {
+  let text = "";
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("A ceiling worker exited before it listened");
+    text += value;
+    const match = /@ready (\d+)/.exec(text);
+    if (match !== null) {
+      reader.releaseLock();
+      return Number(match[1]);
+    }
+  }
+}
+
+/**
+ * Starts `MODEL_SERVER_WORKERS` ceiling workers and nginx in front of them on
+ * `SAGEMAKER_BIND_TO_PORT`, with the values `main.ts serve` uses; runs until SIGTERM or SIGINT.
+ */
+export async function runCeilingServer(env: Record<string, string | undefined>): Promise<void> {
+  const config = readServingConfig(env, navigator.hardwareConcurrency);
+  const nginxPath = findNginx(env.PATH);
+  if (nginxPath === undefined) throw new Error("Cannot run the ceiling: nginx is not installed");
+  const workers: Deno.ChildProcess[] = [];
+  for (let i = 0; i < config.workers; i++) {
+    workers.push(
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", ...PERMISSIONS, new URL(import.meta.url).pathname, "worker", "0"],
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn(),
+    );
+  }
+  const ports = await Promise.all(workers.map(readyPort));
+  const runtimeDir = await Deno.makeTempDir({ prefix: "ceiling-nginx-" });
+  await Deno.chmod(runtimeDir, 0o755);
+  const configPath = `${runtimeDir}/nginx.conf`;
+  await Deno.writeTextFile(
+    configPath,
+    renderNginxConfig({
+      port: config.port,
+      upstreamPorts: ports,
+      timeoutSeconds: config.timeoutSeconds,
+      bodyLimitBytes: config.bodyLimitBytes,
+      runtimeDir,
+      accessLog: env.NGINX_ACCESS_LOG !== "false",
+      pingAccessLog: env.LOG_PING === "true",
+    }),
+  );
+  await testNginxConfig(nginxPath, configPath, runtimeDir);
+  const nginx = new NginxProcess(nginxPath, configPath, runtimeDir);
+  const stop = Promise.withResolvers<void>();
+  Deno.addSignalListener("SIGTERM", () => stop.resolve());
+  Deno.addSignalListener("SIGINT", () => stop.resolve());
+  await Promise.race([stop.promise, nginx.status]);
+  await nginx.stop();
+  for (const worker of workers) {
+    try {
+      worker.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+  }
+  await Promise.all(workers.map((worker) => worker.status));
+  await Deno.remove(runtimeDir, { recursive: true });
+}
+
+if (import.meta.main) {
+  const [command, port] = Deno.args;
+  if (command === "worker") {
+    await runCeilingWorker(Number(port ?? "0"));
+  } else if (command === "serve") {
+    await runCeilingServer(Deno.env.toObject());
+  } else {
+    console.error("Usage: bench/ceiling.ts serve | worker <port>");
+    Deno.exit(2);
+  }
+}
