@@ -10,15 +10,12 @@
  */
 
 import { Command, CommanderError } from "commander";
-import denoConfig from "./deno.json" with { type: "json" };
 import { log, LOG_LEVELS, type LogLevel } from "./log.ts";
 import { sageMakerPaths } from "./sagemaker/paths.ts";
 import { runTrainJob } from "./train.ts";
 import { serve } from "./serve.ts";
 import { runWorkerProcess } from "./serving/worker_process.ts";
-
-/** The program's version, from `deno.json`. */
-export const VERSION: string = denoConfig.version;
+import { VERSION } from "./version.ts";
 
 /** Exit code for a command line that cannot be understood. */
 const USAGE_EXIT_CODE = 2;

@@ -10,10 +10,12 @@
 import { log } from "./log.ts";
 import { describeModel, loadModel, ModelFileError } from "./model_store.ts";
 import type { Environment } from "./sagemaker/paths.ts";
-import { readServingConfig, type ServingConfig } from "./sagemaker/serving_config.ts";
+import { platformLimitWarnings } from "./sagemaker/platform_limits.ts";
+import { ConfigError, readServingConfig, type ServingConfig } from "./sagemaker/serving_config.ts";
 import { findNginx, NginxProcess, renderNginxConfig, testNginxConfig } from "./serving/nginx.ts";
 import { selfCommand } from "./serving/self_command.ts";
 import { Supervisor } from "./serving/supervisor.ts";
+import { VERSION } from "./version.ts";
 
 /** Waits until something accepts TCP connections on `port` of 127.0.0.1. */
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
@@ -65,15 +67,17 @@ async function startNginx(
 
 /** Runs `serve` until SIGTERM or SIGINT; returns the exit code (0 after a clean stop). */
 export async function serve(env: Environment): Promise<number> {
-  const config = readServingConfig(env, navigator.hardwareConcurrency);
+  let config: ServingConfig;
   let stored;
   try {
+    config = readServingConfig(env, navigator.hardwareConcurrency);
     stored = await loadModel(config.modelDir);
   } catch (error) {
-    if (!(error instanceof ModelFileError)) throw error;
+    if (!(error instanceof ModelFileError || error instanceof ConfigError)) throw error;
     log.error(`cannot serve: ${error.message}`);
     return 1;
   }
+  for (const warning of platformLimitWarnings(config)) log.warn(warning);
   const nginxPath = findNginx(env.PATH);
   const usesNginx = nginxPath !== undefined;
   if (!usesNginx) {
@@ -116,12 +120,17 @@ export async function serve(env: Environment): Promise<number> {
       await waitForPort(config.port, 10_000);
     }
     log.info("serving", {
+      version: VERSION,
       port: config.port,
       workers: config.workers,
       mode: usesNginx ? "nginx" : "embedded",
       timeout_s: config.timeoutSeconds,
       body_limit: config.bodyLimitBytes,
+      batch: config.batch,
       ...describeModel(stored),
+      sources: Object.entries(config.sources)
+        .map(([field, source]) => `${field}:${source.replace("env ", "")}`)
+        .join(","),
     });
     const reason = await Promise.race([
       stopRequested.promise.then((signal) => ({ stop: signal })),

@@ -28,8 +28,14 @@ export async function runWorkerProcess(
   options: WorkerProcessOptions,
 ): Promise<number> {
   log.configure({ fields: { worker: options.index } });
-  const config = readServingConfig(env, navigator.hardwareConcurrency);
-  const stored = await loadModel(config.modelDir);
+  let config, stored;
+  try {
+    config = readServingConfig(env, navigator.hardwareConcurrency);
+    stored = await loadModel(config.modelDir);
+  } catch (error) {
+    log.error(`worker cannot start: ${(error as Error).message}`);
+    return 1;
+  }
   const listen = (hostname: string, port: number) =>
     startWorker({
       hostname,

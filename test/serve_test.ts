@@ -159,3 +159,24 @@ Deno.test("serve refuses a damaged model with a clear message and exit 1", async
   assert.match(result.stderr, /Model file .*model\.json is damaged/);
   await Deno.remove(damaged, { recursive: true });
 });
+
+Deno.test("a worker that keeps dying stops serve with a clear message; /ping is 503 meanwhile", async () => {
+  const own = await trainedBaseDir(iris);
+  const server = await startServer(own);
+  await Deno.remove(`${own}/model/model.json`);
+  for (const pid of workerPids(server.process.pid)) Deno.kill(pid, "SIGKILL");
+  let pingStatus = 0;
+  for (let i = 0; i < 40 && pingStatus !== 503; i++) {
+    const response = await fetch(`${server.url}/ping`).catch(() => undefined);
+    pingStatus = response?.status ?? 0;
+    await response?.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal(pingStatus, 503);
+  const status = await server.process.status;
+  assert.equal(status.code, 1);
+  assert.match(server.logs(), /died 6 times within 60 s; giving up/);
+  assert.match(server.logs(), /worker cannot start: No model at/);
+  await server.stop();
+  await Deno.remove(own, { recursive: true });
+});
