@@ -1,10 +1,12 @@
 /**
- * Input channels: the files SageMaker puts under `input/data/<channel>/`.
+ * Input channels: the files SageMaker puts under `input/data/<channel>/` (File and FastFile
+ * modes) or the named pipe `input/data/<channel>_<epoch>` it streams into (Pipe mode).
+ * Gzip-compressed data is recognised by its magic bytes and decompressed as a stream.
  *
  * @module
  */
 
-/** A channel folder that is missing or holds no data files. */
+/** A channel folder or pipe that is missing, empty or cannot be read. */
 export class ChannelError extends Error {
   /** Creates an error; the message names the channel and its folder. */
   constructor(message: string) {
@@ -28,25 +30,156 @@ async function collectFiles(dir: string, into: string[]): Promise<void> {
 /**
  * Lists the data files of a channel folder, sorted, including sub-folders (S3 prefixes
  * become folders), skipping hidden files. Throws {@linkcode ChannelError} when the folder is
- * missing or has no files.
+ * missing, unreadable or has no files.
  */
 export async function listChannelFiles(channel: string, dir: string): Promise<string[]> {
+  let info: Deno.FileInfo;
   try {
-    const info = await Deno.stat(dir);
-    if (!info.isDirectory) throw new ChannelError(`Channel ${channel} at ${dir} is not a folder`);
+    info = await Deno.stat(dir);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       throw new ChannelError(`Missing channel ${channel}: no folder at ${dir}`);
     }
-    throw error;
+    throw new ChannelError(`Cannot read channel ${channel} at ${dir}: ${(error as Error).message}`);
   }
+  if (!info.isDirectory) throw new ChannelError(`Channel ${channel} at ${dir} is not a folder`);
   const files: string[] = [];
-  await collectFiles(dir, files);
+  try {
+    await collectFiles(dir, files);
+  } catch (error) {
+    throw new ChannelError(`Cannot read channel ${channel} at ${dir}: ${(error as Error).message}`);
+  }
   if (files.length === 0) throw new ChannelError(`Channel ${channel} has no files in ${dir}`);
   return files;
 }
 
-/** Streams a file's bytes in chunks. */
+/** Checks that the Pipe-mode FIFO of a channel exists; a plain file is accepted too. */
+export async function checkChannelPipe(channel: string, pipe: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(pipe);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ChannelError(`Missing pipe for channel ${channel} (Pipe mode): nothing at ${pipe}`);
+    }
+    throw new ChannelError(
+      `Cannot read pipe ${pipe} of channel ${channel}: ${(error as Error).message}`,
+    );
+  }
+  if (info.isDirectory) {
+    throw new ChannelError(`Pipe ${pipe} of channel ${channel} is a folder, not a named pipe`);
+  }
+}
+
+/** The two bytes every gzip stream starts with. */
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Options of {@linkcode readSourceChunks}. */
+export interface ReadSourceOptions {
+  /** Stops reading (also a pending open of a pipe that has no writer yet) with its reason. */
+  signal?: AbortSignal;
+  /** The channel, named in error messages. */
+  channel?: string;
+  /** Called once the source is known to be gzip-compressed. */
+  onGzip?: () => void;
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/**
+ * Streams the bytes of a channel file or pipe, decompressing gzip data (recognised by its magic
+ * bytes, whatever the file is called) without buffering it. Errors name the file.
+ */
+export async function* readSourceChunks(
+  path: string,
+  options: ReadSourceOptions = {},
+): AsyncGenerator<Uint8Array> {
+  const { signal } = options;
+  const channel = options.channel === undefined ? "" : ` of channel ${options.channel}`;
+  let file: Deno.FsFile;
+  try {
+    file = await abortable(Deno.open(path, { read: true }), signal);
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw new ChannelError(`Cannot open ${path}${channel}: ${(error as Error).message}`);
+  }
+  const reader = file.readable.getReader();
+  let stage = "read";
+  try {
+    // Peek at the first two bytes to tell gzip from plain text.
+    const head: Uint8Array[] = [];
+    let headLength = 0;
+    while (headLength < GZIP_MAGIC.length) {
+      const { done, value } = await abortable(reader.read(), signal);
+      if (done) break;
+      head.push(value);
+      headLength += value.length;
+    }
+    const first = head.length === 1 ? head[0] : concat(head, headLength);
+    const gzip = first.length >= 2 && first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
+    if (!gzip) {
+      if (first.length > 0) yield first;
+      while (true) {
+        const { done, value } = await abortable(reader.read(), signal);
+        if (done) return;
+        yield value;
+      }
+    }
+    options.onGzip?.();
+    stage = "decompress";
+    const compressed = new ReadableStream<BufferSource>({
+      start(controller) {
+        controller.enqueue(first as Uint8Array<ArrayBuffer>);
+      },
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value as Uint8Array<ArrayBuffer>);
+      },
+    });
+    const inflated = compressed.pipeThrough(new DecompressionStream("gzip")).getReader();
+    try {
+      while (true) {
+        const { done, value } = await abortable(inflated.read(), signal);
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      await inflated.cancel().catch(() => {});
+    }
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    if (error instanceof ChannelError) throw error;
+    throw new ChannelError(`Cannot ${stage} ${path}${channel}: ${(error as Error).message}`);
+  } finally {
+    await reader.cancel().catch(() => {});
+    try {
+      file.close();
+    } catch {
+      // already closed by cancelling its stream
+    }
+  }
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Streams a file's bytes in chunks (no decompression). */
 export async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
   using file = await Deno.open(path, { read: true });
   for await (const chunk of file.readable) yield chunk;
