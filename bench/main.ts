@@ -193,7 +193,7 @@ async function fileExists(path: string): Promise<boolean> {
 }
 
 /** Lists the Debian packages the benchmark needs and does not find. */
-async function missingPackages(): Promise<string[]> {
+async function missingPackages(training: boolean): Promise<string[]> {
   const missing: string[] = [];
   if (!(await fileExists(WRK))) missing.push("wrk");
   if (!(await fileExists("/usr/sbin/nginx"))) missing.push("nginx");
@@ -203,6 +203,7 @@ async function missingPackages(): Promise<string[]> {
     ["pandas", "python3-pandas"],
     ["gunicorn", "gunicorn"],
   ];
+  if (training) modules.push(["xgboost", "python3-xgboost"]);
   for (const [module, pkg] of modules) {
     const probe = await run(PYTHON, ["-c", `import ${module}`]);
     if (!probe.success) missing.push(pkg);
@@ -210,8 +211,8 @@ async function missingPackages(): Promise<string[]> {
   return missing;
 }
 
-async function ensurePackages(install: boolean): Promise<void> {
-  const missing = await missingPackages();
+async function ensurePackages(install: boolean, training: boolean): Promise<void> {
+  const missing = await missingPackages(training);
   if (missing.length === 0) return;
   const command = `apt-get install -y ${missing.join(" ")}`;
   if (!install || Deno.uid() !== 0) {
@@ -345,7 +346,7 @@ async function stopAll(): Promise<void> {
 /** Runs the whole benchmark and returns the report. */
 export async function runBenchmark(options: BenchOptions): Promise<BenchReport> {
   const startedAt = new Date();
-  await ensurePackages(options.install);
+  await ensurePackages(options.install, options.trainingRows.length > 0);
   const environment = await describeEnvironment(options.workers);
   const work = await Deno.makeTempDir({ prefix: "sagemaker-bench-" });
   await Deno.chmod(work, 0o755);
@@ -565,6 +566,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
   }
 
   const training = await measureTraining(options.trainingRows, { log: say });
+  const trainingDetail = typeof training === "string" ? undefined : training.markdown.trim();
   notes.push(
     `Load average at the end: ${
       (await readProc("cat /proc/loadavg")).split(" ").slice(0, 3).join(" ")
@@ -589,7 +591,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     ours,
     reference,
     ceiling,
-    training,
+    training: typeof training === "string" ? training : training.rows,
+    trainingDetail,
     notes,
   };
 }

@@ -58,6 +58,8 @@ export interface BenchReport {
   readonly ceiling: StackFigures;
   /** Training rows, or a sentence saying why there are none. */
   readonly training: readonly TrainingRow[] | string;
+  /** The learner benchmark's own report (fit, accuracy, leaves, model size, xgboost), if run. */
+  readonly trainingDetail?: string;
   /** Free-form notes (agreement of predictions, load average, warnings). */
   readonly notes: readonly string[];
 }
@@ -341,6 +343,9 @@ export function renderReport(report: BenchReport): string {
     "",
     renderTrainingTable(report.training),
     "",
+    ...(report.trainingDetail === undefined
+      ? []
+      : ["The learner benchmark's own table (`bench/learner/run.ts`):", "", report.trainingDetail]),
     "## Targets (issue 8)",
     "",
     renderTargets(evaluateTargets(report)),

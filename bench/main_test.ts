@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { parseOptions } from "./main.ts";
+
+Deno.test("parseOptions() gives the bounded defaults and --quick shortens everything", () => {
+  const defaults = parseOptions([], 2);
+  assert.deepStrictEqual([defaults.seconds, defaults.rounds, defaults.workers, defaults.save], [
+    3,
+    3,
+    2,
+    true,
+  ]);
+  const quick = parseOptions(["--quick"], 2);
+  assert.deepStrictEqual([quick.seconds, quick.rounds, quick.coldStarts, quick.save], [
+    1,
+    1,
+    1,
+    false,
+  ]);
+  assert.deepStrictEqual(parseOptions(["--quick", "--save", "--duration=2"], 2).save, true);
+  assert.deepStrictEqual(parseOptions(["--training-rows", "10000,20000"], 2).trainingRows, [
+    10000,
+    20000,
+  ]);
+});
+
+Deno.test("parseOptions() names an argument it cannot use", () => {
+  assert.throws(() => parseOptions(["--rounds", "0"], 2), /Invalid --rounds/);
+  assert.throws(() => parseOptions(["--fast"], 2), /Unknown argument "--fast"/);
+});

@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import {
+  type BenchReport,
+  evaluateTargets,
+  formatRatio,
+  median,
+  renderServingTable,
+} from "./report.ts";
+import type { LoadResult } from "./wrk.ts";
+
+function load(requestsPerSecond: number, p99Ms: number): LoadResult {
+  return { requests: 1, seconds: 1, requestsPerSecond, p50Ms: p99Ms / 4, p99Ms, errors: 0 };
+}
+
+function memory(perWorkerKiB: number) {
+  return { totalKiB: 3 * perWorkerKiB, workerKiB: [perWorkerKiB], perWorkerKiB, processes: 3 };
+}
+
+const REPORT: BenchReport = {
+  startedAt: "2026-01-01T00:00:00Z",
+  environment: [],
+  settings: [],
+  ours: {
+    oneRecordC16: load(30_000, 4),
+    batchSeconds: [0.1, 0.3, 0.2],
+    coldStartMs: [150],
+    memory: memory(60_000),
+    jsonHundredC16: "HTTP 415",
+  },
+  reference: {
+    oneRecordC16: load(1_000, 30),
+    batchSeconds: [0.6],
+    coldStartMs: [1_600],
+    memory: memory(140_000),
+  },
+  ceiling: { oneRecordC16: load(40_000, 3) },
+  training: [{
+    rows: 1_000_000,
+    oursSeconds: 2,
+    sklearnSeconds: 30,
+    oursAccuracy: 0.9,
+    sklearnAccuracy: 0.902,
+  }],
+  notes: [],
+};
+
+Deno.test("median() takes the middle value, or the mean of the two middle ones", () => {
+  assert.deepStrictEqual(median([3, 1, 2]), 2);
+  assert.deepStrictEqual(median([4, 1, 2, 3]), 2.5);
+  assert.deepStrictEqual(Number.isNaN(median([])), true);
+});
+
+Deno.test("formatRatio() keeps three significant digits", () => {
+  assert.deepStrictEqual(formatRatio(30), "30x");
+  assert.deepStrictEqual(formatRatio(0.13333), "0.133x");
+  assert.deepStrictEqual(formatRatio(250.4), "250x");
+  assert.deepStrictEqual(formatRatio(undefined), "n/a");
+});
+
+Deno.test("evaluateTargets() judges every target of issue 8 by its ratio", () => {
+  const verdicts = evaluateTargets(REPORT).map((target) => [target.name, target.verdict]);
+  assert.deepStrictEqual(verdicts, [
+    ["1-record req/s at 16 conns, ours/ref", "PASS"], // 30x
+    ["1-record p99 at 16 conns, ours/ref", "MISS"], // 0.133x
+    ["5 MB batch seconds, ref/ours", "MISS"], // 3x
+    ["cold start, ref/ours", "PASS"], // 10.7x
+    ["RSS per worker, ours/ref", "PASS"], // 0.429x
+    ["1-record req/s at 16 conns, ours/ceiling", "MISS"], // 0.75x
+    ["training fit at 1M rows, sklearn/ours", "PASS"], // 15x
+    ["training accuracy at 1M rows, sklearn minus ours", "PASS"], // 0.2 points
+  ]);
+});
+
+Deno.test("renderServingTable() shows n/a with the reason for an unsupported JSON request", () => {
+  const table = renderServingTable(REPORT);
+  const json = table.split("\n").find((line) =>
+    line.startsWith("| 100-record JSON, 16 conns: req/s")
+  );
+  assert.deepStrictEqual(
+    json,
+    "| 100-record JSON, 16 conns: req/s | n/a (HTTP 415) | n/a | n/a |  |  |",
+  );
+  const rps = table.split("\n").find((line) => line.startsWith("| 1-record CSV, 16 conns: req/s"));
+  assert.deepStrictEqual(
+    rps,
+    "| 1-record CSV, 16 conns: req/s | 30,000 | 1,000 | 30x | 40,000 | 0.75x |",
+  );
+});
