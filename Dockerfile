@@ -81,7 +81,9 @@ LABEL com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true \
       sagemaker-tree.runtime=${RUNTIME}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nginx-light \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old \
+ && apt-get clean \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old /var/log/apt \
+      /var/log/dpkg.log /var/log/alternatives.log \
  && ln -sf /dev/stdout /var/log/nginx/access.log \
  && ln -sf /dev/stderr /var/log/nginx/error.log \
  && groupadd --gid 1000 sagemaker \

@@ -242,6 +242,11 @@ serve_as() {
   check "$label: 7 MiB body -> 413 from nginx (got $code)" test "$code" = 413
   check "$label: nginx runs in the container" grep -q nginx <<<"$(ps -o args= -s "$serve_pid" || true)"
   # SIGTERM to the entry point process only, like `docker stop`.
+  if ! kill -0 "$serve_pid" 2>/dev/null; then
+    fail "$label: serve still running after the requests"
+    serve_pid=""
+    return
+  fi
   local main_pid
   main_pid=$(ps -o pid=,args= -s "$serve_pid" |
     awk '$2 !~ /buildah/ && $0 ~ / serve$/ {print $1; exit}' || true)
