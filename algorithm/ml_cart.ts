@@ -4,17 +4,30 @@
  * wants, and wrap its model so that it predicts indices and probabilities.
  *
  * ml-cart re-scans the data for every candidate threshold, so its fit time grows with the
- * square of the rows; {@linkcode ML_CART_MAX_ROWS} refuses data it would take minutes on.
+ * square of the rows; {@linkcode adviseMlCart} warns (with the estimated time) above
+ * {@linkcode ML_CART_WARN_SECONDS} and refuses above {@linkcode ML_CART_MAX_ROWS} rows unless
+ * `allow_slow=true`. Its fit is synchronous, so a SIGTERM waits for it to finish.
  *
  * @module
  */
 
 import { DecisionTreeClassifier } from "ml-cart";
-import type { Algorithm, Dataset, FitOptions, Matrix, Model, ModelHeader } from "./types.ts";
+import {
+  type Algorithm,
+  AlgorithmError,
+  type Dataset,
+  type FitOptions,
+  type Matrix,
+  type Model,
+  type ModelHeader,
+} from "./types.ts";
 import type { HyperparameterSpecs, HyperparameterValues } from "./hyperparameters.ts";
 
 /** Rows above which ml-cart is refused: measured 72 s at 10,000 rows x 20 features. */
 export const ML_CART_MAX_ROWS = 5_000;
+
+/** Estimated seconds above which ml-cart's fit logs a warning with the estimate. */
+export const ML_CART_WARN_SECONDS = 10;
 
 /** Seconds ml-cart takes for 10,000 rows x 20 features on a 2-core machine (measured). */
 const SECONDS_AT_10K_ROWS = 72;
@@ -22,6 +35,37 @@ const SECONDS_AT_10K_ROWS = 72;
 /** Estimated fit time of ml-cart in seconds: it grows with the square of the rows. */
 export function estimateMlCartSeconds(rows: number, columns: number): number {
   return SECONDS_AT_10K_ROWS * (rows / 10_000) ** 2 * (columns / 20);
+}
+
+/** What {@linkcode mlCart} does with data of a given size, and its estimated fit time. */
+export interface MlCartAdvice {
+  /** `fit` trains silently, trains with a logged warning, or refuses unless `allow_slow=true`. */
+  action: "fit" | "warn" | "refuse";
+  /** Estimated fit time in seconds. */
+  seconds: number;
+  /** The message logged or thrown, naming the estimate and the way out; empty for `fit`. */
+  message: string;
+}
+
+/**
+ * Decides whether ml-cart should train on `rows x columns`: refused above
+ * {@linkcode ML_CART_MAX_ROWS} rows, warned above {@linkcode ML_CART_WARN_SECONDS} estimated.
+ */
+export function adviseMlCart(rows: number, columns: number): MlCartAdvice {
+  const seconds = estimateMlCartSeconds(rows, columns);
+  const estimate = `ml-cart would take about ${Math.round(seconds)} s for ${rows} rows x ` +
+    `${columns} features (its time grows with the square of the rows)`;
+  if (rows > ML_CART_MAX_ROWS) {
+    return {
+      action: "refuse",
+      seconds,
+      message: `${estimate}: use algorithm=cart, or set allow_slow=true to wait`,
+    };
+  }
+  if (seconds > ML_CART_WARN_SECONDS) {
+    return { action: "warn", seconds, message: `${estimate}; algorithm=cart takes well under 1 s` };
+  }
+  return { action: "fit", seconds, message: "" };
 }
 
 const hyperparameters: HyperparameterSpecs = {
@@ -75,11 +119,19 @@ class MlCartModel implements Model {
   }
 
   predictProba(features: Matrix): Float64Array {
+    if (features.columns !== this.featureCount) {
+      throw new AlgorithmError(
+        400,
+        `Cannot predict: expected ${this.featureCount} features per record, found ${features.columns}`,
+      );
+    }
     const classCount = this.classes.length;
     const out = new Float64Array(features.rows * classCount);
     const root = (this.tree as unknown as { root: TreeNode }).root;
     for (let r = 0; r < features.rows; r++) {
-      const row = Array.from(features.data.subarray(r * features.columns, (r + 1) * features.columns));
+      const row = Array.from(
+        features.data.subarray(r * features.columns, (r + 1) * features.columns),
+      );
       const distribution = root.classify(row).to1DArray();
       for (let k = 0; k < distribution.length && k < classCount; k++) {
         out[r * classCount + k] = distribution[k];
@@ -106,24 +158,21 @@ export const mlCart: Algorithm = {
   name: "ml-cart",
   hyperparameters,
 
-  fit(data: Dataset, params: HyperparameterValues, options?: FitOptions): Promise<Model> {
+  async fit(data: Dataset, params: HyperparameterValues, options?: FitOptions): Promise<Model> {
     const { rows, columns } = data.features;
-    const seconds = estimateMlCartSeconds(rows, columns);
-    if (rows > ML_CART_MAX_ROWS) {
-      const message = `ml-cart would take about ${Math.round(seconds)} s for ${rows} rows ` +
-        `(its time grows with the square of the rows)`;
-      if (params.allow_slow !== true) {
-        throw new Error(`${message}: use algorithm=cart, or set allow_slow=true to wait`);
-      }
-      options?.log?.(`warning: ${message}`);
-    }
+    const advice = adviseMlCart(rows, columns);
+    if (advice.action === "refuse" && params.allow_slow !== true) throw new Error(advice.message);
+    if (advice.action !== "fit") options?.log?.(`warning: ${advice.message}`);
+    // ml-cart trains synchronously: let a pending SIGTERM through before it starts.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (options?.signal?.aborted) throw options.signal.reason;
     const tree = new DecisionTreeClassifier({
       gainFunction: "gini",
       maxDepth: params.max_depth === null ? Infinity : Number(params.max_depth),
       minNumSamples: Number(params.min_samples_split),
     });
     tree.train(toRows(data.features), Array.from(data.labels));
-    return Promise.resolve(new MlCartModel(tree, { featureCount: columns, classes: data.classes }));
+    return new MlCartModel(tree, { featureCount: columns, classes: data.classes });
   },
 
   save(model: Model): unknown {

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { adviseMlCart, ML_CART_MAX_ROWS, mlCart } from "../../algorithm/ml_cart.ts";
+import { parseHyperparameters } from "../../algorithm/hyperparameters.ts";
+import type { Dataset } from "../../algorithm/types.ts";
+
+function readIris(): Dataset {
+  const url = new URL("../../../shared/data/iris.csv", import.meta.url);
+  const lines = Deno.readTextFileSync(url).split("\n").filter((line) => line.trim() !== "");
+  const data = new Float64Array(lines.length * 4);
+  const labels = new Int32Array(lines.length);
+  const classes: string[] = [];
+  lines.forEach((line, r) => {
+    const fields = line.split(",");
+    let k = classes.indexOf(fields[0]);
+    if (k < 0) k = classes.push(fields[0]) - 1;
+    labels[r] = k;
+    for (let c = 0; c < 4; c++) data[r * 4 + c] = Number(fields[c + 1]);
+  });
+  return { features: { data, rows: lines.length, columns: 4 }, labels, classes };
+}
+
+Deno.test("mlCart fits iris and predicts through the Algorithm interface", async () => {
+  const iris = readIris();
+  const model = await mlCart.fit(iris, parseHyperparameters({}, mlCart.hyperparameters));
+  const predicted = model.predict(iris.features);
+  let correct = 0;
+  predicted.forEach((k, i) => {
+    if (k === iris.labels[i]) correct++;
+  });
+  assert.ok(correct / 150 > 0.95, `training accuracy ${correct / 150}`);
+  const p = model.predictProba(iris.features);
+  assert.equal(p.length, 150 * 3);
+  assert.equal(model.describe().algorithm, "ml-cart");
+});
+
+Deno.test("mlCart save/load round trip gives identical predictions", async () => {
+  const iris = readIris();
+  const model = await mlCart.fit(
+    iris,
+    parseHyperparameters({ max_depth: "3" }, mlCart.hyperparameters),
+  );
+  const saved = JSON.parse(JSON.stringify(mlCart.save(model)));
+  const loaded = mlCart.load(saved, { featureCount: 4, classes: iris.classes });
+  assert.deepEqual(loaded.predict(iris.features), model.predict(iris.features));
+  assert.deepEqual(loaded.predictProba(iris.features), model.predictProba(iris.features));
+});
+
+Deno.test("mlCart refuses too many rows with the estimated time unless allow_slow", async () => {
+  const rows = ML_CART_MAX_ROWS + 1;
+  const data: Dataset = {
+    features: { data: new Float64Array(rows * 20), rows, columns: 20 },
+    labels: new Int32Array(rows),
+    classes: ["a"],
+  };
+  await assert.rejects(
+    mlCart.fit(data, parseHyperparameters({}, mlCart.hyperparameters)),
+    /ml-cart would take about 18 s for 5001 rows x 20 features .*allow_slow=true/,
+  );
+});
+
+Deno.test("adviseMlCart fits small data, warns with the estimate, refuses large data", () => {
+  assert.equal(adviseMlCart(1000, 20).action, "fit");
+  const warn = adviseMlCart(4000, 20); // 72 s * 0.16 = 11.5 s
+  assert.equal(warn.action, "warn");
+  assert.match(warn.message, /about 12 s for 4000 rows/);
+  const refuse = adviseMlCart(10_000, 20);
+  assert.equal(refuse.action, "refuse");
+  assert.equal(Math.round(refuse.seconds), 72);
+});
+
+Deno.test("mlCart refuses a record with the wrong number of features", async () => {
+  const iris = readIris();
+  const model = await mlCart.fit(iris, parseHyperparameters({}, mlCart.hyperparameters));
+  assert.throws(
+    () => model.predict({ data: new Float64Array(3), rows: 1, columns: 3 }),
+    /expected 4 features per record, found 3/,
+  );
+});
