@@ -9,6 +9,9 @@
  *   --allow-env --allow-run --allow-net --allow-sys bench/ceiling.ts serve
  * ```
  *
+ * To try an nginx change against the ceiling before making it in `nginx.conf`, point
+ * `BENCH_NGINX_TEMPLATE` at an edited copy of the template.
+ *
  * @module
  */
 
@@ -81,6 +84,9 @@ export async function runCeilingServer(env: Record<string, string | undefined>):
   const runtimeDir = await Deno.makeTempDir({ prefix: "ceiling-nginx-" });
   await Deno.chmod(runtimeDir, 0o755);
   const configPath = `${runtimeDir}/nginx.conf`;
+  const template = env.BENCH_NGINX_TEMPLATE
+    ? await Deno.readTextFile(env.BENCH_NGINX_TEMPLATE)
+    : undefined;
   await Deno.writeTextFile(
     configPath,
     renderNginxConfig({
@@ -91,7 +97,7 @@ export async function runCeilingServer(env: Record<string, string | undefined>):
       runtimeDir,
       accessLog: env.NGINX_ACCESS_LOG !== "false",
       pingAccessLog: env.LOG_PING === "true",
-    }),
+    }, template),
   );
   await testNginxConfig(nginxPath, configPath, runtimeDir);
   const nginx = new NginxProcess(nginxPath, configPath, runtimeDir);

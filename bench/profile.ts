@@ -1,0 +1,182 @@
+/**
+ * Profiles one of our serving workers under load: trains the benchmark's model, starts
+ * `main.ts worker` with `--cpu-prof`, loads it directly (no nginx, so every sample is the
+ * worker's) with wrk or with 5 MB requests, stops it, and prints the functions with the most
+ * self time. The `.cpuprofile` is kept for Chrome DevTools or speedscope.
+ *
+ * ```sh
+ * deno run --allow-read --allow-write --allow-env --allow-run --allow-net --allow-sys \
+ *   bench/profile.ts one --seconds 5      # 1-record CSV, 16 connections
+ * deno run ... bench/profile.ts batch --repeats 10   # 5 MB CSV requests, one at a time
+ * ```
+ *
+ * @module
+ */
+
+import { irisLikeRecords, toCsv, writeTrainingTree } from "./data.ts";
+import { runWrk } from "./wrk.ts";
+
+/** One function's share of a profile. */
+export interface HotSpot {
+  /** `name (file:line)`. */
+  readonly where: string;
+  /** Self time in milliseconds. */
+  readonly selfMs: number;
+  /** Self time as a share of all samples, 0..1. */
+  readonly share: number;
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+/** A V8 `.cpuprofile` as Deno writes it. */
+export interface CpuProfile {
+  /** The call tree. */
+  nodes: ProfileNode[];
+  /** The node of each sample. */
+  samples: number[];
+  /** Microseconds between samples. */
+  timeDeltas: number[];
+}
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+/** Sums self time per function (by name, file and line) and returns the top `count`. */
+export function hotSpots(profile: CpuProfile, count: number): HotSpot[] {
+  const byNode = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) byNode.set(node.id, node);
+  const selfUs = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = byNode.get(profile.samples[i]);
+    const delta = profile.timeDeltas[i] ?? 0;
+    if (node === undefined) continue;
+    const frame = node.callFrame;
+    const file = frame.url.replace(`file://${ROOT}`, "").replace(/^.*\/node_modules\//, "");
+    const where = file === ""
+      ? frame.functionName || "(anonymous)"
+      : `${frame.functionName || "(anonymous)"} (${file}:${frame.lineNumber + 1})`;
+    selfUs.set(where, (selfUs.get(where) ?? 0) + delta);
+    total += delta;
+  }
+  return [...selfUs.entries()]
+    .map(([where, us]) => ({ where, selfMs: us / 1000, share: total > 0 ? us / total : 0 }))
+    .sort((a, b) => b.selfMs - a.selfMs)
+    .slice(0, count);
+}
+
+async function readyPort(child: Deno.ChildProcess): Promise<number> {
+  let text = "";
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`The worker exited before it listened: ${text}`);
+    text += value;
+    const match = /@ready (\d+)/.exec(text);
+    if (match !== null) {
+      reader.releaseLock();
+      return Number(match[1]);
+    }
+  }
+}
+
+/** Runs one profile; returns the path of the `.cpuprofile`. */
+export async function profileWorker(
+  scenario: "one" | "batch",
+  options: { seconds: number; repeats: number },
+): Promise<string> {
+  const work = await Deno.makeTempDir({ prefix: "sagemaker-profile-" });
+  await writeTrainingTree(`${work}/ml`, toCsv(irisLikeRecords(1_000, 1), true), {
+    max_leaf_nodes: "5",
+  });
+  const permissions = [
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-run",
+    "--allow-net",
+    "--allow-sys",
+    "--unstable-net",
+  ];
+  const env = { SAGEMAKER_BASE_DIR: `${work}/ml` };
+  const trained = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...permissions, "main.ts", "train"],
+    cwd: ROOT,
+    env,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!trained.success) throw new Error(new TextDecoder().decode(trained.stderr));
+  const profileDir = `${work}/profile`;
+  const worker = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...permissions,
+      "--cpu-prof",
+      `--cpu-prof-dir=${profileDir}`,
+      "main.ts",
+      "worker",
+      "--index",
+      "0",
+      "--port",
+      "0",
+    ],
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const port = await readyPort(worker);
+  const url = `http://127.0.0.1:${port}/invocations`;
+  const records = irisLikeRecords(200_000, 2);
+  if (scenario === "one") {
+    const body = `${work}/one.csv`;
+    await Deno.writeTextFile(body, toCsv(records.slice(0, 1), false));
+    const result = await runWrk(url, { connections: 16, seconds: options.seconds, bodyPath: body });
+    console.error(
+      `[profile] ${result.requestsPerSecond.toFixed(0)} req/s direct to one worker, ` +
+        `p99 ${result.p99Ms.toFixed(2)} ms`,
+    );
+  } else {
+    const body = new TextEncoder().encode(toCsv(records, false));
+    for (let i = 0; i < options.repeats; i++) {
+      const started = performance.now();
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "text/csv" },
+        body,
+      });
+      await response.arrayBuffer();
+      console.error(
+        `[profile] 5 MB request: ${response.status} in ${
+          (performance.now() - started).toFixed(1)
+        } ms`,
+      );
+    }
+  }
+  worker.kill("SIGTERM");
+  await worker.status;
+  const files = [...Deno.readDirSync(profileDir)].filter((entry) =>
+    entry.name.endsWith(".cpuprofile")
+  );
+  if (files.length === 0) throw new Error(`No .cpuprofile was written to ${profileDir}`);
+  return `${profileDir}/${files[0].name}`;
+}
+
+if (import.meta.main) {
+  const scenario = Deno.args[0] === "batch" ? "batch" : "one";
+  const seconds = Number(Deno.args[Deno.args.indexOf("--seconds") + 1]) || 3;
+  const repeats = Number(Deno.args[Deno.args.indexOf("--repeats") + 1]) || 5;
+  const path = await profileWorker(scenario, { seconds, repeats });
+  const profile: CpuProfile = JSON.parse(await Deno.readTextFile(path));
+  console.log(`Top self time in the worker (${scenario}); profile: ${path}\n`);
+  console.log("| self ms | share | function |\n| ---: | ---: | --- |");
+  for (const spot of hotSpots(profile, 30)) {
+    console.log(
+      `| ${spot.selfMs.toFixed(1)} | ${(spot.share * 100).toFixed(1)}% | ${spot.where} |`,
+    );
+  }
+}
