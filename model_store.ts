@@ -8,6 +8,11 @@
  *   "training": {...}, "payload": ... }
  * ```
  *
+ * `hyperparameters` holds every effective value (the container's `algorithm`, `header`,
+ * `label_column` and the algorithm's own); `training` holds statistics of the run (rows,
+ * features, accuracies, fit time). On load, every envelope field is checked, then the algorithm
+ * checks its payload; any problem is a {@linkcode ModelFileError} naming the file and field.
+ *
  * @module
  */
 
@@ -99,13 +104,31 @@ export function decodeModel(text: string, source: string): StoredModel {
     throw new ModelFileError(`Model file ${source} is damaged: ${(error as Error).message}`);
   }
   if (!isRecord(parsed) || parsed.format !== MODEL_FORMAT) {
-    throw new ModelFileError(`Model file ${source} is not a ${MODEL_FORMAT} file`);
+    const found = isRecord(parsed) ? `format ${JSON.stringify(parsed.format)}` : "no JSON object";
+    throw new ModelFileError(
+      `Model file ${source} is not a ${MODEL_FORMAT} file: found ${found}`,
+    );
   }
   if (parsed.formatVersion !== MODEL_FORMAT_VERSION) {
+    const version = parsed.formatVersion;
+    const newer = typeof version === "number" && version > MODEL_FORMAT_VERSION;
     throw new ModelFileError(
-      `Model file ${source} has format version ${JSON.stringify(parsed.formatVersion)}: ` +
-        `this program reads version ${MODEL_FORMAT_VERSION}; retrain the model or use a matching image`,
+      `Model file ${source} has format version ${JSON.stringify(version)}: ` +
+        `this program reads version ${MODEL_FORMAT_VERSION}; ` +
+        (newer ? "use the image that trained it" : "retrain the model or use a matching image"),
     );
+  }
+  if (typeof parsed.algorithm !== "string") {
+    throw new ModelFileError(`Model file ${source} is damaged: algorithm is not a name`);
+  }
+  if (!isRecord(parsed.hyperparameters)) {
+    throw new ModelFileError(`Model file ${source} is damaged: hyperparameters is not an object`);
+  }
+  if (!isRecord(parsed.training)) {
+    throw new ModelFileError(`Model file ${source} is damaged: training is not an object`);
+  }
+  if (parsed.payload === undefined || parsed.payload === null) {
+    throw new ModelFileError(`Model file ${source} is damaged: payload is missing`);
   }
   const { featureCount, classes } = parsed;
   if (typeof featureCount !== "number" || !Number.isInteger(featureCount) || featureCount < 1) {
@@ -118,9 +141,12 @@ export function decodeModel(text: string, source: string): StoredModel {
   ) {
     throw new ModelFileError(`Model file ${source} is damaged: classes is not a list of labels`);
   }
+  if (new Set(classes).size !== classes.length) {
+    throw new ModelFileError(`Model file ${source} is damaged: classes has a repeated label`);
+  }
   let algorithm: Algorithm;
   try {
-    algorithm = findAlgorithm(String(parsed.algorithm));
+    algorithm = findAlgorithm(parsed.algorithm);
   } catch (error) {
     throw new ModelFileError(`Model file ${source}: ${(error as Error).message}`);
   }
@@ -133,10 +159,8 @@ export function decodeModel(text: string, source: string): StoredModel {
   return {
     algorithm,
     model,
-    hyperparameters: isRecord(parsed.hyperparameters)
-      ? parsed.hyperparameters as HyperparameterValues
-      : {},
-    training: isRecord(parsed.training) ? parsed.training as TrainingStats : {},
+    hyperparameters: parsed.hyperparameters as HyperparameterValues,
+    training: parsed.training as TrainingStats,
   };
 }
 
