@@ -15,6 +15,8 @@
  * @module
  */
 
+import type { PredictionEncoder, PredictionSet } from "./predictions.ts";
+
 /** A row-major table of numbers (the same shape as the algorithm's `Matrix`). */
 export interface NumberTable {
   /** `rows * columns` values, row-major. */
@@ -215,6 +217,7 @@ export class CsvTableReader {
   #labels: string[] = [];
   #errors = new Map<number, string>();
   #line = 0;
+  #drained = 0;
   #headerPending: boolean;
   #rest: Uint8Array | undefined;
 
@@ -226,9 +229,30 @@ export class CsvTableReader {
     this.#data = new Float64Array(Math.max(16, capacityHint));
   }
 
-  /** The number of records read so far. */
+  /** The number of records read since the last {@linkcode CsvTableReader.drain} (or so far). */
   get rows(): number {
     return this.#rows;
+  }
+
+  /**
+   * Hands out the records read since the last drain and starts a fresh batch, so a long input
+   * can be processed a slice at a time without holding every record. The returned table shares
+   * the reader's buffer: use it before the next {@linkcode CsvTableReader.push}. Record indices
+   * in {@linkcode CsvTable.errors} keep counting from the start of the input.
+   *
+   * @example
+   * ```ts
+   * const reader = new CsvTableReader({ features: 4 });
+   * reader.push(chunk);
+   * if (reader.rows >= 8192) predictSlice(reader.drain());
+   * ```
+   */
+  drain(): NumberTable {
+    const columns = this.#features ?? 0;
+    const rows = this.#rows;
+    this.#drained += rows;
+    this.#rows = 0;
+    return { data: this.#data.subarray(0, rows * columns), rows, columns };
   }
 
   /** Parses every complete line of `chunk`; a partial last line waits for the next chunk. */
@@ -305,7 +329,7 @@ export class CsvTableReader {
       this.#readRecord(bytes, start, end);
     } catch (error) {
       if (!(error instanceof CsvError) || this.#options.onBadRecord !== "mark") throw error;
-      this.#errors.set(this.#rows, error.message);
+      this.#errors.set(this.#drained + this.#rows, error.message);
       this.#appendNaNRecord();
     }
   }
@@ -425,3 +449,48 @@ export function formatCsvLabels(labels: readonly string[], predictions: Int32Arr
   for (let i = 0; i < predictions.length; i++) out += labels[predictions[i]] + "\n";
   return out;
 }
+
+/** The class labels as CSV fields, per class list (a model's list never changes). */
+const csvNames = new WeakMap<readonly string[], string[]>();
+
+/** Quotes a CSV field when it holds a comma, a quote or a line break. */
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * The `text/csv` answer: one line per record, in order.
+ * - a label alone: `setosa`;
+ * - with probabilities: the label, then one probability per class in the model's class order:
+ *   `setosa,0.98,0.02,0`;
+ * - a record that could not be read (error-marker mode): one quoted field starting with
+ *   `error: `, for example `"error: Cannot parse line 3, field 2: ""x"" is not a number"`.
+ */
+export const CSV_PREDICTION_ENCODER: PredictionEncoder = {
+  contentType: "text/csv",
+  head: "",
+  tail: "",
+  records(set: PredictionSet, start: number, end: number): string {
+    const { classes, labels, probabilities, errors } = set;
+    let names = csvNames.get(classes);
+    if (names === undefined) {
+      names = classes.map(csvField);
+      csvNames.set(classes, names);
+    }
+    const width = classes.length;
+    let out = "";
+    for (let i = start; i < end; i++) {
+      const error = errors === undefined || errors.size === 0 ? undefined : errors.get(i);
+      if (error !== undefined) {
+        out += csvField(`error: ${error}`) + "\n";
+        continue;
+      }
+      out += names[labels[i]];
+      if (probabilities !== undefined) {
+        for (let c = 0; c < width; c++) out += "," + probabilities[i * width + c];
+      }
+      out += "\n";
+    }
+    return out;
+  },
+};

@@ -5,10 +5,17 @@
  * @module
  */
 
+import { knownMediaType, MEDIA_TYPES, type MediaType } from "../codecs/negotiate.ts";
 import { type Environment, sageMakerPaths } from "./paths.ts";
 
 /** The body limit SageMaker allows for real-time endpoints: 6 MiB. */
 export const REALTIME_BODY_LIMIT = 6 * 1024 * 1024;
+
+/** SageMaker's cap on `MaxPayloadInMB`, and on `MaxConcurrentTransforms * MaxPayloadInMB`. */
+export const BATCH_PAYLOAD_CAP_MB = 100;
+
+/** What to do with a record that cannot be read: fail the request (400) or mark the record. */
+export type BadRecordMode = "fail" | "mark";
 
 /** Where a configuration value came from. */
 export type ValueSource = "default" | `env ${string}`;
@@ -21,12 +28,26 @@ export interface ServingConfig {
   readonly workers: number;
   /** Seconds a request may take before it is answered with 504. */
   readonly timeoutSeconds: number;
-  /** Largest accepted request body in bytes. */
+  /** Largest accepted request body in bytes: `SAGEMAKER_MAX_PAYLOAD_IN_MB`, else 6 MiB. */
   readonly bodyLimitBytes: number;
   /** True in a batch transform job (`SAGEMAKER_BATCH=true`). */
   readonly batch: boolean;
   /** `MaxPayloadInMB` announced by `/execution-parameters`. */
   readonly maxPayloadMB: number;
+  /**
+   * `MaxConcurrentTransforms` announced by `/execution-parameters`: `SAGEMAKER_MAX_CONCURRENT_TRANSFORMS`
+   * or the worker count, lowered so that it times `MaxPayloadInMB` is at most 100.
+   */
+  readonly maxConcurrentTransforms: number;
+  /** The response type for `Accept: *\/*` or no `Accept` (`SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`). */
+  readonly defaultAccept?: MediaType;
+  /** Default handling of unreadable records (`MODEL_SERVER_BAD_RECORDS`: `fail` or `mark`). */
+  readonly badRecords: BadRecordMode;
+  /**
+   * TEST ONLY (`SERVING_TEST_HOOKS=true`): honour the custom attribute `test_sleep_ms=N`, which
+   * blocks the worker for N ms before predicting, to test timeouts. Never set it in production.
+   */
+  readonly testHooks: boolean;
   /** The folder holding the model. */
   readonly modelDir: string;
   /** Where each value above came from, by field name. */
@@ -91,8 +112,45 @@ export function readServingConfig(env: Environment, cpuCount: number): ServingCo
     readInteger(env, ["SAGEMAKER_MAX_PAYLOAD_IN_MB"], 1, 1024),
     6,
   );
-  const bodyLimitBytes = batch ? maxPayloadMB * 1024 * 1024 : REALTIME_BODY_LIMIT;
-  sources.bodyLimitBytes = batch ? sources.maxPayloadMB : "default";
+  // One body limit for nginx and the workers: SAGEMAKER_MAX_PAYLOAD_IN_MB when set (batch
+  // transform always sets it), else the 6 MiB SageMaker allows for real-time requests.
+  const bodyLimitBytes = sources.maxPayloadMB === "default"
+    ? REALTIME_BODY_LIMIT
+    : maxPayloadMB * 1024 * 1024;
+  sources.bodyLimitBytes = sources.maxPayloadMB;
+  const concurrent = pick(
+    "maxConcurrentTransforms",
+    readInteger(env, ["SAGEMAKER_MAX_CONCURRENT_TRANSFORMS"], 1, 1024),
+    workers,
+  );
+  const announcedMB = Math.min(maxPayloadMB, BATCH_PAYLOAD_CAP_MB);
+  const maxConcurrentTransforms = Math.max(
+    1,
+    Math.min(concurrent, Math.floor(BATCH_PAYLOAD_CAP_MB / announcedMB)),
+  );
+  let defaultAccept: MediaType | undefined;
+  const acceptText = env.SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT?.trim();
+  if (acceptText !== undefined && acceptText !== "") {
+    defaultAccept = knownMediaType(acceptText);
+    if (defaultAccept === undefined) {
+      throw new ConfigError(
+        `Invalid SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT=${
+          JSON.stringify(acceptText)
+        }: expected one of ${MEDIA_TYPES.join(", ")}`,
+      );
+    }
+    sources.defaultAccept = "env SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT";
+  }
+  const badRecordsText = env.MODEL_SERVER_BAD_RECORDS?.trim().toLowerCase() ?? "";
+  if (badRecordsText !== "" && badRecordsText !== "fail" && badRecordsText !== "mark") {
+    throw new ConfigError(
+      `Invalid MODEL_SERVER_BAD_RECORDS=${
+        JSON.stringify(env.MODEL_SERVER_BAD_RECORDS)
+      }: expected fail or mark`,
+    );
+  }
+  const badRecords: BadRecordMode = badRecordsText === "mark" ? "mark" : "fail";
+  sources.badRecords = badRecordsText === "" ? "default" : "env MODEL_SERVER_BAD_RECORDS";
   return {
     port,
     workers,
@@ -100,6 +158,10 @@ export function readServingConfig(env: Environment, cpuCount: number): ServingCo
     bodyLimitBytes,
     batch,
     maxPayloadMB,
+    maxConcurrentTransforms,
+    defaultAccept,
+    badRecords,
+    testHooks: env.SERVING_TEST_HOOKS === "true",
     modelDir: sageMakerPaths(env).modelDir,
     sources,
   };

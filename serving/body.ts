@@ -1,5 +1,7 @@
 /**
- * Reading a request body with a size limit, without buffering past the limit.
+ * Reading a request body with a size limit, without buffering past the limit: whole
+ * ({@linkcode readBody}) for small bodies, or chunk by chunk ({@linkcode bodyChunks}) so that a
+ * large batch is parsed while it arrives and never held twice.
  *
  * @module
  */
@@ -33,4 +35,28 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     offset += chunk.length;
   }
   return body;
+}
+
+/**
+ * Yields the body chunk by chunk; throws a 413 {@linkcode HttpError} once more than `limit`
+ * bytes arrived (or at once when `Content-Length` says so).
+ *
+ * @example
+ * ```ts
+ * for await (const chunk of bodyChunks(request, 6 * 1024 * 1024)) reader.push(chunk);
+ * ```
+ */
+export async function* bodyChunks(
+  request: Request,
+  limit: number,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
+  if (request.body === null) return;
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    yield chunk;
+  }
 }

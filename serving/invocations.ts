@@ -1,16 +1,47 @@
 /**
- * `POST /invocations`: decode the records, predict, encode the answer.
+ * `POST /invocations`: negotiate the types, decode the records, predict, encode the answer.
+ *
+ * CSV and JSON Lines bodies are parsed chunk by chunk as they arrive and predicted a slice of
+ * {@linkcode SLICE_ROWS} records at a time, so a 100 MB batch never exists as one feature matrix;
+ * only the predicted class indices (4 bytes a record) are kept, and a large answer is streamed.
+ * A one-record request takes the short path: one read, one parse, one predict, one string.
  *
  * @module
  */
 
-import type { Model } from "../algorithm/mod.ts";
-import { CsvError, formatCsvLabels, parseCsvTable } from "../codecs/csv.ts";
-import { readBody } from "./body.ts";
+import type { Matrix, Model } from "../algorithm/mod.ts";
+import { CSV_PREDICTION_ENCODER, CsvError, CsvTableReader } from "../codecs/csv.ts";
+import { JSON_PREDICTION_ENCODER, JsonRecordError, parseJsonRecords } from "../codecs/json.ts";
+import { JSONLINES_PREDICTION_ENCODER, JsonLinesReader } from "../codecs/jsonlines.ts";
+import {
+  chooseResponseType,
+  MEDIA_TYPES,
+  type MediaType,
+  requestMediaType,
+} from "../codecs/negotiate.ts";
+import { encodeAll, type PredictionEncoder, type PredictionSet } from "../codecs/predictions.ts";
+import type { BadRecordMode } from "../sagemaker/serving_config.ts";
+import { bodyChunks, readBody } from "./body.ts";
+import type { InvocationAttributes } from "./custom_attributes.ts";
 import { HttpError } from "./errors.ts";
 
 /** The request content types `/invocations` accepts. */
-export const SUPPORTED_CONTENT_TYPES: readonly string[] = ["text/csv"];
+export const SUPPORTED_CONTENT_TYPES: readonly string[] = MEDIA_TYPES;
+
+/** Records predicted at a time while a large body streams in. */
+export const SLICE_ROWS = 16_384;
+
+/** Bodies up to this size are read whole; larger ones are parsed while they arrive. */
+const WHOLE_BODY_BYTES = 256 * 1024;
+
+/** Answers with up to this many records are built as one string; larger ones are streamed. */
+const STRING_ANSWER_RECORDS = 4096;
+
+const ENCODERS: Readonly<Record<MediaType, PredictionEncoder>> = {
+  "text/csv": CSV_PREDICTION_ENCODER,
+  "application/json": JSON_PREDICTION_ENCODER,
+  "application/jsonlines": JSONLINES_PREDICTION_ENCODER,
+};
 
 /** What an invocation needs besides the request. */
 export interface InvocationContext {
@@ -18,6 +49,24 @@ export interface InvocationContext {
   readonly model: Model;
   /** Largest accepted body in bytes. */
   readonly bodyLimitBytes: number;
+  /** `MODEL_SERVER_TIMEOUT`: past it, the worker answers 504 at the next slice. */
+  readonly timeoutSeconds?: number;
+  /** `SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`. */
+  readonly defaultAccept?: MediaType;
+  /** Default handling of unreadable records; `fail` unless set. */
+  readonly badRecords?: BadRecordMode;
+  /** TEST ONLY: honour `test_sleep_ms` (see `custom_attributes.ts`). */
+  readonly testHooks?: boolean;
+}
+
+/** Per-request options of {@linkcode handleInvocation}. */
+export interface InvocationOptions {
+  /** What the custom attributes asked for. */
+  readonly attributes?: InvocationAttributes;
+  /** `performance.now()` when the request arrived; the timeout counts from it. */
+  readonly startedAt?: number;
+  /** Headers to add to the answer (request id, echoed custom attributes). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The media type of a `Content-Type` header, lower-cased, without parameters. */
@@ -27,34 +76,232 @@ export function mediaType(header: string | null): string {
   return (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
 }
 
+/** Blocks the thread (no CPU) for `ms`, like a model that takes long to predict. Test only. */
+function blockFor(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Gathers predictions slice by slice, checking the deadline after each. */
+class PredictionCollector {
+  #model: Model;
+  #probabilities: boolean;
+  #deadline: number;
+  #timeoutSeconds: number;
+  #sleepMs: number;
+  #labels: Int32Array = new Int32Array(0);
+  #proba: Float64Array | undefined;
+  #rows = 0;
+
+  constructor(
+    model: Model,
+    options: { probabilities: boolean; deadline: number; timeoutSeconds: number; sleepMs: number },
+  ) {
+    this.#model = model;
+    this.#probabilities = options.probabilities;
+    this.#deadline = options.deadline;
+    this.#timeoutSeconds = options.timeoutSeconds;
+    this.#sleepMs = options.sleepMs;
+  }
+
+  get rows(): number {
+    return this.#rows;
+  }
+
+  add(table: Matrix): void {
+    if (table.rows === 0) return;
+    if (this.#sleepMs > 0) {
+      blockFor(this.#sleepMs);
+      this.#sleepMs = 0;
+    }
+    const labels = this.#model.predict(table);
+    const proba = this.#probabilities ? this.#model.predictProba(table) : undefined;
+    if (this.#rows === 0) {
+      this.#labels = labels;
+      this.#proba = proba;
+    } else {
+      this.#labels = append(this.#labels, this.#rows, labels);
+      if (proba !== undefined) {
+        const width = this.#model.classes.length;
+        this.#proba = append(this.#proba!, this.#rows * width, proba);
+      }
+    }
+    this.#rows += table.rows;
+    if (performance.now() > this.#deadline) {
+      throw new HttpError(
+        504,
+        `The request took longer than MODEL_SERVER_TIMEOUT=${this.#timeoutSeconds} s`,
+      );
+    }
+  }
+
+  result(errors: ReadonlyMap<number, string>): PredictionSet {
+    return {
+      classes: this.#model.classes,
+      labels: this.#labels.subarray(0, this.#rows),
+      probabilities: this.#proba?.subarray(0, this.#rows * this.#model.classes.length),
+      errors,
+    };
+  }
+}
+
+/** Appends `more` after the first `used` values of `array`, growing it geometrically. */
+function append<T extends Int32Array | Float64Array>(array: T, used: number, more: T): T {
+  let target = array;
+  if (used + more.length > array.length) {
+    const Constructor = array.constructor as { new (length: number): T };
+    target = new Constructor(Math.max(used + more.length, array.length * 2));
+    target.set(array.subarray(0, used));
+  }
+  target.set(more, used);
+  return target;
+}
+
+/** The number of lines of `bytes`, counting a last line without a newline. */
+function countLines(bytes: Uint8Array): number {
+  let lines = 1;
+  for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) lines++;
+  return lines;
+}
+
+/** Turns a codec error into a 400; anything else is rethrown. */
+function badRequest(error: unknown): never {
+  if (error instanceof CsvError || error instanceof JsonRecordError) {
+    throw new HttpError(400, error.message);
+  }
+  throw error;
+}
+
+async function readCsvOrJsonLines(
+  request: Request,
+  type: "text/csv" | "application/jsonlines",
+  context: InvocationContext,
+  options: { collector: PredictionCollector; mark: boolean },
+): Promise<ReadonlyMap<number, string>> {
+  const { collector, mark } = options;
+  const features = context.model.featureCount;
+  const onBadRecord = mark ? "mark" : "throw";
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  try {
+    let reader: CsvTableReader | JsonLinesReader;
+    if (declared <= WHOLE_BODY_BYTES) {
+      const body = await readBody(request, context.bodyLimitBytes);
+      reader = type === "text/csv"
+        ? new CsvTableReader({ features, onBadRecord }, countLines(body) * features)
+        : new JsonLinesReader({ features, onBadRecord });
+      reader.push(body);
+    } else {
+      reader = type === "text/csv"
+        ? new CsvTableReader({ features, onBadRecord }, SLICE_ROWS * 2 * features)
+        : new JsonLinesReader({ features, onBadRecord });
+      for await (const chunk of bodyChunks(request, context.bodyLimitBytes)) {
+        reader.push(chunk);
+        if (reader.rows >= SLICE_ROWS) collector.add(reader.drain());
+      }
+    }
+    if (reader instanceof CsvTableReader) {
+      const table = reader.finish();
+      collector.add(table.features);
+      return table.errors;
+    }
+    collector.add(reader.finish());
+    return reader.errors;
+  } catch (error) {
+    return badRequest(error);
+  }
+}
+
+function streamAnswer(encoder: PredictionEncoder, set: PredictionSet): ReadableStream<Uint8Array> {
+  const textEncoder = new TextEncoder();
+  const total = set.labels.length;
+  let next = 0;
+  let done = false;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (done) return;
+      const end = Math.min(total, next + SLICE_ROWS);
+      let text = encoder.records(set, next, end);
+      if (next === 0) text = encoder.head + text;
+      next = end;
+      if (next >= total) {
+        text += encoder.tail;
+        done = true;
+      }
+      controller.enqueue(textEncoder.encode(text));
+      if (done) controller.close();
+    },
+  }, { highWaterMark: 1 });
+}
+
 /** Answers one `/invocations` request; throws {@linkcode HttpError} for a bad request. */
 export async function handleInvocation(
   request: Request,
   context: InvocationContext,
+  options: InvocationOptions = {},
 ): Promise<Response> {
-  const type = mediaType(request.headers.get("content-type"));
-  if (!SUPPORTED_CONTENT_TYPES.includes(type)) {
+  const contentType = request.headers.get("content-type");
+  const requestType = requestMediaType(contentType);
+  if (requestType === undefined) {
     throw new HttpError(
       415,
-      `Unsupported content type ${JSON.stringify(type)}: supported are ${
-        SUPPORTED_CONTENT_TYPES.join(", ")
+      `Unsupported content type ${JSON.stringify(mediaType(contentType))}: supported are ${
+        MEDIA_TYPES.join(", ")
       }`,
     );
   }
-  const body = await readBody(request, context.bodyLimitBytes);
-  const { model } = context;
-  let table;
-  try {
-    table = parseCsvTable(body, { features: model.featureCount });
-  } catch (error) {
-    if (error instanceof CsvError) throw new HttpError(400, error.message);
-    throw error;
-  }
-  if (table.features.rows === 0) {
-    throw new HttpError(400, "Empty request body: expected CSV records, one a line");
-  }
-  const predictions = model.predict(table.features);
-  return new Response(formatCsvLabels(model.classes, predictions), {
-    headers: { "content-type": "text/csv" },
+  const accept = request.headers.get("accept");
+  const choice = chooseResponseType(accept, {
+    requestType,
+    defaultAccept: context.defaultAccept,
   });
+  if (choice === undefined) {
+    throw new HttpError(
+      406,
+      `Cannot answer with Accept ${JSON.stringify(accept)}: available are ${
+        MEDIA_TYPES.join(", ")
+      } (add ; verbose=true for class probabilities)`,
+    );
+  }
+  const attributes = options.attributes ?? {};
+  const timeoutSeconds = context.timeoutSeconds ?? 60;
+  const mark = (attributes.badRecords ?? context.badRecords ?? "fail") === "mark";
+  const collector = new PredictionCollector(context.model, {
+    probabilities: choice.verbose || attributes.probabilities === true,
+    deadline: (options.startedAt ?? performance.now()) + timeoutSeconds * 1000,
+    timeoutSeconds,
+    sleepMs: context.testHooks === true ? attributes.testSleepMs ?? 0 : 0,
+  });
+
+  let errors: ReadonlyMap<number, string>;
+  if (requestType === "application/json") {
+    const body = await readBody(request, context.bodyLimitBytes);
+    let records;
+    try {
+      records = parseJsonRecords(new TextDecoder().decode(body), {
+        features: context.model.featureCount,
+        onBadRecord: mark ? "mark" : "throw",
+      });
+    } catch (error) {
+      badRequest(error);
+    }
+    collector.add(records.features);
+    errors = records.errors;
+  } else {
+    errors = await readCsvOrJsonLines(request, requestType, context, { collector, mark });
+  }
+  if (collector.rows === 0) {
+    throw new HttpError(
+      400,
+      requestType === "application/json"
+        ? "Empty request: expected at least one record in instances"
+        : "Empty request body: expected at least one record, one a line",
+    );
+  }
+
+  const encoder = ENCODERS[choice.type];
+  const set = collector.result(errors);
+  const headers = { ...options.headers, "content-type": encoder.contentType };
+  if (set.labels.length <= STRING_ANSWER_RECORDS) {
+    return new Response(encodeAll(encoder, set), { headers });
+  }
+  return new Response(streamAnswer(encoder, set), { headers });
 }

@@ -22,14 +22,26 @@ export interface NginxValues {
   readonly accessLog: boolean;
   /** Also log `/ping` requests. */
   readonly pingAccessLog: boolean;
+  /**
+   * `SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`: the type of nginx's own error answers when the
+   * request's `Accept` is absent or a wildcard.
+   */
+  readonly defaultAccept?: string;
 }
+
+/**
+ * Request bodies up to this size stay in nginx's memory; larger ones (batch transform) go to a
+ * temporary file in the runtime folder, so a 100 MB batch does not cost 100 MB of nginx memory.
+ */
+const NGINX_MEMORY_BODY_BYTES = 8 * 1024 * 1024;
 
 /** The template shipped with the program (the top-level `nginx.conf`). */
 export const NGINX_TEMPLATE: string = template;
 
 /** Fills the template's `{{name}}` placeholders; an unknown placeholder is an error. */
 export function renderNginxConfig(values: NginxValues, source = NGINX_TEMPLATE): string {
-  const access = values.accessLog ? "/dev/stdout" : "off";
+  const access = values.accessLog ? "/dev/stdout sagemaker" : "off";
+  const defaultAccept = values.defaultAccept ?? "";
   const fields: Record<string, string> = {
     port: String(values.port),
     nginx_workers: "auto",
@@ -40,9 +52,14 @@ export function renderNginxConfig(values: NginxValues, source = NGINX_TEMPLATE):
       .map((port) => `    server 127.0.0.1:${port} max_fails=0;`)
       .join("\n"),
     body_limit: String(values.bodyLimitBytes),
-    body_buffer: String(values.bodyLimitBytes),
     timeout: String(values.timeoutSeconds),
     proxy_read_timeout: String(values.timeoutSeconds + 1),
+    body_buffer: String(Math.min(values.bodyLimitBytes, NGINX_MEMORY_BODY_BYTES)),
+    default_error_format: defaultAccept === ""
+      ? ""
+      : defaultAccept.includes("json")
+      ? "json"
+      : "text",
   };
   return source.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
     const value = fields[name];

@@ -1,14 +1,30 @@
 /**
- * A serving worker: one `Deno.serve` answering `/ping` and `/invocations` with the model.
- * It never knows about nginx or the supervisor; a bad request never ends it.
+ * A serving worker: one `Deno.serve` answering `/ping`, `/invocations` and
+ * `/execution-parameters` with the model. It never knows about nginx or the supervisor; a bad
+ * request never ends it.
+ *
+ * Every `/invocations` answer carries the request id in `X-Request-Id`: the
+ * `X-Amzn-SageMaker-Inference-Id` SageMaker sends, else the `X-Request-Id` nginx (or the caller)
+ * sends, else a new UUID. Every error answer is logged with it.
  *
  * @module
  */
 
+import { chooseResponseType, requestMediaType } from "../codecs/negotiate.ts";
 import { log } from "../log.ts";
 import type { StoredModel } from "../model_store.ts";
-import { errorResponse, HttpError } from "./errors.ts";
-import { handleInvocation } from "./invocations.ts";
+import type { ServingConfig } from "../sagemaker/serving_config.ts";
+import {
+  CUSTOM_ATTRIBUTES_HEADER,
+  MAX_CUSTOM_ATTRIBUTES_LENGTH,
+  parseCustomAttributes,
+} from "./custom_attributes.ts";
+import { errorResponse, HttpError, REQUEST_ID_HEADER } from "./errors.ts";
+import { executionParameters } from "./execution_parameters.ts";
+import { handleInvocation, type InvocationContext } from "./invocations.ts";
+
+/** The header SageMaker sets with its own id for an invocation. */
+export const INFERENCE_ID_HEADER = "x-amzn-sagemaker-inference-id";
 
 /** Options of {@linkcode startWorker}. */
 export interface WorkerOptions {
@@ -22,31 +38,117 @@ export interface WorkerOptions {
   readonly stored: StoredModel;
   /** Largest accepted body in bytes. */
   readonly bodyLimitBytes: number;
+  /**
+   * The rest of the serving configuration (timeout, default Accept, bad-record mode,
+   * `/execution-parameters`); without it the defaults apply.
+   */
+  readonly config?: ServingConfig;
   /** Called once the server listens, with the port it got. */
   readonly onListen?: (port: number) => void;
 }
 
+/** The request id of a request: SageMaker's, else the caller's or nginx's, else a new one. */
+export function requestIdOf(request: Request): string {
+  return request.headers.get(INFERENCE_ID_HEADER) ?? request.headers.get(REQUEST_ID_HEADER) ??
+    crypto.randomUUID();
+}
+
 /** Builds the request handler for a model. */
 export function createHandler(
-  options: Pick<WorkerOptions, "stored" | "bodyLimitBytes">,
+  options: Pick<WorkerOptions, "stored" | "bodyLimitBytes" | "config">,
 ): (request: Request) => Promise<Response> {
-  const context = { model: options.stored.model, bodyLimitBytes: options.bodyLimitBytes };
-  return async function handle(request: Request): Promise<Response> {
-    const path = new URL(request.url).pathname;
+  const config = options.config;
+  const context: InvocationContext = {
+    model: options.stored.model,
+    bodyLimitBytes: options.bodyLimitBytes,
+    timeoutSeconds: config?.timeoutSeconds,
+    defaultAccept: config?.defaultAccept,
+    badRecords: config?.badRecords,
+    testHooks: config?.testHooks,
+  };
+  const parameters = JSON.stringify(executionParameters({
+    maxConcurrentTransforms: config?.maxConcurrentTransforms ?? 1,
+    maxPayloadMB: config?.maxPayloadMB ?? Math.floor(options.bodyLimitBytes / 1024 / 1024),
+  }));
+
+  function wantsJson(request: Request): boolean {
+    const choice = chooseResponseType(request.headers.get("accept"), {
+      requestType: requestMediaType(request.headers.get("content-type")) ?? "text/csv",
+      defaultAccept: config?.defaultAccept,
+    });
+    return choice !== undefined && choice.type !== "text/csv";
+  }
+
+  function fail(
+    request: Request,
+    error: unknown,
+    details: { path: string; requestId: string; headers?: HeadersInit },
+  ): Response {
+    const { path, requestId } = details;
+    let status = 500;
+    let message = "Internal error while handling the request";
+    if (error instanceof HttpError) {
+      status = error.status;
+      message = error.message;
+      log.write(status >= 500 ? "error" : "warn", "request failed", {
+        request_id: requestId,
+        path,
+        status,
+        error: message,
+      });
+    } else {
+      log.error("request failed", {
+        request_id: requestId,
+        path,
+        status,
+        error: (error as Error).stack ?? String(error),
+      });
+    }
+    return errorResponse(status, message, {
+      json: wantsJson(request),
+      requestId,
+      headers: details.headers,
+    });
+  }
+
+  async function invoke(request: Request, startedAt: number): Promise<Response> {
+    const requestId = requestIdOf(request);
+    const customAttributes = request.headers.get(CUSTOM_ATTRIBUTES_HEADER);
+    // The custom attributes are echoed when they were readable (at most 1024 characters).
+    const echo =
+      customAttributes !== null && customAttributes.length <= MAX_CUSTOM_ATTRIBUTES_LENGTH
+        ? { [CUSTOM_ATTRIBUTES_HEADER]: customAttributes }
+        : undefined;
     try {
-      if (path === "/invocations") {
-        if (request.method !== "POST") throw new HttpError(405, "Use POST for /invocations");
-        return await handleInvocation(request, context);
-      }
+      if (request.method !== "POST") throw new HttpError(405, "Use POST for /invocations");
+      const attributes = parseCustomAttributes(customAttributes);
+      const headers = echo === undefined
+        ? { [REQUEST_ID_HEADER]: requestId }
+        : { [REQUEST_ID_HEADER]: requestId, ...echo };
+      return await handleInvocation(request, context, { attributes, startedAt, headers });
+    } catch (error) {
+      return fail(request, error, { path: "/invocations", requestId, headers: echo });
+    }
+  }
+
+  return async function handle(request: Request): Promise<Response> {
+    const startedAt = performance.now();
+    const path = new URL(request.url).pathname;
+    if (path === "/invocations") return await invoke(request, startedAt);
+    try {
       if (path === "/ping") {
         if (request.method !== "GET") throw new HttpError(405, "Use GET for /ping");
         return new Response(null, { status: 200 });
       }
+      if (path === "/execution-parameters") {
+        if (request.method !== "GET") {
+          throw new HttpError(405, "Use GET for /execution-parameters");
+        }
+        return new Response(parameters, { headers: { "content-type": "application/json" } });
+      }
       throw new HttpError(404, `No route for ${request.method} ${path}`);
     } catch (error) {
-      if (error instanceof HttpError) return errorResponse(error.status, error.message);
-      log.error("request failed", { path, error: (error as Error).stack ?? String(error) });
-      return errorResponse(500, "Internal error while handling the request");
+      return fail(request, error, { path, requestId: requestIdOf(request) });
     }
   };
 }
