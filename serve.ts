@@ -57,6 +57,7 @@ async function startNginx(
         runtimeDir,
         accessLog: env.NGINX_ACCESS_LOG !== "false",
         pingAccessLog: env.LOG_PING === "true",
+        defaultAccept: config.defaultAccept,
       }),
     );
   };

@@ -43,6 +43,7 @@ export async function runWorkerProcess(
       reusePort: options.public,
       stored,
       bodyLimitBytes: config.bodyLimitBytes,
+      config,
       onListen: (actual) => console.log(`${READY_PREFIX}${actual}`),
     });
   let server: Deno.HttpServer;
