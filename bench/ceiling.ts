@@ -97,6 +97,7 @@ export async function runCeilingServer(env: Record<string, string | undefined>):
       runtimeDir,
       accessLog: env.NGINX_ACCESS_LOG !== "false",
       pingAccessLog: env.LOG_PING === "true",
+      defaultAccept: config.defaultAccept,
     }, template),
   );
   await testNginxConfig(nginxPath, configPath, runtimeDir);

@@ -8,7 +8,11 @@
  * deno run --allow-read --allow-write --allow-env --allow-run --allow-net --allow-sys \
  *   bench/profile.ts one --seconds 5      # 1-record CSV, 16 connections
  * deno run ... bench/profile.ts batch --repeats 10   # 5 MB CSV requests, one at a time
+ * deno run ... bench/profile.ts one --ceiling        # the same load on a ceiling worker
  * ```
+ *
+ * Besides the top functions it prints the busy time (samples that are not idle) per request,
+ * which compared with `--ceiling` tells how much our handler adds to a bare `Deno.serve`.
  *
  * @module
  */
@@ -22,8 +26,20 @@ export interface HotSpot {
   readonly where: string;
   /** Self time in milliseconds. */
   readonly selfMs: number;
-  /** Self time as a share of all samples, 0..1. */
+  /** Self time as a share of the busy (not idle) samples, 0..1. */
   readonly share: number;
+}
+
+/** Milliseconds of samples that are not `(idle)`. */
+export function busyMs(profile: CpuProfile): number {
+  const idle = new Set(
+    profile.nodes.filter((node) => node.callFrame.functionName === "(idle)").map((node) => node.id),
+  );
+  let us = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    if (!idle.has(profile.samples[i])) us += profile.timeDeltas[i] ?? 0;
+  }
+  return us / 1000;
 }
 
 interface ProfileNode {
@@ -44,7 +60,7 @@ export interface CpuProfile {
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
-/** Sums self time per function (by name, file and line) and returns the top `count`. */
+/** Sums self time per function (by name, file and line) and returns the top `count` busy ones. */
 export function hotSpots(profile: CpuProfile, count: number): HotSpot[] {
   const byNode = new Map<number, ProfileNode>();
   for (const node of profile.nodes) byNode.set(node.id, node);
@@ -59,6 +75,7 @@ export function hotSpots(profile: CpuProfile, count: number): HotSpot[] {
     const where = file === ""
       ? frame.functionName || "(anonymous)"
       : `${frame.functionName || "(anonymous)"} (${file}:${frame.lineNumber + 1})`;
+    if (where === "(idle)") continue;
     selfUs.set(where, (selfUs.get(where) ?? 0) + delta);
     total += delta;
   }
@@ -83,11 +100,11 @@ async function readyPort(child: Deno.ChildProcess): Promise<number> {
   }
 }
 
-/** Runs one profile; returns the path of the `.cpuprofile`. */
+/** Runs one profile; returns the path of the `.cpuprofile` and the requests answered. */
 export async function profileWorker(
   scenario: "one" | "batch",
-  options: { seconds: number; repeats: number },
-): Promise<string> {
+  options: { seconds: number; repeats: number; ceiling: boolean },
+): Promise<{ path: string; requests: number }> {
   const work = await Deno.makeTempDir({ prefix: "sagemaker-profile-" });
   await writeTrainingTree(`${work}/ml`, toCsv(irisLikeRecords(1_000, 1), true), {
     max_leaf_nodes: "5",
@@ -111,19 +128,11 @@ export async function profileWorker(
   }).output();
   if (!trained.success) throw new Error(new TextDecoder().decode(trained.stderr));
   const profileDir = `${work}/profile`;
+  const program = options.ceiling
+    ? ["bench/ceiling.ts", "worker", "0"]
+    : ["main.ts", "worker", "--index", "0", "--port", "0"];
   const worker = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...permissions,
-      "--cpu-prof",
-      `--cpu-prof-dir=${profileDir}`,
-      "main.ts",
-      "worker",
-      "--index",
-      "0",
-      "--port",
-      "0",
-    ],
+    args: ["run", ...permissions, "--cpu-prof", `--cpu-prof-dir=${profileDir}`, ...program],
     cwd: ROOT,
     env,
     stdout: "piped",
@@ -132,10 +141,12 @@ export async function profileWorker(
   const port = await readyPort(worker);
   const url = `http://127.0.0.1:${port}/invocations`;
   const records = irisLikeRecords(200_000, 2);
+  let requests = options.repeats;
   if (scenario === "one") {
     const body = `${work}/one.csv`;
     await Deno.writeTextFile(body, toCsv(records.slice(0, 1), false));
     const result = await runWrk(url, { connections: 16, seconds: options.seconds, bodyPath: body });
+    requests = result.requests;
     console.error(
       `[profile] ${result.requestsPerSecond.toFixed(0)} req/s direct to one worker, ` +
         `p99 ${result.p99Ms.toFixed(2)} ms`,
@@ -163,17 +174,23 @@ export async function profileWorker(
     entry.name.endsWith(".cpuprofile")
   );
   if (files.length === 0) throw new Error(`No .cpuprofile was written to ${profileDir}`);
-  return `${profileDir}/${files[0].name}`;
+  return { path: `${profileDir}/${files[0].name}`, requests };
 }
 
 if (import.meta.main) {
   const scenario = Deno.args[0] === "batch" ? "batch" : "one";
   const seconds = Number(Deno.args[Deno.args.indexOf("--seconds") + 1]) || 3;
   const repeats = Number(Deno.args[Deno.args.indexOf("--repeats") + 1]) || 5;
-  const path = await profileWorker(scenario, { seconds, repeats });
+  const ceiling = Deno.args.includes("--ceiling");
+  const { path, requests } = await profileWorker(scenario, { seconds, repeats, ceiling });
   const profile: CpuProfile = JSON.parse(await Deno.readTextFile(path));
-  console.log(`Top self time in the worker (${scenario}); profile: ${path}\n`);
-  console.log("| self ms | share | function |\n| ---: | ---: | --- |");
+  const busy = busyMs(profile);
+  console.log(
+    `${ceiling ? "Ceiling" : "Our"} worker, ${scenario}: ${requests} requests, ` +
+      `${busy.toFixed(0)} ms busy (start-up included), ` +
+      `${(busy * 1000 / Math.max(1, requests)).toFixed(1)} µs busy a request; profile: ${path}\n`,
+  );
+  console.log("| self ms | share of busy | function |\n| ---: | ---: | --- |");
   for (const spot of hotSpots(profile, 30)) {
     console.log(
       `| ${spot.selfMs.toFixed(1)} | ${(spot.share * 100).toFixed(1)}% | ${spot.where} |`,
