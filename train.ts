@@ -211,7 +211,13 @@ async function readChannelTable(
   let compressed = false;
   if (channel.inputMode !== "Pipe") {
     for (const file of sources) {
-      bytes += (await Deno.stat(file)).size;
+      try {
+        bytes += (await Deno.stat(file)).size;
+      } catch (error) {
+        throw new ChannelError(
+          `Cannot open ${file} of channel ${channel.name}: ${(error as Error).message}`,
+        );
+      }
       if (file.endsWith(".gz")) compressed = true;
     }
   }

@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import { readSharedCsv } from "../support/process.ts";
+import { gzip, type JobSpec, removeJob, runJobs } from "./job.ts";
+
+const IRIS = readSharedCsv("iris");
+const TRAINING = "input/data/training";
+const CONFIG = "input/config";
+
+/** Every failure path: the job must exit 1 and say why in `output/failure` (and on stderr). */
+const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
+  "missing training folder": {
+    spec: { prepare: (base) => Deno.remove(`${base}/${TRAINING}`, { recursive: true }) },
+    failure: /^Missing channel training: no folder at .*\/input\/data\/training$/,
+  },
+  "bad JSON in hyperparameters.json": {
+    spec: { files: { [`${CONFIG}/hyperparameters.json`]: '{"max_depth": "3",}' } },
+    failure: /^Config file .*hyperparameters\.json is not valid JSON: /,
+  },
+  "hyperparameters.json holding a list": {
+    spec: { files: { [`${CONFIG}/hyperparameters.json`]: "[]" } },
+    failure: /^Config file .*hyperparameters\.json must hold a JSON object$/,
+  },
+  "bad JSON in inputdataconfig.json": {
+    spec: {
+      files: { [`${CONFIG}/inputdataconfig.json`]: "{training", [`${TRAINING}/a.csv`]: IRIS },
+    },
+    failure: /^Config file .*inputdataconfig\.json is not valid JSON: /,
+  },
+  "bad JSON in resourceconfig.json": {
+    spec: { files: { [`${CONFIG}/resourceconfig.json`]: "nope", [`${TRAINING}/a.csv`]: IRIS } },
+    failure: /^Config file .*resourceconfig\.json is not valid JSON: /,
+  },
+  "bad JSON in SM_HPS": {
+    spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, env: { SM_HPS: "max_depth=3" } },
+    failure: /^SM_HPS is not valid JSON: /,
+  },
+  "unreadable channel file (broken link)": {
+    spec: { prepare: (base) => Deno.symlink(`${base}/gone.csv`, `${base}/${TRAINING}/a.csv`) },
+    failure: /^Cannot open .*\/training\/a\.csv of channel training: /,
+  },
+  "damaged gzip file": {
+    spec: {
+      prepare: async (base) => {
+        const packed = await gzip(IRIS);
+        await Deno.writeFile(`${base}/${TRAINING}/a.csv.gz`, packed.subarray(0, 100));
+      },
+    },
+    failure: /^Cannot decompress .*\/training\/a\.csv\.gz of channel training: /,
+  },
+  "empty channel folder": {
+    spec: {},
+    failure: /^Channel training has no files in .*\/input\/data\/training$/,
+  },
+  "channel with only blank lines": {
+    spec: { files: { [`${TRAINING}/a.csv`]: "\n  \n", [`${TRAINING}/b.csv`]: "" } },
+    failure: /^Channel training has no records in .*a\.csv, .*b\.csv$/,
+  },
+  "channel with only a header": {
+    spec: { files: { [`${TRAINING}/a.csv`]: "label,x\n" }, hyperparameters: { header: "true" } },
+    failure:
+      /^Channel training has no records in .*a\.csv \(the first line of each file is a header\)$/,
+  },
+  "ragged rows": {
+    spec: { files: { [`${TRAINING}/a.csv`]: "a,1,2\nb,3,4\na,5\n" } },
+    failure: /^Cannot parse .*a\.csv line 3: expected 2 features, found 1$/,
+  },
+  "ragged rows across files": {
+    spec: {
+      files: { [`${TRAINING}/a.csv`]: "a,1,2\nb,3,4\n", [`${TRAINING}/b.csv`]: "a,1,2,3\n" },
+    },
+    failure: /^Cannot parse .*b\.csv line 1: expected 2 features, found 3$/,
+  },
+  "non-numeric value": {
+    spec: { files: { [`${TRAINING}/a.csv`]: "a,1,2\nb,3,four\n" } },
+    failure: /^Cannot parse .*a\.csv line 2, field 3: "four" is not a number$/,
+  },
+  "a single class": {
+    spec: { files: { [`${TRAINING}/a.csv`]: "a,1,2\na,3,4\n" } },
+    failure: /^Channel training has only one class \("a"\): a classifier needs at least two$/,
+  },
+  "too many classes": {
+    spec: {
+      files: {
+        [`${TRAINING}/a.csv`]: Array.from({ length: 1001 }, (_, i) => `${i / 10},${i}\n`).join(""),
+      },
+    },
+    failure:
+      /^Channel training has 1001 distinct labels: at most 1000 are supported; is the label in column 0 \(hyperparameter label_column\)\?$/,
+  },
+  "unsupported content type": {
+    spec: {
+      files: {
+        [`${CONFIG}/inputdataconfig.json`]: JSON.stringify({
+          training: { ContentType: "application/x-recordio-protobuf", TrainingInputMode: "File" },
+        }),
+        [`${TRAINING}/a.csv`]: IRIS,
+      },
+    },
+    failure:
+      /^Unsupported content type "application\/x-recordio-protobuf" for channel training: accepted ones are text\/csv, /,
+  },
+  "unsupported input mode": {
+    spec: {
+      files: {
+        [`${CONFIG}/inputdataconfig.json`]: JSON.stringify({
+          training: { TrainingInputMode: "Stream" },
+        }),
+        [`${TRAINING}/a.csv`]: IRIS,
+      },
+    },
+    failure: /TrainingInputMode "Stream": accepted ones are File, FastFile, Pipe$/,
+  },
+  "no training channel in inputdataconfig.json": {
+    spec: {
+      files: {
+        [`${CONFIG}/inputdataconfig.json`]: JSON.stringify({ test: { ContentType: "text/csv" } }),
+        [`${TRAINING}/a.csv`]: IRIS,
+      },
+    },
+    failure: /^No training channel in .*inputdataconfig\.json: found test$/,
+  },
+  "Pipe mode without a pipe": {
+    spec: {
+      files: {
+        [`${CONFIG}/inputdataconfig.json`]: JSON.stringify({
+          training: { TrainingInputMode: "Pipe" },
+        }),
+      },
+    },
+    failure:
+      /^Missing pipe for channel training \(Pipe mode\): nothing at .*\/input\/data\/training_0$/,
+  },
+  "bad hyperparameter value": {
+    spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, hyperparameters: { max_leaf_nodes: "lots" } },
+    failure: /^Invalid hyperparameter max_leaf_nodes="lots": expected an integer /,
+  },
+  "unknown hyperparameter": {
+    spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, hyperparameters: { depth: "3" } },
+    failure:
+      /^Unknown hyperparameter depth for algorithm=cart: accepted ones are algorithm, .*header, label_column, .*max_depth/,
+  },
+  "bad container hyperparameter": {
+    spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, hyperparameters: { header: "sometimes" } },
+    failure: /^Invalid hyperparameter header="sometimes": expected true or false$/,
+  },
+  "label_column past the last column": {
+    spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, hyperparameters: { label_column: "5" } },
+    failure:
+      /^Invalid hyperparameter label_column=5: .*iris|a\.csv line 1 has 5 fields \(columns are counted from 0\)$/,
+  },
+  "label_column naming no header column": {
+    spec: {
+      files: { [`${TRAINING}/a.csv`]: "x,y,label\n1,2,a\n3,4,b\n" },
+      hyperparameters: { header: "true", label_column: "species" },
+    },
+    failure:
+      /^Invalid hyperparameter label_column="species": .*a\.csv line 1 has the columns x, y, label$/,
+  },
+  "validation with another feature count": {
+    spec: {
+      files: {
+        [`${TRAINING}/a.csv`]: "a,1,2\nb,3,4\n",
+        "input/data/validation/v.csv": "a,1,2,3\n",
+      },
+    },
+    failure: /^Cannot parse .*validation\/v\.csv line 1: expected 2 features, found 3$/,
+  },
+  "validation listed but missing": {
+    spec: {
+      files: {
+        [`${CONFIG}/inputdataconfig.json`]: JSON.stringify({ training: {}, validation: {} }),
+        [`${TRAINING}/a.csv`]: IRIS,
+      },
+    },
+    failure: /^Missing channel validation: no folder at .*\/input\/data\/validation$/,
+  },
+  "current host not among the hosts": {
+    spec: {
+      files: {
+        [`${CONFIG}/resourceconfig.json`]: JSON.stringify({
+          current_host: "algo-9",
+          hosts: ["algo-1"],
+        }),
+        [`${TRAINING}/a.csv`]: IRIS,
+      },
+    },
+    failure: /^Current host algo-9 is not one of the hosts algo-1 \(from .*resourceconfig\.json\)$/,
+  },
+};
+
+Deno.test("train fails with exit code 1 and a reason in output/failure for every failure path", async (t) => {
+  const names = Object.keys(CASES);
+  const outcomes = await runJobs(names.map((name) => CASES[name].spec));
+  for (const [i, name] of names.entries()) {
+    await t.step(name, () => {
+      const outcome = outcomes[i];
+      const context = `stdout:\n${outcome.stdout}\nstderr:\n${outcome.stderr}`;
+      assert.equal(outcome.code, 1, context);
+      assert.ok(outcome.failure !== undefined, `no output/failure\n${context}`);
+      const reason = outcome.failure.trimEnd();
+      assert.match(reason, CASES[name].failure);
+      assert.ok(outcome.stderr.includes(reason), `stderr does not carry the reason\n${context}`);
+      assert.equal(outcome.model, undefined, "a failed job wrote a model");
+    });
+  }
+  await Promise.all(outcomes.map(removeJob));
+});
