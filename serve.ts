@@ -11,7 +11,14 @@ import { log } from "./log.ts";
 import { describeModel, loadModel, ModelFileError } from "./model_store.ts";
 import type { Environment } from "./sagemaker/paths.ts";
 import { platformLimitWarnings } from "./sagemaker/platform_limits.ts";
+import {
+  containerMemoryBytes,
+  type MultiModelConfig,
+  readMultiModelConfig,
+  REGISTRY_VARIABLE,
+} from "./sagemaker/multi_model_config.ts";
 import { ConfigError, readServingConfig, type ServingConfig } from "./sagemaker/serving_config.ts";
+import { ModelRegistry } from "./serving/model_registry.ts";
 import { findNginx, NginxProcess, renderNginxConfig, testNginxConfig } from "./serving/nginx.ts";
 import { selfCommand } from "./serving/self_command.ts";
 import { Supervisor } from "./serving/supervisor.ts";
@@ -69,10 +76,14 @@ async function startNginx(
 /** Runs `serve` until SIGTERM or SIGINT; returns the exit code (0 after a clean stop). */
 export async function serve(env: Environment): Promise<number> {
   let config: ServingConfig;
+  let multiModel: MultiModelConfig;
   let stored;
   try {
     config = readServingConfig(env, navigator.hardwareConcurrency);
-    stored = await loadModel(config.modelDir);
+    const machine = { workers: config.workers, memoryBytes: containerMemoryBytes() };
+    multiModel = readMultiModelConfig(env, machine);
+    // Multi-model mode starts without a model: POST /models loads them (serving/multi_model.ts).
+    if (!multiModel.enabled) stored = await loadModel(config.modelDir);
   } catch (error) {
     if (!(error instanceof ModelFileError || error instanceof ConfigError)) throw error;
     log.error(`cannot serve: ${error.message}`);
@@ -86,6 +97,10 @@ export async function serve(env: Environment): Promise<number> {
       port: config.port,
     });
   }
+
+  // Multi-model mode: the workers share a registry folder, named in the environment they inherit.
+  const registry = multiModel.enabled ? await ModelRegistry.create() : undefined;
+  if (registry !== undefined) Deno.env.set(REGISTRY_VARIABLE, registry.dir);
 
   const fatal = Promise.withResolvers<string>();
   let nginx: NginxProcess | undefined;
@@ -128,7 +143,11 @@ export async function serve(env: Environment): Promise<number> {
       timeout_s: config.timeoutSeconds,
       body_limit: config.bodyLimitBytes,
       batch: config.batch,
-      ...describeModel(stored),
+      ...(stored !== undefined ? describeModel(stored) : {
+        multi_model: true,
+        model_root: multiModel.modelRoot,
+        model_cache_mb: multiModel.cacheMaxBytes / 1024 / 1024,
+      }),
       sources: Object.entries(config.sources)
         .map(([field, source]) => `${field}:${source.replace("env ", "")}`)
         .join(","),
@@ -149,6 +168,7 @@ export async function serve(env: Environment): Promise<number> {
   } finally {
     await nginx?.stop();
     await supervisor.stop();
+    await registry?.destroy();
     Deno.removeSignalListener("SIGTERM", onTerm);
     Deno.removeSignalListener("SIGINT", onInt);
   }

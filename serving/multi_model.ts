@@ -21,12 +21,19 @@
  */
 
 import { log } from "../log.ts";
+import type { Environment } from "../sagemaker/paths.ts";
+import {
+  containerMemoryBytes,
+  readMultiModelConfig,
+  REGISTRY_VARIABLE,
+} from "../sagemaker/multi_model_config.ts";
+import { ConfigError } from "../sagemaker/serving_config.ts";
 import { decodeModel, describeModel, MODEL_FILE_NAME, ModelFileError } from "../model_store.ts";
 import type { StoredModel } from "../model_store.ts";
 import { readBody } from "./body.ts";
 import { HttpError } from "./errors.ts";
 import { ModelCache } from "./model_cache.ts";
-import { isValidModelName, type ModelRegistry, type RegistryEntry } from "./model_registry.ts";
+import { isValidModelName, ModelRegistry, type RegistryEntry } from "./model_registry.ts";
 
 /** Predicts with `stored` for `request`: the worker's `/invocations` code, model given. */
 export type InvokeModel = (request: Request, stored: StoredModel) => Promise<Response>;
@@ -389,4 +396,26 @@ export function createMultiModelHandler(options: MultiModelOptions): MultiModelH
       if (timer !== undefined) clearInterval(timer);
     },
   };
+}
+
+/**
+ * The `/models` routes of a worker process when `SAGEMAKER_MULTI_MODEL=true`, else undefined.
+ * `serve` creates the registry folder and names it in `SAGEMAKER_MULTI_MODEL_REGISTRY`.
+ */
+export function multiModelFromEnv(
+  env: Environment,
+  workers: number,
+): MultiModelHandler | undefined {
+  const config = readMultiModelConfig(env, { workers, memoryBytes: containerMemoryBytes() });
+  if (!config.enabled) return undefined;
+  if (config.registryDir === undefined) {
+    throw new ConfigError(
+      `SAGEMAKER_MULTI_MODEL=true but ${REGISTRY_VARIABLE} is not set: workers are started by serve`,
+    );
+  }
+  return createMultiModelHandler({
+    registry: new ModelRegistry(config.registryDir),
+    modelRoot: config.modelRoot,
+    cacheMaxBytes: config.cacheMaxBytes,
+  });
 }

@@ -12,6 +12,7 @@
 
 import { chooseResponseType, requestMediaType } from "../codecs/negotiate.ts";
 import { log } from "../log.ts";
+import type { Model } from "../algorithm/mod.ts";
 import type { StoredModel } from "../model_store.ts";
 import type { ServingConfig } from "../sagemaker/serving_config.ts";
 import {
@@ -22,6 +23,7 @@ import {
 import { errorResponse, HttpError, REQUEST_ID_HEADER } from "./errors.ts";
 import { executionParameters } from "./execution_parameters.ts";
 import { handleInvocation, type InvocationContext } from "./invocations.ts";
+import { isMultiModelPath, type MultiModelHandler } from "./multi_model.ts";
 
 /** The header SageMaker sets with its own id for an invocation. */
 export const INFERENCE_ID_HEADER = "x-amzn-sagemaker-inference-id";
@@ -34,8 +36,10 @@ export interface WorkerOptions {
   readonly port: number;
   /** Share the port with the other workers (Linux SO_REUSEPORT), for serving without nginx. */
   readonly reusePort: boolean;
-  /** The loaded model. */
-  readonly stored: StoredModel;
+  /** The loaded model; absent in multi-model mode. */
+  readonly stored?: StoredModel;
+  /** The `/models` routes in multi-model mode (`SAGEMAKER_MULTI_MODEL=true`). */
+  readonly multiModel?: MultiModelHandler;
   /** Largest accepted body in bytes. */
   readonly bodyLimitBytes: number;
   /**
@@ -55,11 +59,10 @@ export function requestIdOf(request: Request): string {
 
 /** Builds the request handler for a model. */
 export function createHandler(
-  options: Pick<WorkerOptions, "stored" | "bodyLimitBytes" | "config">,
+  options: Pick<WorkerOptions, "stored" | "bodyLimitBytes" | "config" | "multiModel">,
 ): (request: Request) => Promise<Response> {
   const config = options.config;
-  const context: InvocationContext = {
-    model: options.stored.model,
+  const context: Omit<InvocationContext, "model"> = {
     bodyLimitBytes: options.bodyLimitBytes,
     timeoutSeconds: config?.timeoutSeconds,
     defaultAccept: config?.defaultAccept,
@@ -111,7 +114,11 @@ export function createHandler(
     });
   }
 
-  async function invoke(request: Request, startedAt: number): Promise<Response> {
+  async function invoke(
+    request: Request,
+    startedAt: number,
+    model: Model | undefined,
+  ): Promise<Response> {
     const requestId = requestIdOf(request);
     const customAttributes = request.headers.get(CUSTOM_ATTRIBUTES_HEADER);
     // The custom attributes are echoed when they were readable (at most 1024 characters).
@@ -121,11 +128,21 @@ export function createHandler(
         : undefined;
     try {
       if (request.method !== "POST") throw new HttpError(405, "Use POST for /invocations");
+      if (model === undefined) {
+        throw new HttpError(
+          404,
+          "No default model in multi-model mode: use POST /models/{name}/invoke",
+        );
+      }
       const attributes = parseCustomAttributes(customAttributes);
       const headers = echo === undefined
         ? { [REQUEST_ID_HEADER]: requestId }
         : { [REQUEST_ID_HEADER]: requestId, ...echo };
-      return await handleInvocation(request, context, { attributes, startedAt, headers });
+      return await handleInvocation(request, { ...context, model }, {
+        attributes,
+        startedAt,
+        headers,
+      });
     } catch (error) {
       return fail(request, error, { path: "/invocations", requestId, headers: echo });
     }
@@ -134,8 +151,15 @@ export function createHandler(
   return async function handle(request: Request): Promise<Response> {
     const startedAt = performance.now();
     const path = new URL(request.url).pathname;
-    if (path === "/invocations") return await invoke(request, startedAt);
+    if (path === "/invocations") return await invoke(request, startedAt, options.stored?.model);
     try {
+      // Multi-model endpoints: the /models routes, invoking with the model they pick.
+      if (options.multiModel !== undefined && isMultiModelPath(path)) {
+        return await options.multiModel.handle(
+          request,
+          (forwarded, stored) => invoke(forwarded, startedAt, stored.model),
+        );
+      }
       if (path === "/ping") {
         if (request.method !== "GET") throw new HttpError(405, "Use GET for /ping");
         return new Response(null, { status: 200 });

@@ -6,9 +6,10 @@
  */
 
 import { log } from "../log.ts";
-import { loadModel } from "../model_store.ts";
+import { loadModel, type StoredModel } from "../model_store.ts";
 import type { Environment } from "../sagemaker/paths.ts";
 import { readServingConfig } from "../sagemaker/serving_config.ts";
+import { multiModelFromEnv } from "./multi_model.ts";
 import { READY_PREFIX } from "./supervisor.ts";
 import { startWorker } from "./worker.ts";
 
@@ -28,10 +29,12 @@ export async function runWorkerProcess(
   options: WorkerProcessOptions,
 ): Promise<number> {
   log.configure({ fields: { worker: options.index } });
-  let config, stored;
+  let config, multiModel;
+  let stored: StoredModel | undefined;
   try {
     config = readServingConfig(env, navigator.hardwareConcurrency);
-    stored = await loadModel(config.modelDir);
+    multiModel = multiModelFromEnv(env, config.workers);
+    if (multiModel === undefined) stored = await loadModel(config.modelDir);
   } catch (error) {
     log.error(`worker cannot start: ${(error as Error).message}`);
     return 1;
@@ -42,6 +45,7 @@ export async function runWorkerProcess(
       port,
       reusePort: options.public,
       stored,
+      multiModel,
       bodyLimitBytes: config.bodyLimitBytes,
       config,
       onListen: (actual) => console.log(`${READY_PREFIX}${actual}`),
