@@ -80,7 +80,7 @@ LABEL com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true \
       org.opencontainers.image.description="SageMaker bring-your-own-algorithm decision tree (Deno)" \
       sagemaker-tree.runtime=${RUNTIME}
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nginx-light \
+ && apt-get install -y --no-install-recommends nginx-light tini \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old /var/log/apt \
       /var/log/dpkg.log /var/log/alternatives.log \
@@ -96,4 +96,6 @@ COPY --from=build /out/ /usr/local/
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 WORKDIR /opt/ml
 # Root by default like SageMaker; `docker run --user sagemaker` works too (writes: /opt/ml, /tmp).
-ENTRYPOINT ["/usr/local/bin/sagemaker-tree"]
+# tini as PID 1: forwards SIGTERM to the program (a PID 1 without a handler would ignore it)
+# and reaps orphaned processes.
+ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/sagemaker-tree"]

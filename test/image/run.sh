@@ -58,7 +58,7 @@ check "Dockerfile DENO_VERSION default ($dockerfile_default) equals .deno-versio
 # shellcheck disable=SC2016 # a literal $ in the pattern
 check "build_and_push.sh passes --build-arg DENO_VERSION from .deno-version" \
   grep -qF -- '--build-arg "DENO_VERSION=$deno_version"' "$repo/build_and_push.sh"
-check "Dockerfile ENTRYPOINT is exec form" grep -Eq '^ENTRYPOINT \["[^"]+"\]$' "$repo/Dockerfile"
+check "Dockerfile ENTRYPOINT is exec form" grep -Eq '^ENTRYPOINT \["[^"]+"(, "[^"]+")*\]$' "$repo/Dockerfile"
 # The compiled variant: the final stage copies only /out, and the compile branch puts exactly
 # one file there (the deno compile output) besides the train/serve wrappers.
 final_copies=$(sed -n '/^FROM \${RUNTIME_BASE}/,$p' "$repo/Dockerfile" | grep -c '^COPY' || true)
@@ -147,7 +147,8 @@ root=$(bah mount "$container")
 check "label accept-bind-to-port=true" test "$(bah inspect --type image --format \
   '{{index .OCIv1.Config.Labels "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"}}' "$image")" = true
 read -r -a entrypoint <<<"$(bah inspect --type image --format '{{range .OCIv1.Config.Entrypoint}}{{.}} {{end}}' "$image")"
-check "entrypoint is /usr/local/bin/sagemaker-tree" test "${entrypoint[*]}" = /usr/local/bin/sagemaker-tree
+check "entrypoint is tini -- /usr/local/bin/sagemaker-tree" \
+  test "${entrypoint[*]}" = "/usr/bin/tini -- /usr/local/bin/sagemaker-tree"
 modules=$(find "$root" -xdev -name node_modules -print | head -n 5)
 check "no node_modules in the image${modules:+: $modules}" test -z "$modules"
 local_files=$(cd "$root/usr/local" && find bin lib -type f -o -type l | sort | tr '\n' ' ')
@@ -170,12 +171,22 @@ mkdir -p "$ml/model" "$ml/output"
 touch "$work/marker"
 sleep 1
 
-# Like `docker run -v $ml:/opt/ml [--user U] IMAGE ARGS...`: the image's ENTRYPOINT + ARGS.
-run_image() { # run_image USER ARGS...
+# Like `docker run -v $ml:/opt/ml [--user U] IMAGE ARGS...`: the image's ENTRYPOINT + ARGS as
+# PID 1 of a new PID namespace (chroot isolation has none), so `docker stop` semantics hold.
+# unshare needs CAP_SYS_ADMIN; setpriv then drops it and switches to the user.
+as_pid1() { # as_pid1 UID:GID
+  local home=/root
+  [[ ${1%%:*} == 0 ]] || home=/nonexistent
+  printf '%s\n' --cap-add CAP_SYS_ADMIN -e "HOME=$home" -v "$ml:/opt/ml" "$container" -- \
+    unshare --pid --fork --mount-proc setpriv "--reuid=${1%%:*}" "--regid=${1##*:}" \
+    --clear-groups --bounding-set=-sys_admin --
+}
+run_image() { # run_image UID:GID ARGS...
   local user=$1
   shift
-  bah run --isolation chroot --user "$user" -v "$ml:/opt/ml" "${env_flags[@]}" "$container" -- \
-    "${entrypoint[@]}" "$@"
+  local prefix
+  mapfile -t prefix < <(as_pid1 "$user")
+  bah run --isolation chroot "${env_flags[@]}" "${prefix[@]}" "${entrypoint[@]}" "$@"
 }
 
 free_port() {
@@ -212,8 +223,10 @@ serve_as() {
   env_flags=(-e "SAGEMAKER_BIND_TO_PORT=$port" -e MODEL_SERVER_WORKERS=2)
   t0=$(date +%s%N)
   # Own session, so the test can find (and clean up) exactly what it started.
-  setsid buildah "${store[@]}" run --isolation chroot --user "$user" -v "$ml:/opt/ml" \
-    "${env_flags[@]}" "$container" -- "${entrypoint[@]}" serve >"$work/serve-$user.log" 2>&1 &
+  local prefix
+  mapfile -t prefix < <(as_pid1 "$user")
+  setsid buildah "${store[@]}" run --isolation chroot "${env_flags[@]}" "${prefix[@]}" \
+    "${entrypoint[@]}" serve >"$work/serve-$user.log" 2>&1 &
   serve_pid=$!
   code=000
   for _ in $(seq 600); do
@@ -241,7 +254,7 @@ serve_as() {
     --data-binary @- -H 'Content-Type: text/csv' "http://127.0.0.1:$port/invocations" || true)
   check "$label: 7 MiB body -> 413 from nginx (got $code)" test "$code" = 413
   check "$label: nginx runs in the container" grep -q nginx <<<"$(ps -o args= -s "$serve_pid" || true)"
-  # SIGTERM to the entry point process only, like `docker stop`.
+  # SIGTERM to PID 1 (the entry point) only, like `docker stop`.
   if ! kill -0 "$serve_pid" 2>/dev/null; then
     fail "$label: serve still running after the requests"
     serve_pid=""
@@ -249,8 +262,10 @@ serve_as() {
   fi
   local main_pid
   main_pid=$(ps -o pid=,args= -s "$serve_pid" |
-    awk '$2 !~ /buildah/ && $0 ~ / serve$/ {print $1; exit}' || true)
+    awk '$2 !~ /buildah|unshare|setpriv/ && $0 ~ / serve$/ {print $1; exit}' || true)
   if [[ -n $main_pid ]]; then
+    local main_args
+    main_args=$(ps -o args= -p "$main_pid" | cut -c1-40)
     kill -TERM "$main_pid"
     local stopped=false
     for _ in $(seq 300); do
@@ -259,7 +274,7 @@ serve_as() {
     done
     local rc=0
     wait "$serve_pid" || rc=$?
-    check "$label: SIGTERM stops serve, nginx and workers within 30 s (exit $rc)" \
+    check "$label: SIGTERM to PID 1 ($main_args) stops serve, nginx and workers within 30 s (exit $rc)" \
       test $stopped = true -a -z "$(ps -o pid= -s "$serve_pid" || true)"
   else
     ps -o pid,args -s "$serve_pid" || true
@@ -274,10 +289,15 @@ chown -R 1000:1000 "$ml"
 train_as 1000:1000 "uid 1000"
 serve_as 1000:1000 "uid 1000"
 
+
 written=$(cd "$root" && find . -xdev -newer "$work/marker" ! -path ./opt/ml ! -path './opt/ml/*' \
   ! -path ./tmp ! -path './tmp/*' ! -path ./etc/hosts ! -path ./etc/resolv.conf ! -path ./etc/hostname \
   ! -path ./run ! -path ./run/.containerenv ! -path ./proc ! -path ./sys ! -path ./dev -print | head -n 20)
 check "train and serve wrote nothing outside /opt/ml and /tmp${written:+: $written}" test -z "$written"
+# ...and that check does see a write:
+bah run --isolation chroot "$container" -- touch /var/write-probe
+probe=$(cd "$root" && find . -xdev -newer "$work/marker" -path ./var/write-probe -print)
+check "the write check sees a write to /var (probe)" test "$probe" = ./var/write-probe
 
 log "Image size"
 bah rm "$container" >/dev/null
