@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { cart } from "../algorithm/cart.ts";
+import { parseHyperparameters } from "../algorithm/hyperparameters.ts";
+import {
+  decodeModel,
+  encodeModel,
+  loadModel,
+  MODEL_FORMAT_VERSION,
+  ModelFileError,
+  saveModel,
+  type StoredModel,
+} from "../model_store.ts";
+import { freePort, makeBaseDir, runMain } from "./support/process.ts";
+
+async function smallModel(): Promise<StoredModel> {
+  const data = new Float64Array([1, 1, 2, 2, 8, 8, 9, 9]);
+  const dataset = {
+    features: { data, rows: 4, columns: 2 },
+    labels: new Int32Array([0, 0, 1, 1]),
+    classes: ["no", "yes"],
+  };
+  const hyperparameters = parseHyperparameters({ random_state: "0" }, cart.hyperparameters);
+  const model = await cart.fit(dataset, hyperparameters);
+  return {
+    algorithm: cart,
+    model,
+    hyperparameters: { algorithm: "cart", header: false, label_column: 0, ...hyperparameters },
+    training: { rows: 4, features: 2, trainAccuracy: 1 },
+  };
+}
+
+Deno.test("saveModel() and loadModel() round-trip every envelope field", async () => {
+  const stored = await smallModel();
+  const dir = await Deno.makeTempDir();
+  const path = await saveModel(`${dir}/model`, stored);
+  assert.equal(path, `${dir}/model/model.json`);
+  assert.deepEqual([...Deno.readDirSync(`${dir}/model`)].map((e) => e.name), ["model.json"]);
+  const loaded = await loadModel(`${dir}/model`);
+  assert.equal(loaded.algorithm.name, "cart");
+  assert.equal(loaded.model.featureCount, 2);
+  assert.deepEqual(loaded.model.classes, ["no", "yes"]);
+  assert.deepEqual(loaded.hyperparameters, stored.hyperparameters);
+  assert.deepEqual(loaded.training, stored.training);
+  const features = { data: new Float64Array([1.5, 1.5, 8.5, 8.5]), rows: 2, columns: 2 };
+  assert.deepEqual([...loaded.model.predict(features)], [...stored.model.predict(features)]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** Damages to the model file and the message each must give. */
+function damages(text: string): [string, string, RegExp][] {
+  const good = JSON.parse(text);
+  const edit = (change: (model: Record<string, unknown>) => void) => {
+    const copy = structuredClone(good);
+    change(copy);
+    return JSON.stringify(copy);
+  };
+  return [
+    ["truncated", text.slice(0, text.length / 2), /^Model file m is damaged: /],
+    [
+      "not an object",
+      "[1,2]",
+      /^Model file m is not a sagemaker-deno-model file: found no JSON object$/,
+    ],
+    ["another format", edit((m) => (m.format = "pickle")), /found format "pickle"$/],
+    [
+      "a newer version",
+      edit((m) => (m.formatVersion = MODEL_FORMAT_VERSION + 1)),
+      new RegExp(
+        `^Model file m has format version ${MODEL_FORMAT_VERSION + 1}: this program reads ` +
+          `version ${MODEL_FORMAT_VERSION}; use the image that trained it$`,
+      ),
+    ],
+    ["no version", edit((m) => delete m.formatVersion), /format version undefined: .*retrain/],
+    [
+      "a bad feature count",
+      edit((m) => (m.featureCount = 0)),
+      /featureCount is not a positive integer$/,
+    ],
+    ["one class", edit((m) => (m.classes = ["no"])), /classes is not a list of labels$/],
+    ["repeated classes", edit((m) => (m.classes = ["no", "no"])), /classes has a repeated label$/],
+    [
+      "no hyperparameters",
+      edit((m) => delete m.hyperparameters),
+      /hyperparameters is not an object$/,
+    ],
+    ["no training stats", edit((m) => (m.training = 3)), /training is not an object$/],
+    ["no payload", edit((m) => delete m.payload), /payload is missing$/],
+    [
+      "an unknown algorithm",
+      edit((m) => (m.algorithm = "svm")),
+      /^Model file m: Unknown algorithm "svm"/,
+    ],
+    [
+      "a damaged tree",
+      edit((m) => ((m.payload as Record<string, unknown>).feature = "AAAA")),
+      /^Model file m is damaged: /,
+    ],
+  ];
+}
+
+Deno.test("decodeModel() refuses a damaged file or an unknown version, naming the problem", async () => {
+  const text = encodeModel(await smallModel());
+  assert.equal(decodeModel(text, "m").model.featureCount, 2);
+  for (const [name, damaged, message] of damages(text)) {
+    assert.throws(
+      () => decodeModel(damaged, "m"),
+      (error: Error) => error instanceof ModelFileError && message.test(error.message),
+      name,
+    );
+  }
+});
+
+Deno.test("loadModel() names a missing model file", async () => {
+  await assert.rejects(
+    () => loadModel("/nonexistent/model"),
+    /^ModelFileError: No model at \/nonexistent\/model\/model\.json: run train first/,
+  );
+});
+
+Deno.test("serve refuses an unknown version or a damaged model file and exits non-zero", async () => {
+  const text = encodeModel(await smallModel());
+  const cases = damages(text).filter(([name]) =>
+    ["truncated", "a newer version", "a damaged tree"].includes(name)
+  );
+  const results = await Promise.all(cases.map(async ([, damaged]) => {
+    const base = await makeBaseDir();
+    await Deno.writeTextFile(`${base}/model/model.json`, damaged);
+    const result = await runMain(["serve"], {
+      SAGEMAKER_BASE_DIR: base,
+      SAGEMAKER_BIND_TO_PORT: String(freePort()),
+      MODEL_SERVER_WORKERS: "1",
+    });
+    await Deno.remove(base, { recursive: true });
+    return { base, result };
+  }));
+  for (const [i, [name, , message]] of cases.entries()) {
+    const { base, result } = results[i];
+    assert.notEqual(result.code, 0, `${name}: serve started`);
+    const source = `${base}/model/model.json`;
+    const expected = new RegExp(message.source.replace("Model file m", `Model file ${source}`));
+    assert.match(result.stderr, /cannot serve: /, name);
+    const line = result.stderr.split("\n").find((l) => l.includes("cannot serve: "))!;
+    assert.match(line.slice(line.indexOf("cannot serve: ") + 14), expected, name);
+  }
+});
