@@ -472,6 +472,7 @@ export const CSV_PREDICTION_ENCODER: PredictionEncoder = {
   tail: "",
   records(set: PredictionSet, start: number, end: number): string {
     const { classes, labels, probabilities, errors } = set;
+    const first = set.first ?? 0;
     let names = csvNames.get(classes);
     if (names === undefined) {
       names = classes.map(csvField);
@@ -480,7 +481,7 @@ export const CSV_PREDICTION_ENCODER: PredictionEncoder = {
     const width = classes.length;
     let out = "";
     for (let i = start; i < end; i++) {
-      const error = errors === undefined || errors.size === 0 ? undefined : errors.get(i);
+      const error = errors === undefined || errors.size === 0 ? undefined : errors.get(first + i);
       if (error !== undefined) {
         out += csvField(`error: ${error}`) + "\n";
         continue;

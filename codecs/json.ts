@@ -137,7 +137,7 @@ export function parseJsonRecords(text: string, options: JsonReadOptions): JsonRe
 export function jsonPrediction(set: PredictionSet, index: number, quoted: string[]): string {
   const error = set.errors === undefined || set.errors.size === 0
     ? undefined
-    : set.errors.get(index);
+    : set.errors.get((set.first ?? 0) + index);
   if (error !== undefined) return `{"error":${JSON.stringify(error)}}`;
   const label = quoted[set.labels[index]];
   const probabilities = set.probabilities;
@@ -174,9 +174,10 @@ export const JSON_PREDICTION_ENCODER: PredictionEncoder = {
   tail: "]}\n",
   records(set: PredictionSet, start: number, end: number): string {
     const quoted = quoteClasses(set.classes);
+    const first = set.first ?? 0;
     let out = "";
     for (let i = start; i < end; i++) {
-      out += (i === 0 ? "" : ",") + jsonPrediction(set, i, quoted);
+      out += (first + i === 0 ? "" : ",") + jsonPrediction(set, i, quoted);
     }
     return out;
   },

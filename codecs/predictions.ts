@@ -14,8 +14,13 @@ export interface PredictionSet {
   readonly labels: Int32Array;
   /** With probabilities requested: `labels.length * classes.length` values, row-major. */
   readonly probabilities?: Float64Array;
-  /** Records that could not be read, by 0-based record index, with the reason. */
+  /** Records that could not be read, by 0-based record index in the whole answer, with the reason. */
   readonly errors?: ReadonlyMap<number, string>;
+  /**
+   * The index in the whole answer of this set's first record, when a large answer is kept as
+   * several sets (slices); 0 by default. Error indices and separators count from it.
+   */
+  readonly first?: number;
 }
 
 /**
@@ -29,7 +34,10 @@ export interface PredictionEncoder {
   readonly head: string;
   /** Text after the last record. */
   readonly tail: string;
-  /** The text of records `[start, end)`, including separators (the first record has none). */
+  /**
+   * The text of records `[start, end)` of `set` (indices into `set.labels`), including
+   * separators (the answer's first record has none).
+   */
   records(set: PredictionSet, start: number, end: number): string;
 }
 

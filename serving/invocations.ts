@@ -81,15 +81,17 @@ function blockFor(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Gathers predictions slice by slice, checking the deadline after each. */
+/**
+ * Gathers predictions slice by slice, checking the deadline after each. The slices are kept
+ * as they are (no growing array copied over and over): a 100 MB batch costs its labels once.
+ */
 class PredictionCollector {
   #model: Model;
   #probabilities: boolean;
   #deadline: number;
   #timeoutSeconds: number;
   #sleepMs: number;
-  #labels: Int32Array = new Int32Array(0);
-  #proba: Float64Array | undefined;
+  #slices: { labels: Int32Array; probabilities?: Float64Array }[] = [];
   #rows = 0;
 
   constructor(
@@ -108,23 +110,22 @@ class PredictionCollector {
   }
 
   add(table: Matrix): void {
+    if (table.rows > SLICE_ROWS) {
+      const { data, columns } = table;
+      for (let row = 0; row < table.rows; row += SLICE_ROWS) {
+        const rows = Math.min(SLICE_ROWS, table.rows - row);
+        this.add({ data: data.subarray(row * columns, (row + rows) * columns), rows, columns });
+      }
+      return;
+    }
     if (table.rows === 0) return;
     if (this.#sleepMs > 0) {
       blockFor(this.#sleepMs);
       this.#sleepMs = 0;
     }
     const labels = this.#model.predict(table);
-    const proba = this.#probabilities ? this.#model.predictProba(table) : undefined;
-    if (this.#rows === 0) {
-      this.#labels = labels;
-      this.#proba = proba;
-    } else {
-      this.#labels = append(this.#labels, this.#rows, labels);
-      if (proba !== undefined) {
-        const width = this.#model.classes.length;
-        this.#proba = append(this.#proba!, this.#rows * width, proba);
-      }
-    }
+    const probabilities = this.#probabilities ? this.#model.predictProba(table) : undefined;
+    this.#slices.push({ labels, probabilities });
     this.#rows += table.rows;
     if (performance.now() > this.#deadline) {
       throw new HttpError(
@@ -134,26 +135,16 @@ class PredictionCollector {
     }
   }
 
-  result(errors: ReadonlyMap<number, string>): PredictionSet {
-    return {
-      classes: this.#model.classes,
-      labels: this.#labels.subarray(0, this.#rows),
-      probabilities: this.#proba?.subarray(0, this.#rows * this.#model.classes.length),
-      errors,
-    };
+  /** One prediction set per slice, in order. */
+  result(errors: ReadonlyMap<number, string>): PredictionSet[] {
+    const classes = this.#model.classes;
+    let first = 0;
+    return this.#slices.map(({ labels, probabilities }) => {
+      const set = { classes, labels, probabilities, errors, first };
+      first += labels.length;
+      return set;
+    });
   }
-}
-
-/** Appends `more` after the first `used` values of `array`, growing it geometrically. */
-function append<T extends Int32Array | Float64Array>(array: T, used: number, more: T): T {
-  let target = array;
-  if (used + more.length > array.length) {
-    const Constructor = array.constructor as { new (length: number): T };
-    target = new Constructor(Math.max(used + more.length, array.length * 2));
-    target.set(array.subarray(0, used));
-  }
-  target.set(more, used);
-  return target;
 }
 
 /** The number of lines of `bytes`, counting a last line without a newline. */
@@ -210,24 +201,22 @@ async function readCsvOrJsonLines(
   }
 }
 
-function streamAnswer(encoder: PredictionEncoder, set: PredictionSet): ReadableStream<Uint8Array> {
+function streamAnswer(
+  encoder: PredictionEncoder,
+  sets: readonly PredictionSet[],
+): ReadableStream<Uint8Array> {
   const textEncoder = new TextEncoder();
-  const total = set.labels.length;
-  let next = 0;
-  let done = false;
+  let index = 0;
+  let started = false;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
-      if (done) return;
-      const end = Math.min(total, next + SLICE_ROWS);
-      let text = encoder.records(set, next, end);
-      if (next === 0) text = encoder.head + text;
-      next = end;
-      if (next >= total) {
-        text += encoder.tail;
-        done = true;
-      }
+      let text = started ? "" : encoder.head;
+      started = true;
+      const set = sets[index++];
+      text += encoder.records(set, 0, set.labels.length);
+      if (index === sets.length) text += encoder.tail;
       controller.enqueue(textEncoder.encode(text));
-      if (done) controller.close();
+      if (index === sets.length) controller.close();
     },
   }, { highWaterMark: 1 });
 }
@@ -298,10 +287,10 @@ export async function handleInvocation(
   }
 
   const encoder = ENCODERS[choice.type];
-  const set = collector.result(errors);
+  const sets = collector.result(errors);
   const headers = { ...options.headers, "content-type": encoder.contentType };
-  if (set.labels.length <= STRING_ANSWER_RECORDS) {
-    return new Response(encodeAll(encoder, set), { headers });
+  if (sets.length === 1 && collector.rows <= STRING_ANSWER_RECORDS) {
+    return new Response(encodeAll(encoder, sets[0]), { headers });
   }
-  return new Response(streamAnswer(encoder, set), { headers });
+  return new Response(streamAnswer(encoder, sets), { headers });
 }
