@@ -314,5 +314,8 @@ mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1000000 }'; }
 echo "image (RUNTIME=bundle): $(mb "$image_bytes") uncompressed, $(mb "$compressed") compressed (gzip layers)"
 echo "  of which base (debootstrap bookworm minbase, slimmed): $(mb "$base_bytes") uncompressed, $(mb "$base_layer") compressed"
 echo "  compressed layers: $(jq -r '[.layers[].size | tostring] | join(" + ")' \
-  "$work/oci/blobs/sha256/$manifest") bytes (base, nginx + user, /usr/local)"
+  "$work/oci/blobs/sha256/$manifest") bytes (base, nginx + tini + user, /usr/local)"
+echo "  uncompressed layers (podman history):"
+podman "${store[@]}" history --no-trunc --format '{{.Size}}|{{.CreatedBy}}' "$image" |
+  awk -F'|' '$1 != "0 B" { printf "    %9s  %s\n", $1, substr($2, 1, 70) }'
 pass "image size measured: $(mb "$image_bytes") uncompressed, $(mb "$compressed") compressed"
