@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # SageMaker bring-your-own-algorithm image: one executable (`deno compile` of main.ts) + nginx.
 #   docker build -t sagemaker-tree .                          # host architecture
 #   docker buildx build --platform linux/arm64 -t sagemaker-tree .   # Graviton
