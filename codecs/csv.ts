@@ -403,6 +403,12 @@ export class CsvTableReader {
         }
         const value = parseNumber(bytes, fieldStart, i);
         if (value === undefined) {
+          // A wrong field count explains a non-number better (a label column left in).
+          const fields = this.#countFields(bytes, start, end);
+          if (fields !== (hasLabel ? features + 1 : features)) {
+            field = fields;
+            break;
+          }
           throw new CsvError(
             this.#line,
             `Cannot parse ${this.#where()}, field ${field + 1}: ${
@@ -483,7 +489,7 @@ export const CSV_PREDICTION_ENCODER: PredictionEncoder = {
     for (let i = start; i < end; i++) {
       const error = errors === undefined || errors.size === 0 ? undefined : errors.get(first + i);
       if (error !== undefined) {
-        out += csvField(`error: ${error}`) + "\n";
+        out += `"error: ${error.replaceAll('"', '""')}"\n`;
         continue;
       }
       out += names[labels[i]];

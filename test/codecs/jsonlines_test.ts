@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { JsonRecordError } from "../../codecs/json.ts";
+import { JSONLINES_PREDICTION_ENCODER, JsonLinesReader } from "../../codecs/jsonlines.ts";
+import { encodeAll } from "../../codecs/predictions.ts";
+
+const encoder = new TextEncoder();
+
+function read(chunks: string[], features = 2): number[] {
+  const reader = new JsonLinesReader({ features });
+  for (const chunk of chunks) reader.push(encoder.encode(chunk));
+  return Array.from(reader.finish().data);
+}
+
+Deno.test("JsonLinesReader reads one list of numbers a line", () => {
+  assert.deepEqual(read(["[1, 2]\n[3, 4]\n"]), [1, 2, 3, 4]);
+});
+
+Deno.test('JsonLinesReader reads {"features": [...]} lines', () => {
+  assert.deepEqual(read(['{"features": [5, 6]}\n{"features": [7, 8]}']), [5, 6, 7, 8]);
+});
+
+Deno.test("JsonLinesReader joins a line split across chunks", () => {
+  assert.deepEqual(read(["[1, ", "2]\n[3", ", 4]"]), [1, 2, 3, 4]);
+});
+
+Deno.test("JsonLinesReader accepts CRLF and skips blank lines", () => {
+  assert.deepEqual(read(["\r\n[1, 2]\r\n\r\n  \n[3, 4]\r\n"]), [1, 2, 3, 4]);
+});
+
+Deno.test("JsonLinesReader names the line of a record it cannot read", () => {
+  const reader = new JsonLinesReader({ features: 2 });
+  assert.throws(
+    () => reader.push(encoder.encode("[1, 2]\n\n[1, 2, 3]\n")),
+    (error: unknown) =>
+      error instanceof JsonRecordError && error.record === 3 &&
+      /^Cannot parse line 3: expected 2 features, found 3 \(one more/.test(error.message),
+  );
+  assert.throws(
+    () => new JsonLinesReader({ features: 2 }).push(encoder.encode("[1, 2\n")),
+    /^JsonRecordError: Cannot parse line 1: /,
+  );
+});
+
+Deno.test("JsonLinesReader in mark mode keeps every line and lists the bad ones", () => {
+  const reader = new JsonLinesReader({ features: 2, onBadRecord: "mark" });
+  reader.push(encoder.encode('[1, 2]\nnot json\n[3, "x"]\n[4, 5]\n'));
+  const table = reader.finish();
+  assert.equal(table.rows, 4);
+  assert.deepEqual([...reader.errors.keys()], [1, 2]);
+  assert.match(reader.errors.get(2)!, /line 3, field 2: "x" is not a number/);
+});
+
+Deno.test("JSONLINES_PREDICTION_ENCODER writes one JSON value a line", () => {
+  const set = {
+    classes: ["no", "yes"],
+    labels: Int32Array.of(1, 0, 0),
+    errors: new Map([[2, "bad"]]),
+  };
+  assert.equal(
+    encodeAll(JSONLINES_PREDICTION_ENCODER, set),
+    '"yes"\n"no"\n{"error":"bad"}\n',
+  );
+  const verbose = {
+    classes: ["no", "yes"],
+    labels: Int32Array.of(0),
+    probabilities: Float64Array.of(0.75, 0.25),
+  };
+  assert.deepEqual(JSON.parse(encodeAll(JSONLINES_PREDICTION_ENCODER, verbose)), {
+    label: "no",
+    probabilities: { no: 0.75, yes: 0.25 },
+  });
+});

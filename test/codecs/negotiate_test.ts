@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import {
+  chooseResponseType,
+  knownMediaType,
+  parseMediaRange,
+  requestMediaType,
+} from "../../codecs/negotiate.ts";
+
+Deno.test("requestMediaType() accepts content-type parameters and the JSON Lines spellings", () => {
+  assert.equal(requestMediaType("text/csv"), "text/csv");
+  assert.equal(requestMediaType("Text/CSV; charset=utf-8"), "text/csv");
+  assert.equal(requestMediaType("application/json;charset=UTF-8"), "application/json");
+  assert.equal(requestMediaType("application/jsonlines"), "application/jsonlines");
+  assert.equal(requestMediaType("application/x-jsonlines"), "application/jsonlines");
+  assert.equal(requestMediaType("application/jsonl"), "application/jsonlines");
+});
+
+Deno.test("requestMediaType() refuses types we cannot read", () => {
+  assert.equal(requestMediaType("image/png"), undefined);
+  assert.equal(requestMediaType(null), undefined);
+  assert.equal(requestMediaType(""), undefined);
+});
+
+Deno.test("parseMediaRange() lower-cases names and unquotes values", () => {
+  assert.deepEqual(parseMediaRange('Application/JSON; Verbose="true"; q=0.5'), {
+    type: "application/json",
+    params: { verbose: "true", q: "0.5" },
+  });
+});
+
+Deno.test("chooseResponseType() answers in the request's own type without Accept or with */*", () => {
+  for (const accept of [null, "", "*/*"]) {
+    assert.deepEqual(chooseResponseType(accept, { requestType: "application/jsonlines" }), {
+      type: "application/jsonlines",
+      verbose: false,
+    });
+  }
+});
+
+Deno.test("chooseResponseType() prefers SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT for */*", () => {
+  const options = { requestType: "text/csv" as const, defaultAccept: "application/json" as const };
+  assert.equal(chooseResponseType(null, options)?.type, "application/json");
+  assert.equal(chooseResponseType("*/*", options)?.type, "application/json");
+  assert.equal(chooseResponseType("text/csv", options)?.type, "text/csv");
+});
+
+Deno.test("chooseResponseType() takes the highest q, then the first listed", () => {
+  const options = { requestType: "text/csv" as const };
+  assert.equal(
+    chooseResponseType("text/csv;q=0.5, application/jsonlines", options)?.type,
+    "application/jsonlines",
+  );
+  assert.equal(
+    chooseResponseType("image/png, application/json, text/csv", options)?.type,
+    "application/json",
+  );
+  assert.equal(chooseResponseType("application/json;q=0, text/csv", options)?.type, "text/csv");
+});
+
+Deno.test("chooseResponseType() reads verbose=true as a request for probabilities", () => {
+  assert.deepEqual(
+    chooseResponseType("application/json; verbose=true", { requestType: "text/csv" }),
+    { type: "application/json", verbose: true },
+  );
+  assert.deepEqual(
+    chooseResponseType("text/csv; verbose=false", { requestType: "text/csv" }),
+    { type: "text/csv", verbose: false },
+  );
+});
+
+Deno.test("chooseResponseType() maps text/* to CSV and application/* to a JSON type", () => {
+  assert.equal(chooseResponseType("text/*", { requestType: "application/json" })?.type, "text/csv");
+  assert.equal(
+    chooseResponseType("application/*", { requestType: "text/csv" })?.type,
+    "application/json",
+  );
+  assert.equal(
+    chooseResponseType("application/*", { requestType: "application/jsonlines" })?.type,
+    "application/jsonlines",
+  );
+});
+
+Deno.test("chooseResponseType() returns undefined when nothing listed can be produced", () => {
+  assert.equal(chooseResponseType("image/png", { requestType: "text/csv" }), undefined);
+  assert.equal(
+    chooseResponseType("application/xml, text/html;q=0", { requestType: "text/csv" }),
+    undefined,
+  );
+});
+
+Deno.test("knownMediaType() validates a configured default", () => {
+  assert.equal(knownMediaType("application/json"), "application/json");
+  assert.equal(knownMediaType("text/csv; charset=utf-8"), "text/csv");
+  assert.equal(knownMediaType("text/html"), undefined);
+});
