@@ -9,8 +9,10 @@
  *   --allow-env --allow-run --allow-net --allow-sys bench/ceiling.ts serve
  * ```
  *
- * To try an nginx change against the ceiling before making it in `nginx.conf`, point
- * `BENCH_NGINX_TEMPLATE` at an edited copy of the template.
+ * To try an nginx change before making it in `nginx.conf`, point `BENCH_NGINX_TEMPLATE` at an
+ * edited copy of the template; with `BENCH_CEILING_WORKERS=ours` the same nginx runs in front of
+ * our real workers (`main.ts worker`, model from `SAGEMAKER_BASE_DIR`) instead of the trivial
+ * handler, so the change can be measured on the real request path.
  *
  * @module
  */
@@ -51,6 +53,20 @@ export async function runCeilingWorker(port: number): Promise<void> {
   await server.finished;
 }
 
+async function forwardRest(reader: ReadableStreamDefaultReader<string>): Promise<void> {
+  const encoder = new TextEncoder();
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      await Deno.stderr.write(encoder.encode(value));
+    }
+  } catch {
+    // The worker ended.
+  }
+}
+
+/** Waits for a worker's `@ready <port>` line, then keeps forwarding its output to stderr. */
 async function readyPort(child: Deno.ChildProcess): Promise<number> {
   let text = "";
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
@@ -60,7 +76,7 @@ async function readyPort(child: Deno.ChildProcess): Promise<number> {
     text += value;
     const match = /@ready (\d+)/.exec(text);
     if (match !== null) {
-      reader.releaseLock();
+      forwardRest(reader);
       return Number(match[1]);
     }
   }
@@ -75,10 +91,15 @@ export async function runCeilingServer(env: Record<string, string | undefined>):
   const nginxPath = findNginx(env.PATH);
   if (nginxPath === undefined) throw new Error("Cannot run the ceiling: nginx is not installed");
   const workers: Deno.ChildProcess[] = [];
+  const root = new URL("../", import.meta.url).pathname;
   for (let i = 0; i < config.workers; i++) {
+    const program = env.BENCH_CEILING_WORKERS === "ours"
+      ? ["--unstable-net", "main.ts", "worker", "--index", String(i), "--port", "0"]
+      : [new URL(import.meta.url).pathname, "worker", "0"];
     workers.push(
       new Deno.Command(Deno.execPath(), {
-        args: ["run", ...PERMISSIONS, new URL(import.meta.url).pathname, "worker", "0"],
+        args: ["run", ...PERMISSIONS, ...program],
+        cwd: root,
         stdout: "piped",
         stderr: "inherit",
       }).spawn(),
