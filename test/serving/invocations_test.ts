@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import type { Matrix, Model } from "../../algorithm/mod.ts";
+import type { StoredModel } from "../../model_store.ts";
+import { readServingConfig } from "../../sagemaker/serving_config.ts";
+import { handleInvocation } from "../../serving/invocations.ts";
+import { createHandler } from "../../serving/worker.ts";
+import { HttpError } from "../../serving/errors.ts";
+
+/** A stand-in model: class "high" when the first feature is above 0, else "low". */
+const stubModel: Model = {
+  featureCount: 2,
+  classes: ["high", "low"],
+  predict(features: Matrix): Int32Array {
+    const out = new Int32Array(features.rows);
+    for (let r = 0; r < features.rows; r++) {
+      out[r] = features.data[r * features.columns] > 0 ? 0 : 1;
+    }
+    return out;
+  },
+  predictProba(features: Matrix): Float64Array {
+    const out = new Float64Array(features.rows * 2);
+    const labels = this.predict(features);
+    for (let r = 0; r < features.rows; r++) {
+      out[r * 2] = labels[r] === 0 ? 0.75 : 0.25;
+      out[r * 2 + 1] = labels[r] === 0 ? 0.25 : 0.75;
+    }
+    return out;
+  },
+  describe: () => ({}),
+};
+
+const stored = { model: stubModel } as unknown as StoredModel;
+
+function handler(env: Record<string, string> = {}) {
+  const config = readServingConfig(env, 2);
+  return createHandler({ stored, bodyLimitBytes: config.bodyLimitBytes, config });
+}
+
+function post(body: BodyInit, headers: Record<string, string> = {}): Request {
+  return new Request("http://worker/invocations", {
+    method: "POST",
+    body,
+    headers: { "content-type": "text/csv", ...headers },
+  });
+}
+
+Deno.test("/invocations answers CSV with one label per record, in order", async () => {
+  const response = await handler()(post("1,0\n-1,0\n2,5\n"));
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-type"), "text/csv");
+  assert.equal(await response.text(), "high\nlow\nhigh\n");
+});
+
+Deno.test("/invocations streams a large chunked body and keeps one output per record", async () => {
+  const records = 50_000;
+  const line = new TextEncoder().encode("3,1\n-3,1\n");
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent === records / 2) return controller.close();
+      sent++;
+      controller.enqueue(line);
+    },
+  });
+  const response = await handler()(post(body, { accept: "application/jsonlines" }));
+  assert.equal(response.status, 200);
+  const lines = (await response.text()).split("\n");
+  assert.equal(lines.pop(), "");
+  assert.equal(lines.length, records);
+  assert.ok(lines.every((text, i) => text === (i % 2 === 0 ? '"high"' : '"low"')));
+});
+
+Deno.test("/invocations refuses a streamed body past the limit with 413", async () => {
+  const chunk = new TextEncoder().encode("1,1\n".repeat(1024));
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(chunk);
+    },
+  });
+  const response = await handler({ SAGEMAKER_MAX_PAYLOAD_IN_MB: "1" })(post(body));
+  assert.equal(response.status, 413);
+  assert.match(await response.text(), /larger than the limit of 1048576 bytes/);
+});
+
+Deno.test("/invocations answers 415 naming the types it reads", async () => {
+  const response = await handler()(post("1,2\n", { "content-type": "image/png" }));
+  assert.equal(response.status, 415);
+  assert.equal(
+    await response.text(),
+    'Unsupported content type "image/png": supported are text/csv, application/json, application/jsonlines\n',
+  );
+});
+
+Deno.test("/invocations answers 406 in the error shape naming what it can produce", async () => {
+  const response = await handler()(post("1,2\n", { accept: "application/xml" }));
+  assert.equal(response.status, 406);
+  assert.match(await response.text(), /available are text\/csv, application\/json/);
+});
+
+Deno.test("/invocations uses SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT for */*", async () => {
+  const response = await handler({ SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "application/json" })(
+    post("1,0\n", { accept: "*/*" }),
+  );
+  assert.equal(response.headers.get("content-type"), "application/json");
+  assert.deepEqual(await response.json(), { predictions: ["high"] });
+});
+
+Deno.test("/invocations gives probabilities for the custom attribute probabilities=true", async () => {
+  const response = await handler()(
+    post("1,0\n", { "x-amzn-sagemaker-custom-attributes": "probabilities=true" }),
+  );
+  assert.equal(await response.text(), "high,0.75,0.25\n");
+  assert.equal(response.headers.get("x-amzn-sagemaker-custom-attributes"), "probabilities=true");
+});
+
+Deno.test("/invocations refuses custom attributes over 1024 characters and does not echo them", async () => {
+  const response = await handler()(
+    post("1,0\n", {
+      "x-amzn-sagemaker-custom-attributes": "a".repeat(1025),
+      accept: "application/json",
+    }),
+  );
+  assert.equal(response.status, 400);
+  assert.equal(response.headers.get("x-amzn-sagemaker-custom-attributes"), null);
+  const body = await response.json();
+  assert.equal(body.status, 400);
+  assert.match(body.error, /1025 characters long: the limit is 1024/);
+});
+
+Deno.test("/invocations refuses an unknown value for a known custom attribute", async () => {
+  const response = await handler()(
+    post("1,0\n", { "x-amzn-sagemaker-custom-attributes": "errors=skip" }),
+  );
+  assert.equal(response.status, 400);
+  assert.equal(
+    await response.text(),
+    'Invalid custom attribute errors="skip": expected mark or fail\n',
+  );
+});
+
+Deno.test("/invocations uses SageMaker's inference id as the request id, else makes one", async () => {
+  const given = await handler()(post("1,0\n", { "x-amzn-sagemaker-inference-id": "inf-42" }));
+  assert.equal(given.headers.get("x-request-id"), "inf-42");
+  await given.body?.cancel();
+  const made = await handler()(post("1,0\n"));
+  assert.match(made.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+  await made.body?.cancel();
+});
+
+Deno.test("/invocations answers errors as JSON with status and request id when JSON is asked for", async () => {
+  const response = await handler()(
+    post('{"instances": [[1, "x"]]}', {
+      "content-type": "application/json",
+      "x-request-id": "req-7",
+    }),
+  );
+  assert.equal(response.status, 400);
+  assert.equal(response.headers.get("content-type"), "application/json");
+  assert.equal(response.headers.get("x-request-id"), "req-7");
+  assert.deepEqual(await response.json(), {
+    error: 'Cannot parse record 1, field 2: "x" is not a number',
+    status: 400,
+    request_id: "req-7",
+  });
+});
+
+Deno.test("/invocations marks bad records with MODEL_SERVER_BAD_RECORDS=mark", async () => {
+  const response = await handler({ MODEL_SERVER_BAD_RECORDS: "mark" })(post("1,0\nx,0\n-1,0\n"));
+  assert.equal(response.status, 200);
+  assert.equal(
+    await response.text(),
+    'high\n"error: Cannot parse line 2, field 1: ""x"" is not a number"\nlow\n',
+  );
+});
+
+Deno.test("/invocations answers 400 for a body without records", async () => {
+  const response = await handler()(post("\n \n"));
+  assert.equal(response.status, 400);
+  assert.match(await response.text(), /^Empty request body/);
+});
+
+Deno.test("handleInvocation() answers 504 once the request is past MODEL_SERVER_TIMEOUT", async () => {
+  await assert.rejects(
+    handleInvocation(post("1,0\n"), { model: stubModel, bodyLimitBytes: 1024, timeoutSeconds: 1 }, {
+      startedAt: performance.now() - 1500,
+    }),
+    (error: unknown) =>
+      error instanceof HttpError && error.status === 504 &&
+      error.message === "The request took longer than MODEL_SERVER_TIMEOUT=1 s",
+  );
+});
+
+Deno.test("GET /execution-parameters follows the worker count and SAGEMAKER_MAX_PAYLOAD_IN_MB", async () => {
+  const response = await handler({ MODEL_SERVER_WORKERS: "4", SAGEMAKER_MAX_PAYLOAD_IN_MB: "20" })(
+    new Request("http://worker/execution-parameters"),
+  );
+  assert.deepEqual(await response.json(), {
+    MaxConcurrentTransforms: 4,
+    BatchStrategy: "MULTI_RECORD",
+    MaxPayloadInMB: 20,
+  });
+});
