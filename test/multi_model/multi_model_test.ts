@@ -6,7 +6,14 @@
  * which model produced it; a record of zeros always gets class `b`.
  */
 import assert from "node:assert/strict";
-import { makeBaseDir, runMain, type ServerHandle, startServer } from "../support/process.ts";
+import {
+  makeBaseDir,
+  readSharedCsv,
+  runMain,
+  type ServerHandle,
+  startServer,
+  trainedBaseDir,
+} from "../support/process.ts";
 import { writeSyntheticModel } from "./synthetic_models.ts";
 
 const ZEROS = "0,0,0,0\n";
@@ -109,6 +116,17 @@ Deno.test("multi-model serve: 200 models loaded, invoked, half unloaded, listed,
       await server.waitForLog("serving");
       assert.match(server.logs(), /serving .*multi_model=true/);
     });
+
+    await t.step(
+      "/invocations has no default model in multi-model mode: 404 with a hint",
+      async () => {
+        const answer = await request(server, "POST", "/invocations", ZEROS, {
+          "content-type": "text/csv",
+        });
+        assert.equal(answer.status, 404);
+        assert.match(answer.text, /multi-model mode: use POST \/models\/\{name\}\/invoke/);
+      },
+    );
 
     await t.step("200 models load with 200, and each answers with its own labels", async () => {
       const loads = await mapLimit(
@@ -217,14 +235,25 @@ Deno.test("multi-model serve: 200 models loaded, invoked, half unloaded, listed,
     await t.step(
       "unload and reload a name with another url: every worker answers the new one",
       async () => {
-        assert.equal((await loadModel(server, "swap", `${root}/m-020/model`)).status, 200);
-        for (let i = 0; i < 4; i++) {
-          assert.equal((await invokeModel(server, "swap")).text.trim(), "b-m-020");
-        }
-        assert.equal((await request(server, "DELETE", "/models/swap")).status, 200);
-        assert.equal((await loadModel(server, "swap", `${root}/alt/model`)).status, 200);
-        for (let i = 0; i < 4; i++) {
-          assert.equal((await invokeModel(server, "swap")).text.trim(), "b-alt");
+        // nginx takes turns between the workers; with 0 or 1 requests between the unload and the
+        // reload, one of the two rounds reloads on the worker that did not unload, so the other
+        // worker still holds the old copy and must notice the new generation.
+        for (const fillers of [0, 1]) {
+          const name = `swap-${fillers}`;
+          assert.equal((await loadModel(server, name, `${root}/m-020/model`)).status, 200);
+          for (let i = 0; i < 4; i++) {
+            assert.equal((await invokeModel(server, name)).text.trim(), "b-m-020");
+          }
+          assert.equal((await request(server, "DELETE", `/models/${name}`)).status, 200);
+          for (let i = 0; i < fillers; i++) await request(server, "GET", "/ping");
+          assert.equal((await loadModel(server, name, `${root}/alt/model`)).status, 200);
+          for (let i = 0; i < 4; i++) {
+            assert.equal(
+              (await invokeModel(server, name)).text.trim(),
+              "b-alt",
+              `${name}, call ${i}`,
+            );
+          }
         }
       },
     );
@@ -360,5 +389,25 @@ Deno.test("without SAGEMAKER_MULTI_MODEL=true serve still refuses to start witho
     }
   } finally {
     await Deno.remove(empty, { recursive: true });
+  }
+});
+
+Deno.test("a single-model endpoint has no /models routes and still answers /invocations", async () => {
+  const base = await trainedBaseDir(readSharedCsv("iris"), { max_leaf_nodes: "3" });
+  await writeSyntheticModel(`${base}/models/m-1/model`, { leaves: 8, tag: "m-1" });
+  const server = await startServer(base);
+  try {
+    const load = await loadModel(server, "m-1", `${base}/models/m-1/model`);
+    assert.equal(load.status, 404);
+    assert.match(messageOf(load), /No route for POST \/models/);
+    assert.equal((await request(server, "GET", "/models")).status, 404);
+    const answer = await request(server, "POST", "/invocations", "5.1,3.5,1.4,0.2\n", {
+      "content-type": "text/csv",
+    });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.text.trim(), "setosa");
+  } finally {
+    assert.equal(await server.stop(), 0);
+    await Deno.remove(base, { recursive: true });
   }
 });
