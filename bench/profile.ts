@@ -60,6 +60,48 @@ export interface CpuProfile {
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
+/** The areas {@linkcode areaOf} sorts functions into. */
+export const AREAS: readonly string[] = [
+  "our code",
+  "Deno HTTP server and Request/Response",
+  "garbage collector",
+  "start-up (module loading, Node compatibility)",
+  "other",
+];
+
+/** Sorts a profiled function into one of {@linkcode AREAS} by its name and file. */
+export function areaOf(functionName: string, url: string): string {
+  if (url.startsWith(`file://${ROOT}`) && !url.includes("/node_modules/")) return AREAS[0];
+  if (functionName === "(garbage collector)") return AREAS[2];
+  if (
+    url.startsWith("node:") || url.includes("ext:deno_node") || url.includes("/npm/") ||
+    /^(loadExtScript|lazyLoad|op_load_ext_script|op_lazy_load_esm|op_require_)/.test(functionName)
+  ) {
+    return AREAS[3];
+  }
+  if (
+    url.includes("ext:deno_http") || url.includes("ext:deno_fetch") ||
+    url.includes("ext:deno_web") || functionName.startsWith("op_http_")
+  ) {
+    return AREAS[1];
+  }
+  return AREAS[4];
+}
+
+/** Busy milliseconds by area (see {@linkcode areaOf}). */
+export function busyByArea(profile: CpuProfile): Map<string, number> {
+  const byNode = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) byNode.set(node.id, node);
+  const areas = new Map<string, number>(AREAS.map((area) => [area, 0]));
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = byNode.get(profile.samples[i]);
+    if (node === undefined || node.callFrame.functionName === "(idle)") continue;
+    const area = areaOf(node.callFrame.functionName, node.callFrame.url);
+    areas.set(area, areas.get(area)! + (profile.timeDeltas[i] ?? 0) / 1000);
+  }
+  return areas;
+}
+
 /** Sums self time per function (by name, file and line) and returns the top `count` busy ones. */
 export function hotSpots(profile: CpuProfile, count: number): HotSpot[] {
   const byNode = new Map<number, ProfileNode>();
@@ -190,7 +232,15 @@ if (import.meta.main) {
       `${busy.toFixed(0)} ms busy (start-up included), ` +
       `${(busy * 1000 / Math.max(1, requests)).toFixed(1)} µs busy a request; profile: ${path}\n`,
   );
-  console.log("| self ms | share of busy | function |\n| ---: | ---: | --- |");
+  console.log("| area | busy ms | µs a request | share of busy |\n| --- | ---: | ---: | ---: |");
+  for (const [area, ms] of busyByArea(profile)) {
+    console.log(
+      `| ${area} | ${ms.toFixed(0)} | ${(ms * 1000 / Math.max(1, requests)).toFixed(2)} | ${
+        (100 * ms / busy).toFixed(1)
+      }% |`,
+    );
+  }
+  console.log("\n| self ms | share of busy | function |\n| ---: | ---: | --- |");
   for (const spot of hotSpots(profile, 30)) {
     console.log(
       `| ${spot.selfMs.toFixed(1)} | ${(spot.share * 100).toFixed(1)}% | ${spot.where} |`,
