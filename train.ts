@@ -13,7 +13,7 @@
 
 import type { Dataset, HyperparameterValues } from "./algorithm/mod.ts";
 import { CsvTableReader } from "./codecs/csv.ts";
-import { encodeLabels } from "./codecs/labels.ts";
+import { sortClasses } from "./codecs/labels.ts";
 import { log } from "./log.ts";
 import { describeModel, saveModel, writeFileAtomic } from "./model_store.ts";
 import { channelDir, channelPipe, type SageMakerPaths } from "./sagemaker/paths.ts";
@@ -94,10 +94,13 @@ export interface TrainResult {
   readonly metricsPath: string;
 }
 
-/** What one channel turned into: a feature table and the raw labels. */
+/** What one channel turned into: a feature table and the labels as first-seen indices. */
 interface ChannelTable {
   readonly features: { data: Float64Array; rows: number; columns: number };
-  readonly labels: string[];
+  /** The label of each record as an index into `labelNames`. */
+  readonly labelIds: Int32Array;
+  /** The distinct labels in first-seen order. */
+  readonly labelNames: readonly string[];
   readonly sources: readonly string[];
 }
 
@@ -205,6 +208,7 @@ async function readChannelTable(
   setup: TrainingSetup,
   options: { signal?: AbortSignal; features?: number },
 ): Promise<ChannelTable> {
+  const started = performance.now();
   const sources = await channelSources(paths, channel);
   const header = setup.header || channel.headerPresent;
   let bytes = 0;
@@ -231,6 +235,15 @@ async function readChannelTable(
     bytes: channel.inputMode === "Pipe" ? undefined : bytes,
     header,
   });
+  function createReader(line: { text: string; number: number }, source: string) {
+    return new CsvTableReader({
+      labelColumn: resolveLabelColumn(setup, header, line, source),
+      labelIds: true,
+      header,
+      features: options.features,
+      source,
+    }, capacityHint);
+  }
   let reader: CsvTableReader | undefined;
   for (const source of sources) {
     if (reader !== undefined) reader.beginSource(source);
@@ -252,12 +265,7 @@ async function readChannelTable(
       pending.push(buffered);
       const line = firstLine(buffered, false);
       if (line === undefined) continue;
-      reader = new CsvTableReader({
-        labelColumn: resolveLabelColumn(setup, header, line, source),
-        header,
-        features: options.features,
-        source,
-      }, capacityHint);
+      reader = createReader(line, source);
       reader.push(buffered);
       pending.length = 0;
     }
@@ -265,24 +273,30 @@ async function readChannelTable(
       const buffered = concat(pending);
       const line = firstLine(buffered, true);
       if (line !== undefined) {
-        reader = new CsvTableReader({
-          labelColumn: resolveLabelColumn(setup, header, line, source),
-          header,
-          features: options.features,
-          source,
-        }, capacityHint);
+        reader = createReader(line, source);
         reader.push(buffered);
       }
     }
   }
   const table = reader?.finish();
+  log.info("channel read", {
+    channel: channel.name,
+    rows: table?.features.rows ?? 0,
+    features: table?.features.columns ?? 0,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+  });
   if (table === undefined || table.features.rows === 0) {
     throw new ChannelError(
       `Channel ${channel.name} has no records in ${sources.join(", ")}` +
         (header ? " (the first line of each file is a header)" : ""),
     );
   }
-  return { features: table.features, labels: table.labels, sources };
+  return {
+    features: table.features,
+    labelIds: table.labelIds!,
+    labelNames: table.labelNames!,
+    sources,
+  };
 }
 
 /** Reads the training channel into a dataset, checking the number of classes. */
@@ -293,7 +307,7 @@ async function readTrainingDataset(
   signal: AbortSignal | undefined,
 ): Promise<Dataset> {
   const table = await readChannelTable(paths, channel, setup, { signal });
-  const { labels, classes } = encodeLabels(table.labels);
+  const classes = sortClasses([...table.labelNames]);
   if (classes.length < 2) {
     throw new Error(
       `Channel ${channel.name} has only one class (${JSON.stringify(classes[0])}): ` +
@@ -307,6 +321,11 @@ async function readTrainingDataset(
         `(hyperparameter label_column)?`,
     );
   }
+  // Renumber the first-seen indices in place to indices into the sorted classes.
+  const order = new Map(classes.map((label, i) => [label, i]));
+  const remap = Int32Array.from(table.labelNames, (label) => order.get(label)!);
+  const labels = table.labelIds;
+  for (let i = 0; i < labels.length; i++) labels[i] = remap[labels[i]];
   return { features: table.features, labels, classes };
 }
 
@@ -315,20 +334,21 @@ async function readTrainingDataset(
  * index past them (it is scored as wrong and counts as its own class for macro F1).
  */
 function encodeValidationLabels(
-  labels: readonly string[],
+  table: ChannelTable,
   classes: readonly string[],
 ): { labels: Int32Array; classes: string[] } {
   const index = new Map(classes.map((label, i) => [label, i]));
   const all = [...classes];
-  const out = new Int32Array(labels.length);
-  for (let i = 0; i < labels.length; i++) {
-    let id = index.get(labels[i]);
+  const remap = Int32Array.from(table.labelNames, (label) => {
+    let id = index.get(label);
     if (id === undefined) {
-      id = all.push(labels[i]) - 1;
-      index.set(labels[i], id);
+      id = all.push(label) - 1;
+      index.set(label, id);
     }
-    out[i] = id;
-  }
+    return id;
+  });
+  const out = new Int32Array(table.labelIds.length);
+  for (let i = 0; i < out.length; i++) out[i] = remap[table.labelIds[i]];
   return { labels: out, classes: all };
 }
 
@@ -511,7 +531,7 @@ export async function train(
       signal,
       features: columns,
     });
-    const encoded = encodeValidationLabels(table.labels, data.classes);
+    const encoded = encodeValidationLabels(table, data.classes);
     const unseen = encoded.classes.length - data.classes.length;
     if (unseen > 0) {
       log.warn("validation labels the training data does not have", {

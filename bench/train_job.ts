@@ -1,0 +1,228 @@
+/**
+ * Benchmark of a whole training job at scale: generates a labelled CSV (default 1,000,000 rows
+ * x 20 features, about 150 MB) in a temporary folder, runs `main.ts train` on it as SageMaker
+ * would, and reports wall time, the job's own read/fit/total seconds and peak RSS (from
+ * `/usr/bin/time`, or by polling `/proc/<pid>/status` when it is missing).
+ *
+ * ```sh
+ * deno run -A bench/train_job.ts                      # File mode, plain CSV
+ * deno run -A bench/train_job.ts --gzip               # File mode, gzip'd CSV
+ * deno run -A bench/train_job.ts --pipe               # Pipe mode: a FIFO fed by `cat`
+ * deno run -A bench/train_job.ts --rows 100000 --features 20 --keep
+ * ```
+ *
+ * The data is never committed: it lives under the system temporary folder and is removed at the
+ * end (unless `--keep`). Numbers go to stdout as one Markdown table row per run.
+ *
+ * @module
+ */
+
+import { randomGenerator } from "./data.ts";
+
+/** What the benchmark measured. */
+export interface TrainJobFigures {
+  /** `File`, `File+gzip` or `Pipe`. */
+  readonly mode: string;
+  /** Records and features of the data. */
+  readonly rows: number;
+  /** Features per record. */
+  readonly features: number;
+  /** Size of the data as handed to the job (compressed when gzip'd). */
+  readonly bytes: number;
+  /** Wall-clock seconds of the `main.ts train` process. */
+  readonly wallSeconds: number;
+  /** The job's own figures: reading the channel, fitting, the whole job. */
+  readonly readSeconds: number;
+  /** Seconds in `algorithm.fit`. */
+  readonly fitSeconds: number;
+  /** Seconds for the whole job as the job measured it. */
+  readonly totalSeconds: number;
+  /** Peak resident memory of the process in MiB. */
+  readonly peakRssMiB: number;
+  /** Training accuracy the job printed. */
+  readonly trainAccuracy: number;
+}
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/**
+ * Writes `rows` records of `features` numbers with 4 decimals and a label first (`c0`..`c3`),
+ * learnable from the first three features, in blocks so that no more than a few MB are in
+ * memory at once.
+ */
+export async function writeDataset(
+  path: string,
+  options: { rows: number; features: number; gzip?: boolean; seed?: number },
+): Promise<number> {
+  const random = randomGenerator(options.seed ?? 42);
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  const encoder = new TextEncoder();
+  const block = 10_000;
+  const source = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (written >= options.rows) {
+        controller.close();
+        return;
+      }
+      const lines: string[] = [];
+      for (let i = 0; i < block && written < options.rows; i++, written++) {
+        const values: number[] = [];
+        for (let c = 0; c < options.features; c++) values.push(random() * 10);
+        const score = values[0] + values[1] - values[2] + random() * 2;
+        const label = score < 1 ? "c0" : score < 5 ? "c1" : score < 9 ? "c2" : "c3";
+        lines.push(label + "," + values.map((v) => v.toFixed(4)).join(","));
+      }
+      controller.enqueue(encoder.encode(lines.join("\n") + "\n"));
+    },
+  });
+  let written = 0;
+  const stream = options.gzip
+    ? source.pipeThrough(
+      new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
+    )
+    : source;
+  await stream.pipeTo(file.writable);
+  return (await Deno.stat(path)).size;
+}
+
+async function peakRssByPolling(pid: number, done: Promise<unknown>): Promise<number> {
+  let peak = 0;
+  let finished = false;
+  done.then(() => (finished = true));
+  while (!finished) {
+    try {
+      const status = await Deno.readTextFile(`/proc/${pid}/status`);
+      const match = /VmHWM:\s+(\d+) kB/.exec(status);
+      if (match) peak = Math.max(peak, Number(match[1]));
+    } catch {
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return peak / 1024;
+}
+
+function hasTimeCommand(): boolean {
+  try {
+    Deno.statSync("/usr/bin/time");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs one training job on generated data and returns its figures. */
+export async function runTrainJob(
+  options: { rows: number; features: number; mode: "file" | "gzip" | "pipe"; keep?: boolean },
+): Promise<TrainJobFigures> {
+  const base = await Deno.makeTempDir({ prefix: "bench-train-job-" });
+  try {
+    await Deno.mkdir(`${base}/input/data`, { recursive: true });
+    await Deno.mkdir(`${base}/input/config`, { recursive: true });
+    await Deno.writeTextFile(
+      `${base}/input/config/hyperparameters.json`,
+      JSON.stringify({ max_leaf_nodes: "1000", random_state: "0" }),
+    );
+    const gzip = options.mode === "gzip";
+    const dataFile = options.mode === "pipe"
+      ? `${base}/source.csv`
+      : `${base}/input/data/training/data.csv${gzip ? ".gz" : ""}`;
+    await Deno.mkdir(`${base}/input/data/training`, { recursive: true });
+    const generated = performance.now();
+    const bytes = await writeDataset(dataFile, { ...options, gzip });
+    console.error(
+      `generated ${options.rows} x ${options.features} (${(bytes / 1e6).toFixed(1)} MB) in ` +
+        `${((performance.now() - generated) / 1000).toFixed(1)} s`,
+    );
+    if (options.mode === "pipe") {
+      await Deno.remove(`${base}/input/data/training`);
+      await Deno.writeTextFile(
+        `${base}/input/config/inputdataconfig.json`,
+        JSON.stringify({ training: { ContentType: "text/csv", TrainingInputMode: "Pipe" } }),
+      );
+      const made = await new Deno.Command("mkfifo", { args: [`${base}/input/data/training_0`] })
+        .output();
+      if (made.code !== 0) throw new Error("mkfifo failed");
+    }
+    const useTime = hasTimeCommand();
+    const deno = [Deno.execPath(), "run", "-A", MAIN, "train"];
+    const command = useTime
+      ? new Deno.Command("/usr/bin/time", {
+        args: ["-f", "%M", "-o", `${base}/time.txt`, ...deno],
+        env: { SAGEMAKER_BASE_DIR: base },
+        stdout: "piped",
+        stderr: "piped",
+      })
+      : new Deno.Command(deno[0], {
+        args: deno.slice(1),
+        env: { SAGEMAKER_BASE_DIR: base },
+        stdout: "piped",
+        stderr: "piped",
+      });
+    const started = performance.now();
+    const child = command.spawn();
+    const writer = options.mode === "pipe"
+      ? new Deno.Command("sh", {
+        args: ["-c", `cat "${dataFile}" > "${base}/input/data/training_0"`],
+      }).output()
+      : Promise.resolve(undefined);
+    const polled = useTime ? Promise.resolve(0) : peakRssByPolling(child.pid, child.status);
+    const [output] = await Promise.all([child.output(), writer]);
+    const wallSeconds = (performance.now() - started) / 1000;
+    const stdout = new TextDecoder().decode(output.stdout);
+    if (output.code !== 0) {
+      throw new Error(`train failed:\n${stdout}\n${new TextDecoder().decode(output.stderr)}`);
+    }
+    const peakRssMiB = useTime
+      ? Number((await Deno.readTextFile(`${base}/time.txt`)).trim().split("\n").at(-1)) / 1024
+      : await polled;
+    const metric = (name: string) =>
+      Number(new RegExp(`^${name}=([0-9.]+);$`, "m").exec(stdout)?.[1]);
+    return {
+      mode: options.mode === "file" ? "File" : options.mode === "gzip" ? "File+gzip" : "Pipe",
+      rows: options.rows,
+      features: options.features,
+      bytes,
+      wallSeconds,
+      readSeconds: Number(/channel read channel=training .*seconds=([0-9.]+)/.exec(stdout)?.[1]),
+      fitSeconds: metric("train:fit_seconds"),
+      totalSeconds: metric("train:total_seconds"),
+      peakRssMiB,
+      trainAccuracy: metric("train:accuracy"),
+    };
+  } finally {
+    if (options.keep) console.error(`kept ${base}`);
+    else await Deno.remove(base, { recursive: true });
+  }
+}
+
+function argument(args: string[], name: string, fallback: number): number {
+  const index = args.indexOf(name);
+  return index === -1 ? fallback : Number(args[index + 1]);
+}
+
+if (import.meta.main) {
+  const args = Deno.args;
+  const mode = args.includes("--gzip") ? "gzip" : args.includes("--pipe") ? "pipe" : "file";
+  const figures = await runTrainJob({
+    rows: argument(args, "--rows", 1_000_000),
+    features: argument(args, "--features", 20),
+    mode,
+    keep: args.includes("--keep"),
+  });
+  console.log(
+    "| mode | rows x features | input MB | wall s | read s | fit s | job total s | peak RSS MiB | train accuracy |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  console.log(
+    `| ${figures.mode} | ${figures.rows} x ${figures.features} | ${
+      (figures.bytes / 1e6).toFixed(1)
+    } | ` +
+      `${figures.wallSeconds.toFixed(2)} | ${figures.readSeconds.toFixed(2)} | ${
+        figures.fitSeconds.toFixed(2)
+      } | ` +
+      `${figures.totalSeconds.toFixed(2)} | ${figures.peakRssMiB.toFixed(0)} | ${
+        figures.trainAccuracy.toFixed(4)
+      } |`,
+  );
+}
