@@ -44,6 +44,8 @@ export interface BenchOptions {
   save: boolean;
   /** Install missing Debian packages with apt-get (as root). */
   install: boolean;
+  /** Run ours from this executable (`deno task compile`) instead of `deno run main.ts`. */
+  oursExecutable?: string;
 }
 
 /** The command line help. */
@@ -60,6 +62,8 @@ export const USAGE = `Usage: deno task bench [options]
   --no-training       skip the training comparison
   --save / --no-save  write bench/results/serving-<date>.md (default: save unless --quick)
   --no-install        do not apt-get missing packages; say what to install and stop
+  --ours <path>       run ours from a compiled executable (deno task compile) instead of
+                      deno run main.ts
   --help              this text`;
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
@@ -145,6 +149,11 @@ export function parseOptions(args: readonly string[], cores: number): BenchOptio
       case "--no-install":
         options.install = false;
         break;
+      case "--ours": {
+        const path = value(name, inline);
+        options.oursExecutable = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+        break;
+      }
       case "--help":
         break;
       default:
@@ -238,7 +247,10 @@ async function firstLine(command: string, args: string[]): Promise<string> {
   return (result.stdout + result.stderr).trim().split("\n")[0] ?? "";
 }
 
-async function describeEnvironment(workers: number): Promise<string[]> {
+async function describeEnvironment(
+  workers: number,
+  oursExecutable: string | undefined,
+): Promise<string[]> {
   const cpuinfo = await readProc("cat /proc/cpuinfo");
   const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "unknown CPU";
   const python = await run(PYTHON, [
@@ -257,7 +269,8 @@ async function describeEnvironment(workers: number): Promise<string[]> {
       (await readProc("cat /proc/loadavg")).split(" ").slice(0, 3).join(" ")
     }` +
     " (the machine may be shared: compare ratios, not absolute figures, across runs)",
-    `ours: Deno ${Deno.version.deno}, commit ${commit}`,
+    `ours: Deno ${Deno.version.deno}, commit ${commit}` +
+    (oursExecutable === undefined ? ", deno run main.ts" : `, executable ${oursExecutable}`),
     `reference: Python ${py}, scikit-learn ${sklearn}, pandas ${pandas}, flask ${flask}, ` +
     `gunicorn ${gunicorn} (sync workers)`,
     `nginx: ${(await firstLine("/usr/sbin/nginx", ["-v"])).replace("nginx version: ", "")}; ` +
@@ -372,10 +385,10 @@ async function stopAll(): Promise<void> {
 export async function runBenchmark(options: BenchOptions): Promise<BenchReport> {
   const startedAt = new Date();
   await ensurePackages(options.install, options.trainingRows.length > 0);
-  const environment = await describeEnvironment(options.workers);
+  const environment = await describeEnvironment(options.workers, options.oursExecutable);
   const work = await Deno.makeTempDir({ prefix: "sagemaker-bench-" });
   await Deno.chmod(work, 0o755);
-  say(`working in ${work}; stack logs are kept there`);
+  say(`working in ${work} (kept, with the stacks' logs, if the run fails)`);
   const notes: string[] = [];
   const ours: StackFigures = {};
   const reference: StackFigures = {};
@@ -386,10 +399,13 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     await writeTrainingTree(`${work}/ours`, trainingCsv, hyperparameters);
     await writeTrainingTree(`${work}/reference`, trainingCsv, hyperparameters);
     const payloads = await writePayloads(work);
+    const oursCommand = options.oursExecutable === undefined
+      ? { command: Deno.execPath(), args: ["run", ...PERMISSIONS, "main.ts"] }
+      : { command: options.oursExecutable, args: [] };
     await train(
       "ours",
-      Deno.execPath(),
-      ["run", ...PERMISSIONS, "main.ts", "train"],
+      oursCommand.command,
+      [...oursCommand.args, "train"],
       `${work}/ours`,
     );
     await train("reference", PYTHON, ["bench/reference/train.py"], `${work}/reference`);
@@ -414,8 +430,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       {
         spec: {
           name: "ours",
-          command: Deno.execPath(),
-          args: ["run", ...PERMISSIONS, "main.ts", "serve"],
+          command: oursCommand.command,
+          args: [...oursCommand.args, "serve"],
           env: { SAGEMAKER_BASE_DIR: `${work}/ours`, MODEL_SERVER_WORKERS: workers },
           cwd: ROOT,
         },
