@@ -189,3 +189,24 @@ export async function invoke(
   });
   return { status: response.status, text: await response.text(), headers: response.headers };
 }
+
+/** The process ids of the worker processes (`main.ts worker`) a `serve` process started. */
+export function workerPids(server: ServerHandle): number[] {
+  const pid = server.process.pid;
+  const children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim();
+  return children === "" ? [] : children.split(/\s+/).map(Number).filter((child) => {
+    try {
+      return Deno.readTextFileSync(`/proc/${child}/cmdline`).split("\0").includes("worker");
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A process's peak resident memory (`VmHWM`) in bytes, from `/proc` (Linux only). */
+export function peakRssBytes(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const match = status.match(/^VmHWM:\s+(\d+) kB$/m);
+  if (match === null) throw new Error(`No VmHWM in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
