@@ -411,3 +411,33 @@ Deno.test("a single-model endpoint has no /models routes and still answers /invo
     await Deno.remove(base, { recursive: true });
   }
 });
+
+Deno.test("without nginx the workers share the port and still answer for every model", async () => {
+  const base = await makeBaseDir();
+  const root = `${base}/models`;
+  const some = names.slice(0, 20);
+  for (const name of some) {
+    await writeSyntheticModel(`${root}/${name}/model`, { leaves: 8, tag: name });
+  }
+  const server = await startServer(base, { SAGEMAKER_MULTI_MODEL: "true", PATH: "/nonexistent" });
+  try {
+    await server.waitForLog("mode=embedded");
+    for (const name of some) {
+      assert.equal((await loadModel(server, name, `${root}/${name}/model`)).status, 200);
+    }
+    // Fresh connections, so the kernel spreads them over both workers.
+    for (let round = 0; round < 3; round++) {
+      for (const name of some) {
+        const response = await fetch(`${server.url}/models/${name}/invoke`, {
+          method: "POST",
+          headers: { "content-type": "text/csv", connection: "close" },
+          body: ZEROS,
+        });
+        assert.equal((await response.text()).trim(), `b-${name}`);
+      }
+    }
+  } finally {
+    assert.equal(await server.stop(), 0);
+    await Deno.remove(base, { recursive: true });
+  }
+});
