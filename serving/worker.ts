@@ -51,9 +51,12 @@ export interface WorkerOptions {
   readonly onListen?: (port: number) => void;
 }
 
-/** The request id of a request: SageMaker's, else the caller's or nginx's, else a new one. */
+/**
+ * The request id of a request: the `X-Request-Id` nginx sets (SageMaker's inference id when
+ * there is one, else nginx's own), else SageMaker's inference id (no nginx), else a new UUID.
+ */
 export function requestIdOf(request: Request): string {
-  return request.headers.get(INFERENCE_ID_HEADER) ?? request.headers.get(REQUEST_ID_HEADER) ??
+  return request.headers.get(REQUEST_ID_HEADER) ?? request.headers.get(INFERENCE_ID_HEADER) ??
     crypto.randomUUID();
 }
 
@@ -69,6 +72,10 @@ export function createHandler(
     badRecords: config?.badRecords,
     testHooks: config?.testHooks,
   };
+  // The single-model context is built once: /invocations is the hot path.
+  const defaultContext: InvocationContext | undefined = options.stored === undefined
+    ? undefined
+    : { ...context, model: options.stored.model };
   const parameters = JSON.stringify(executionParameters({
     maxConcurrentTransforms: config?.maxConcurrentTransforms ?? 1,
     maxPayloadMB: config?.maxPayloadMB ?? Math.floor(options.bodyLimitBytes / 1024 / 1024),
@@ -138,7 +145,8 @@ export function createHandler(
       const headers = echo === undefined
         ? { [REQUEST_ID_HEADER]: requestId }
         : { [REQUEST_ID_HEADER]: requestId, ...echo };
-      return await handleInvocation(request, { ...context, model }, {
+      const modelContext = model === defaultContext?.model ? defaultContext : { ...context, model };
+      return await handleInvocation(request, modelContext, {
         attributes,
         startedAt,
         headers,
