@@ -519,6 +519,15 @@ export async function train(
   }
 
   const channels = await resolveChannels(paths);
+  for (const channel of [channels.training, channels.validation]) {
+    if (channel?.distribution === "ShardedByS3Key" && resource.hosts.length > 1) {
+      log.warn("this host trains on its shard of the channel only", {
+        channel: channel.name,
+        distribution: channel.distribution,
+        hosts: resource.hosts.length,
+      });
+    }
+  }
   const data = await readTrainingDataset(paths, channels.training, setup, signal);
   const { rows, columns } = data.features;
   console.log(

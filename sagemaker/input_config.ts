@@ -37,6 +37,8 @@ export interface ChannelConfig {
   readonly compression: "None" | "Gzip";
   /** True when the content type says `header=present` (RFC 4180). */
   readonly headerPresent: boolean;
+  /** `S3DistributionType`: `FullyReplicated` (default) or `ShardedByS3Key`. */
+  readonly distribution: string;
 }
 
 /** A content type parsed into its media type and lower-cased parameters. */
@@ -142,12 +144,14 @@ export function parseInputDataConfig(
           `only None is supported (plain CSV, not RecordIO)`,
       );
     }
+    const distribution = String(value.S3DistributionType ?? "FullyReplicated");
     channels.set(name, {
       name,
       contentType,
       inputMode: mode as InputMode,
       compression,
       headerPresent,
+      distribution,
     });
   }
   return channels;
@@ -161,6 +165,7 @@ export function defaultChannelConfig(name: string): ChannelConfig {
     inputMode: "File",
     compression: "None",
     headerPresent: false,
+    distribution: "FullyReplicated",
   };
 }
 

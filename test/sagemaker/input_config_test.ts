@@ -62,6 +62,7 @@ Deno.test("parseInputDataConfig() reads channels with defaults for absent fields
     inputMode: "Pipe",
     compression: "Gzip",
     headerPresent: false,
+    distribution: "FullyReplicated",
   });
   assert.equal(channels.get("validation")?.inputMode, "File");
   assert.equal(channels.get("validation")?.contentType, "text/csv");

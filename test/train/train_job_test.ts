@@ -147,7 +147,7 @@ Deno.test("train scores the validation channel and prints validation metrics", a
   // Validation on the training data itself must score what training scores; with every label
   // renamed to one the model never saw, it must score 0.
   const renamed = IRIS_LINES.map((line) => line.replace(/^[^,]+/, "unknown")).join("\n");
-  const [same, unseen] = await runJobs([
+  const [same, unseen, listed] = await runJobs([
     {
       hyperparameters: HYPERPARAMETERS,
       files: { "input/data/training/a.csv": IRIS, "input/data/validation/b.csv": IRIS },
@@ -159,6 +159,12 @@ Deno.test("train scores the validation channel and prints validation metrics", a
         "input/data/training/a.csv": IRIS,
         "input/data/validation/b.csv": renamed,
       },
+    },
+    // SM_CHANNELS without validation: the validation folder is not read.
+    {
+      hyperparameters: HYPERPARAMETERS,
+      files: { "input/data/training/a.csv": IRIS, "input/data/validation/b.csv": "bad" },
+      env: { SM_CHANNELS: '["training"]' },
     },
   ]);
   try {
@@ -178,8 +184,11 @@ Deno.test("train scores the validation channel and prints validation metrics", a
     assert.equal(unseen.code, 0, unseen.stderr);
     assert.equal(metricFromLog(unseen.stdout, "validation:accuracy"), 0);
     assert.match(unseen.stderr, /validation labels the training data does not have labels=unknown/);
+
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.doesNotMatch(listed.stdout, /validation/);
   } finally {
-    await Promise.all([same, unseen].map(removeJob));
+    await Promise.all([same, unseen, listed].map(removeJob));
   }
 });
 
