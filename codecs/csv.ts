@@ -54,6 +54,11 @@ export interface CsvReadOptions {
   labelIds?: boolean;
   /** Skip the first non-blank line (a header row). */
   header?: boolean;
+  /**
+   * With `header`: also skip any later line identical to the header row, as found where
+   * several headed files arrive concatenated in one stream (SageMaker's Pipe mode).
+   */
+  skipRepeatedHeaders?: boolean;
   /** Names the input in error messages, for example a file name. */
   source?: string;
   /**
@@ -231,6 +236,7 @@ export class CsvTableReader {
   #line = 0;
   #drained = 0;
   #headerPending: boolean;
+  #headerLine: Uint8Array | undefined;
   #rest: Uint8Array | undefined;
 
   /** Creates a reader; `capacityHint` is the expected number of values, to size the buffer. */
@@ -340,8 +346,10 @@ export class CsvTableReader {
     if (blank) return;
     if (this.#headerPending) {
       this.#headerPending = false;
+      if (this.#options.skipRepeatedHeaders) this.#headerLine = bytes.slice(start, end);
       return;
     }
+    if (this.#headerLine !== undefined && this.#isHeaderLine(bytes, start, end)) return;
     try {
       this.#readRecord(bytes, start, end);
     } catch (error) {
@@ -349,6 +357,13 @@ export class CsvTableReader {
       this.#errors.set(this.#drained + this.#rows, error.message);
       this.#appendNaNRecord();
     }
+  }
+
+  #isHeaderLine(bytes: Uint8Array, start: number, end: number): boolean {
+    const header = this.#headerLine!;
+    if (end - start !== header.length) return false;
+    for (let i = 0; i < header.length; i++) if (bytes[start + i] !== header[i]) return false;
+    return true;
   }
 
   #appendNaNRecord(): void {

@@ -23,3 +23,25 @@ Deno.test("CsvTableReader without labelIds still returns one string per record",
   assert.deepEqual(table.labels, ["x", "y"]);
   assert.equal(table.labelIds, undefined);
 });
+
+Deno.test("CsvTableReader with skipRepeatedHeaders skips the header where it repeats", () => {
+  const reader = new CsvTableReader({ labelColumn: 0, header: true, skipRepeatedHeaders: true });
+  const text = "y,a,b\r\nx,1,2\ny,a,b\nz,3,4\ny,a,bb\n";
+  assert.throws(
+    () => reader.push(new TextEncoder().encode(text)),
+    /line 5, field 2: "a" is not a number/,
+  );
+  const plain = new CsvTableReader({ labelColumn: 0, header: true });
+  assert.throws(
+    () => plain.push(new TextEncoder().encode("y,a,b\nx,1,2\ny,a,b\n")),
+    /line 3, field 2: "a" is not a number/,
+  );
+});
+
+Deno.test("CsvTableReader with skipRepeatedHeaders keeps every record", () => {
+  const reader = new CsvTableReader({ labelColumn: 0, header: true, skipRepeatedHeaders: true });
+  reader.push(new TextEncoder().encode("y,a,b\nx,1,2\ny,a,b\nz,3,4\n"));
+  const table = reader.finish();
+  assert.deepEqual(table.labels, ["x", "z"]);
+  assert.deepEqual([...table.features.data], [1, 2, 3, 4]);
+});
