@@ -27,8 +27,33 @@ Deno.test("renderNginxConfig() turns /ping access lines off unless asked", () =>
   assert.match(renderNginxConfig(values), /location = \/ping \{\s*access_log off;/);
   assert.match(
     renderNginxConfig({ ...values, pingAccessLog: true }),
-    /location = \/ping \{\s*access_log \/dev\/stdout;/,
+    /location = \/ping \{\s*access_log \/dev\/stdout sagemaker;/,
   );
+});
+
+Deno.test("renderNginxConfig() renders nginx's own errors in the workers' error shape", () => {
+  const config = renderNginxConfig({ ...values, timeoutSeconds: 7 });
+  assert.match(config, /error_page 504 =504 \/__error\/504\.\$error_format;/);
+  assert.match(config, /error_page 502 503 =503 \/__error\/503\.\$error_format;/);
+  assert.match(
+    config,
+    /return 504 '\{"error":"The request took longer than MODEL_SERVER_TIMEOUT=7 s","status":504,"request_id":"\$sagemaker_request_id"\}/,
+  );
+  assert.match(config, /proxy_set_header X-Request-Id \$sagemaker_request_id;/);
+});
+
+Deno.test("renderNginxConfig() lets SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT pick the error type", () => {
+  assert.match(renderNginxConfig(values), /map "\$accept_error_format::\$content_error_format"/);
+  assert.match(
+    renderNginxConfig({ ...values, defaultAccept: "application/jsonlines" }),
+    /map "\$accept_error_format:json:\$content_error_format"/,
+  );
+});
+
+Deno.test("renderNginxConfig() keeps large batch bodies out of nginx's memory", () => {
+  const config = renderNginxConfig({ ...values, bodyLimitBytes: 100 * 1024 * 1024 });
+  assert.match(config, /client_max_body_size 104857600;/);
+  assert.match(config, /client_body_buffer_size 8388608;/);
 });
 
 Deno.test("renderNginxConfig() refuses a template with an unknown placeholder", () => {
