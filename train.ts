@@ -240,6 +240,7 @@ async function readChannelTable(
       labelColumn: resolveLabelColumn(setup, header, line, source),
       labelIds: true,
       header,
+      skipRepeatedHeaders: header,
       features: options.features,
       source,
     }, capacityHint);

@@ -225,7 +225,7 @@ Deno.test("train on a host other than the first exits 0 without a model", async 
 });
 
 Deno.test("train in Pipe mode streams a named pipe fed by a writer process", async () => {
-  const [piped, reference] = await runJobs([
+  const outcomes = await runJobs([
     {
       hyperparameters: HYPERPARAMETERS,
       files: {
@@ -249,12 +249,39 @@ Deno.test("train in Pipe mode streams a named pipe fed by a writer process", asy
       },
     },
     { hyperparameters: HYPERPARAMETERS, files: { "input/data/training/iris.csv": IRIS } },
+    // Two headed files concatenated into the pipe, as SageMaker streams several S3 objects.
+    {
+      hyperparameters: { ...HYPERPARAMETERS, header: "true", label_column: "species" },
+      files: {
+        "input/config/inputdataconfig.json": JSON.stringify({
+          training: { TrainingInputMode: "Pipe" },
+        }),
+        "part-1.csv": irisLabelLast(IRIS_LINES.slice(0, 70)) + "\n",
+        "part-2.csv": irisLabelLast(IRIS_LINES.slice(70)) + "\n",
+      },
+      prepare: async (base) => {
+        await Deno.remove(`${base}/input/data/training`);
+        await new Deno.Command("mkfifo", { args: [`${base}/input/data/training_0`] }).output();
+      },
+      during: async (base) => {
+        const writer = await new Deno.Command("sh", {
+          args: [
+            "-c",
+            `cat "${base}/part-1.csv" "${base}/part-2.csv" > "${base}/input/data/training_0"`,
+          ],
+        }).output();
+        assert.equal(writer.code, 0);
+      },
+    },
   ]);
+  const [piped, reference, headed] = outcomes;
   try {
     assert.equal(piped.code, 0, piped.stderr);
     assert.match(piped.stdout, /reading channel channel=training mode=Pipe/);
     assertSameTree(piped, reference);
+    assert.equal(headed.code, 0, headed.stderr);
+    assertSameTree(headed, reference);
   } finally {
-    await Promise.all([piped, reference].map(removeJob));
+    await Promise.all(outcomes.map(removeJob));
   }
 });
