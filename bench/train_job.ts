@@ -112,7 +112,7 @@ function hasTimeCommand(): boolean {
 }
 
 /** Runs one training job on generated data and returns its figures. */
-export async function runTrainJob(
+export async function benchmarkTrainJob(
   options: { rows: number; features: number; mode: "file" | "gzip" | "pipe"; keep?: boolean },
 ): Promise<TrainJobFigures> {
   const base = await Deno.makeTempDir({ prefix: "bench-train-job-" });
@@ -204,7 +204,7 @@ function argument(args: string[], name: string, fallback: number): number {
 if (import.meta.main) {
   const args = Deno.args;
   const mode = args.includes("--gzip") ? "gzip" : args.includes("--pipe") ? "pipe" : "file";
-  const figures = await runTrainJob({
+  const figures = await benchmarkTrainJob({
     rows: argument(args, "--rows", 1_000_000),
     features: argument(args, "--features", 20),
     mode,
