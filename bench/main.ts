@@ -568,6 +568,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
         }
       }
       for (const [name, list] of results) scenario.store(figuresOf.get(name)!, medianLoad(list));
+      if (options.rounds > 1) {
+        const perRound = [...results].map(([name, list]) =>
+          `${name} ${
+            list.map((result) => Math.round(result.requestsPerSecond)).join("/")
+          } req/s, p99 ${list.map((result) => result.p99Ms.toFixed(1)).join("/")} ms`
+        );
+        notes.push(`${scenario.name}, each round: ${perRound.join("; ")}.`);
+      }
     }
     for (const { spec, figures } of specs) {
       figures.memory = await measureTreeMemory(stacks.get(spec.name)!.pid);
