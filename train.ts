@@ -178,13 +178,14 @@ function resolveLabelColumn(
     }
     return index;
   }
-  if (setup.labelColumn >= fields.length) {
+  const index = setup.labelColumn < 0 ? fields.length + setup.labelColumn : setup.labelColumn;
+  if (index < 0 || index >= fields.length) {
     throw new Error(
       `Invalid hyperparameter label_column=${setup.labelColumn}: ${source} line ${line.number} ` +
         `has ${fields.length} ${header ? "header " : ""}fields (columns are counted from 0)`,
     );
   }
-  return setup.labelColumn;
+  return index;
 }
 
 /** Lists the files (or the pipe) of a channel. */

@@ -115,9 +115,10 @@ export const CONTAINER_HYPERPARAMETERS: HyperparameterSpecs = {
   label_column: {
     kind: "custom",
     default: 0,
-    accepted: "a column number counted from 0, or with header=true a column name",
+    accepted: "a column number counted from 0 (-1 is the last column), " +
+      "or with header=true a column name",
     parse(text: string) {
-      if (/^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
+      if (/^-?\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
       if (text === "") throw new Error("empty");
       return text;
     },
@@ -133,7 +134,7 @@ export interface TrainingSetup {
   readonly hyperparameters: HyperparameterValues;
   /** Whether CSV input starts with a header row. */
   readonly header: boolean;
-  /** The label column: a number from 0, or a header name. */
+  /** The label column: a number from 0 (negative counts from the end), or a header name. */
   readonly labelColumn: number | string;
   /** Every effective hyperparameter, the container's and the algorithm's, by name. */
   readonly effective: HyperparameterValues;

@@ -39,9 +39,10 @@ Deno.test("resolveHyperparameters() names a bad value and what it accepts", () =
   );
   assert.throws(
     () => resolveHyperparameters({ label_column: "species" }),
-    /label_column="species": expected a column number counted from 0, or with header=true a column name/,
+    /label_column="species": expected a column number counted from 0 \(-1 is the last column\), or with header=true a column name/,
   );
-  assert.throws(() => resolveHyperparameters({ label_column: "-1" }), /label_column="-1"/);
+  assert.equal(resolveHyperparameters({ label_column: "-1" }).labelColumn, -1);
+  assert.throws(() => resolveHyperparameters({ label_column: "1.5" }), /label_column="1.5"/);
   assert.throws(
     () => resolveHyperparameters({ algorithm: "svm" }),
     /algorithm="svm": expected one of cart/,

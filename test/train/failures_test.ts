@@ -146,7 +146,12 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
   "label_column past the last column": {
     spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, hyperparameters: { label_column: "5" } },
     failure:
-      /^Invalid hyperparameter label_column=5: .*iris|a\.csv line 1 has 5 fields \(columns are counted from 0\)$/,
+      /^Invalid hyperparameter label_column=5: .*\/a\.csv line 1 has 5 fields \(columns are counted from 0\)$/,
+  },
+  "label_column before the first column": {
+    spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, hyperparameters: { label_column: "-6" } },
+    failure:
+      /^Invalid hyperparameter label_column=-6: .*\/a\.csv line 1 has 5 fields \(columns are counted from 0\)$/,
   },
   "label_column naming no header column": {
     spec: {

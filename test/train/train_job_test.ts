@@ -37,9 +37,9 @@ Deno.test("train reads every input shape into the same model and reports it", as
         "input/data/training/part-2.csv": irisLabelLast(IRIS_LINES.slice(half)),
       },
     },
-    // 2: label column by number, header announced by the content type (RFC 4180).
+    // 2: label column by number from the end, header announced by the content type (RFC 4180).
     {
-      hyperparameters: { ...HYPERPARAMETERS, label_column: "4" },
+      hyperparameters: { ...HYPERPARAMETERS, label_column: "-1" },
       files: {
         "input/config/inputdataconfig.json": JSON.stringify({
           training: { ContentType: "application/x-csv; header=present" },
@@ -58,9 +58,10 @@ Deno.test("train reads every input shape into the same model and reports it", as
         SM_HPS: JSON.stringify({ max_leaf_nodes: 5, random_state: 0 }),
       },
     },
-    // 4: a channel named `train` (the SDK's habit) is the training channel.
+    // 4: a channel named `train` (the SDK's habit) is the training channel; JSON logs.
     {
       hyperparameters: HYPERPARAMETERS,
+      env: { LOG_FORMAT: "json" },
       files: { "input/data/train/iris.csv": IRIS },
       prepare: (base) => Deno.remove(`${base}/input/data/training`),
     },
@@ -139,6 +140,23 @@ Deno.test("train reads every input shape into the same model and reports it", as
   await t.step("a channel named train is used as the training channel", () => {
     assert.equal(trainChannel.code, 0, trainChannel.stderr);
     assertSameTree(trainChannel, reference);
+  });
+
+  await t.step("metric lines keep their shape when the log is JSON", () => {
+    const lines = trainChannel.stdout.trim().split("\n");
+    const metricLines = lines.filter((line) => !line.startsWith("{"));
+    assert.deepEqual(metricLines.map((line) => line.replace(/=.*/, "")), [
+      "training: rows",
+      "train:accuracy",
+      "train:macro_f1",
+      "train:fit_seconds",
+      "train:total_seconds",
+    ]);
+    for (const name of ["train:accuracy", "train:macro_f1"]) {
+      const line = metricLines.find((text) => text.startsWith(`${name}=`));
+      assert.ok(reference.stdout.split("\n").includes(line!), `${line} differs in text logs`);
+    }
+    assert.ok(lines.some((line) => line.startsWith('{"time":')), "other lines are JSON");
   });
   await Promise.all(outcomes.map(removeJob));
 });
