@@ -354,12 +354,15 @@ function encodeValidationLabels(
   return { labels: out, classes: all };
 }
 
-/** Accuracy, macro F1 and per-class scores of `predicted` against `actual`. */
+/**
+ * Accuracy, macro F1 and per-class scores of `predicted` against the true `labels`, both
+ * indices into `classes`.
+ */
 export function scorePredictions(
   predicted: Int32Array,
-  actual: Int32Array,
-  classes: readonly string[],
+  truth: { readonly labels: Int32Array; readonly classes: readonly string[] },
 ): ChannelScores {
+  const { labels: actual, classes } = truth;
   const k = classes.length;
   const truePositives = new Float64Array(k);
   const predictedCount = new Float64Array(k);
@@ -563,12 +566,10 @@ export async function train(
   const fitSeconds = (performance.now() - fitStarted) / 1000;
   signal?.throwIfAborted();
 
-  const trainScores = scorePredictions(model.predict(data.features), data.labels, data.classes);
-  const validationScores = validationData === undefined ? undefined : scorePredictions(
-    model.predict(validationData.table.features),
-    validationData.labels,
-    validationData.classes,
-  );
+  const trainScores = scorePredictions(model.predict(data.features), data);
+  const validationScores = validationData === undefined
+    ? undefined
+    : scorePredictions(model.predict(validationData.table.features), validationData);
   signal?.throwIfAborted();
 
   const metrics: Record<string, number> = {

@@ -6,8 +6,7 @@ Deno.test("scorePredictions() matches scikit-learn's accuracy and macro F1", () 
   //          f1_score(..., average="macro") == (0.5 + 0.8 + 0) / 3
   const scores = scorePredictions(
     new Int32Array([0, 1, 1, 1, 0]),
-    new Int32Array([0, 0, 1, 1, 2]),
-    ["a", "b", "c"],
+    { labels: new Int32Array([0, 0, 1, 1, 2]), classes: ["a", "b", "c"] },
   );
   assert.equal(scores.rows, 5);
   assert.equal(scores.accuracy, 0.6);
@@ -18,7 +17,10 @@ Deno.test("scorePredictions() matches scikit-learn's accuracy and macro F1", () 
 });
 
 Deno.test("scorePredictions() leaves out classes neither predicted nor present", () => {
-  const scores = scorePredictions(new Int32Array([0, 1]), new Int32Array([0, 1]), ["a", "b", "c"]);
+  const scores = scorePredictions(new Int32Array([0, 1]), {
+    labels: new Int32Array([0, 1]),
+    classes: ["a", "b", "c"],
+  });
   assert.equal(scores.macroF1, 1);
   assert.deepEqual(Object.keys(scores.perClass), ["a", "b"]);
 });
