@@ -12,7 +12,7 @@
 
 import { chooseResponseType, requestMediaType } from "../codecs/negotiate.ts";
 import { log } from "../log.ts";
-import type { Model } from "../algorithm/mod.ts";
+import { AlgorithmError, type Model } from "../algorithm/mod.ts";
 import type { StoredModel } from "../model_store.ts";
 import type { ServingConfig } from "../sagemaker/serving_config.ts";
 import {
@@ -97,7 +97,7 @@ export function createHandler(
     const { path, requestId } = details;
     let status = 500;
     let message = "Internal error while handling the request";
-    if (error instanceof HttpError) {
+    if (error instanceof HttpError || error instanceof AlgorithmError) {
       status = error.status;
       message = error.message;
       log.write(status >= 500 ? "error" : "warn", "request failed", {

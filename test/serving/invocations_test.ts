@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Matrix, Model } from "../../algorithm/mod.ts";
+import { AlgorithmError, type Matrix, type Model } from "../../algorithm/mod.ts";
 import type { StoredModel } from "../../model_store.ts";
 import { readServingConfig } from "../../sagemaker/serving_config.ts";
 import { handleInvocation } from "../../serving/invocations.ts";
@@ -199,4 +199,36 @@ Deno.test("GET /execution-parameters follows the worker count and SAGEMAKER_MAX_
     BatchStrategy: "MULTI_RECORD",
     MaxPayloadInMB: 20,
   });
+});
+
+Deno.test("/invocations answers an AlgorithmError with its status in the error shape", async () => {
+  const refusing: Model = {
+    ...stubModel,
+    predict(): Int32Array {
+      throw new AlgorithmError(422, "Feature 2 must not be negative");
+    },
+  };
+  const handle = createHandler({
+    stored: { model: refusing } as unknown as StoredModel,
+    bodyLimitBytes: 1024,
+  });
+  const response = await handle(post("1,-1\n", { accept: "application/json" }));
+  assert.equal(response.status, 422);
+  assert.equal((await response.json()).error, "Feature 2 must not be negative");
+});
+
+Deno.test("/invocations answers any other exception with a 500 that hides the stack", async () => {
+  const broken: Model = {
+    ...stubModel,
+    predict(): Int32Array {
+      throw new TypeError("secret internals");
+    },
+  };
+  const handle = createHandler({
+    stored: { model: broken } as unknown as StoredModel,
+    bodyLimitBytes: 1024,
+  });
+  const response = await handle(post("1,-1\n"));
+  assert.equal(response.status, 500);
+  assert.equal(await response.text(), "Internal error while handling the request\n");
 });
