@@ -304,9 +304,54 @@ serve_as() {
   serve_pid=""
 }
 
+# StopTrainingJob: SIGTERM to PID 1 while train waits for a Pipe-mode writer.
+train_stop_as() {
+  local user=$1 label=$2 pid1_pid="" code=000 t0 rc=0 stopped=false
+  find "$ml/model" "$ml/output" -mindepth 1 -delete
+  local config="$ml/input/config/inputdataconfig.json"
+  echo '{"training": {"TrainingInputMode": "Pipe", "ContentType": "text/csv"}}' >"$config"
+  mkfifo "$ml/input/data/training_0"
+  chown "$user" "$config" "$ml/input/data/training_0"
+  env_flags=()
+  local prefix
+  mapfile -t prefix < <(as_pid1 "$user")
+  setsid buildah "${store[@]}" run --isolation chroot "${prefix[@]}" "${entrypoint[@]}" train \
+    >"$work/train-stop-${user%%:*}.log" 2>&1 &
+  serve_pid=$!
+  for _ in $(seq 300); do
+    grep -q 'mode=Pipe' "$work/train-stop-${user%%:*}.log" && break
+    sleep 0.1
+  done
+  pid1_pid=$(ps -o pid=,args= -s "$serve_pid" |
+    awk '$2 !~ /buildah|unshare|setpriv/ && $0 ~ / train$/ {print $1; exit}' || true)
+  if [[ -n $pid1_pid ]]; then
+    t0=$(date +%s%N)
+    kill -TERM "$pid1_pid"
+    for _ in $(seq 100); do
+      if ! kill -0 "$serve_pid" 2>/dev/null; then stopped=true; break; fi
+      sleep 0.1
+    done
+    wait "$serve_pid" || rc=$?
+    code=$((($(date +%s%N) - t0) / 1000000))
+    check "$label: SIGTERM to PID 1 stops train waiting on a Pipe channel within 10 s ($code ms, exit $rc)" \
+      test $stopped = true -a "$rc" = 1
+    check "$label: output/failure says it was stopped: $(head -c 80 "$ml/output/failure" 2>/dev/null)" \
+      grep -q SIGTERM "$ml/output/failure"
+  else
+    tail -n 20 "$work/train-stop-${user%%:*}.log"
+    fail "$label: train reached Pipe mode and was found to send SIGTERM to"
+    kill -KILL -- "-$serve_pid" 2>/dev/null || true
+    wait "$serve_pid" 2>/dev/null || true
+  fi
+  serve_pid=""
+  rm -f "$config" "$ml/input/data/training_0"
+}
+
+train_stop_as 0:0 root
 train_as 0:0 root
 serve_as 0:0 root
 chown -R 1000:1000 "$ml"
+train_stop_as 1000:1000 "uid 1000"
 train_as 1000:1000 "uid 1000"
 serve_as 1000:1000 "uid 1000"
 
