@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Image test: builds ./Dockerfile with buildah (no Docker daemon, no Docker Hub) and runs
 # `train` and `serve` inside the image against local-test/test-dir.
-#   deno task test:image            (root; needs buildah, debootstrap, curl)
+#   deno task test:image       (root; needs buildah, podman, debootstrap, curl, jq)
 # Env: IMAGE_TEST_CACHE (default /var/tmp/sagemaker-image-test), IMAGE_TEST_CONTEXT (build
 # context, default the repo), IMAGE_TEST_KEEP=1 keeps the work dir.
 set -euo pipefail
@@ -45,7 +45,7 @@ finish() {
 }
 trap finish EXIT
 
-for tool in buildah debootstrap curl tar gzip; do
+for tool in buildah podman debootstrap curl jq tar setsid; do
   command -v "$tool" >/dev/null || { echo "Missing tool: $tool (apt-get install $tool)" >&2; exit 1; }
 done
 if [[ $(id -u) != 0 ]]; then echo "Run as root (buildah chroot isolation, debootstrap)" >&2; exit 1; fi
