@@ -1,10 +1,14 @@
 /**
  * Input channels: the files SageMaker puts under `input/data/<channel>/` (File and FastFile
  * modes) or the named pipe `input/data/<channel>_<epoch>` it streams into (Pipe mode).
- * Gzip-compressed data is recognised by its magic bytes and decompressed as a stream.
+ * Gzip-compressed data is recognised by its magic bytes and decompressed as a stream (also when
+ * several gzip members follow each other, as `cat a.gz b.gz` makes).
  *
  * @module
  */
+
+import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
 
 /** A channel folder or pipe that is missing, empty or cannot be read. */
 export class ChannelError extends Error {
@@ -135,25 +139,20 @@ export async function* readSourceChunks(
     }
     options.onGzip?.();
     stage = "decompress";
-    const compressed = new ReadableStream<BufferSource>({
-      start(controller) {
-        controller.enqueue(first as Uint8Array<ArrayBuffer>);
-      },
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value as Uint8Array<ArrayBuffer>);
-      },
-    });
-    const inflated = compressed.pipeThrough(new DecompressionStream("gzip")).getReader();
+    // node:zlib rather than DecompressionStream: Deno's DecompressionStream fails ("failed to
+    // write whole buffer") on concatenated gzip members (`cat a.gz b.gz`, bgzip, S3 objects
+    // streamed back to back), which gunzip and zlib read as one stream. It is also faster here
+    // (0.34 s against 0.46 s for 71 MB) and hands out 16 KiB chunks.
+    const gunzip = Readable.from(prepend(first, reader)).pipe(createGunzip());
+    const inflated = gunzip[Symbol.asyncIterator]();
     try {
       while (true) {
-        const { done, value } = await abortable(inflated.read(), signal);
+        const { done, value } = await abortable(inflated.next(), signal);
         if (done) return;
-        yield value;
+        yield value as Uint8Array;
       }
     } finally {
-      await inflated.cancel().catch(() => {});
+      gunzip.destroy();
     }
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
@@ -166,6 +165,19 @@ export async function* readSourceChunks(
     } catch {
       // already closed by cancelling its stream
     }
+  }
+}
+
+/** Yields `first`, then every chunk left in `reader`. */
+async function* prepend(
+  first: Uint8Array,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  yield first;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
   }
 }
 

@@ -78,6 +78,18 @@ Deno.test("readSourceChunks() streams gzip data in many chunks, whatever the fil
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("readSourceChunks() reads concatenated gzip members as one stream", async () => {
+  const dir = await Deno.makeTempDir();
+  const first = await gzip(new TextEncoder().encode("a,1\nb,2\n"));
+  const second = await gzip(new TextEncoder().encode("c,3\n"));
+  const both = new Uint8Array(first.length + second.length);
+  both.set(first);
+  both.set(second, first.length);
+  await Deno.writeFile(`${dir}/both.csv.gz`, both);
+  assert.equal(joined(await collect(readSourceChunks(`${dir}/both.csv.gz`))), "a,1\nb,2\nc,3\n");
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("readSourceChunks() passes plain text through, including a one-byte file", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/a.csv`, "a,1\nb,2\n");
