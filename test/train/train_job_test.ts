@@ -303,3 +303,20 @@ Deno.test("train in Pipe mode streams a named pipe fed by a writer process", asy
     await Promise.all(outcomes.map(removeJob));
   }
 });
+
+Deno.test("train writes the failure file into SM_OUTPUT_DIR when it is set", async () => {
+  const [moved] = await runJobs([
+    { hyperparameters: { max_depth: "0" }, env: { SM_OUTPUT_DIR: "{base}/sm-output" } },
+  ]);
+  try {
+    assert.equal(moved.code, 1);
+    assert.equal(moved.failure, undefined, "the failure went to base/output");
+    const failure = await Deno.readTextFile(`${moved.base}/sm-output/failure`);
+    assert.match(
+      failure,
+      /^Invalid hyperparameter max_depth="0": expected an integer >= 1, or none\n$/,
+    );
+  } finally {
+    await removeJob(moved);
+  }
+});
