@@ -63,7 +63,7 @@ export interface InvocationContext {
 export interface InvocationOptions {
   /** What the custom attributes asked for. */
   readonly attributes?: InvocationAttributes;
-  /** `performance.now()` when the request arrived; the timeout counts from it. */
+  /** `Date.now()` when the request arrived; the timeout counts from it. */
   readonly startedAt?: number;
   /** Headers to add to the answer (request id, echoed custom attributes). */
   readonly headers?: Readonly<Record<string, string>>;
@@ -127,7 +127,7 @@ class PredictionCollector {
     const probabilities = this.#probabilities ? this.#model.predictProba(table) : undefined;
     this.#slices.push({ labels, probabilities });
     this.#rows += table.rows;
-    if (performance.now() > this.#deadline) {
+    if (Date.now() > this.#deadline) {
       throw new HttpError(
         504,
         `The request took longer than MODEL_SERVER_TIMEOUT=${this.#timeoutSeconds} s`,
@@ -255,7 +255,7 @@ export async function handleInvocation(
   const mark = (attributes.badRecords ?? context.badRecords ?? "fail") === "mark";
   const collector = new PredictionCollector(context.model, {
     probabilities: choice.verbose || attributes.probabilities === true,
-    deadline: (options.startedAt ?? performance.now()) + timeoutSeconds * 1000,
+    deadline: (options.startedAt ?? Date.now()) + timeoutSeconds * 1000,
     timeoutSeconds,
     sleepMs: context.testHooks === true ? attributes.testSleepMs ?? 0 : 0,
   });

@@ -47,6 +47,11 @@ export interface WorkerOptions {
    * `/execution-parameters`); without it the defaults apply.
    */
   readonly config?: ServingConfig;
+  /**
+   * True behind nginx, which puts `X-Request-Id` on every answer itself (cheaper than the
+   * worker); the worker then sets it only on its error answers. By default `!reusePort`.
+   */
+  readonly proxied?: boolean;
   /** Called once the server listens, with the port it got. */
   readonly onListen?: (port: number) => void;
 }
@@ -62,7 +67,10 @@ export function requestIdOf(request: Request): string {
 
 /** Builds the request handler for a model. */
 export function createHandler(
-  options: Pick<WorkerOptions, "stored" | "bodyLimitBytes" | "config" | "multiModel">,
+  options: Pick<
+    WorkerOptions,
+    "stored" | "bodyLimitBytes" | "config" | "multiModel" | "proxied"
+  >,
 ): (request: Request) => Promise<Response> {
   const config = options.config;
   const context: Omit<InvocationContext, "model"> = {
@@ -126,7 +134,9 @@ export function createHandler(
     startedAt: number,
     model: Model | undefined,
   ): Promise<Response> {
-    const requestId = requestIdOf(request);
+    // Behind nginx a success needs no request id (nginx adds the header): read it lazily.
+    const proxied = options.proxied === true;
+    const requestId = proxied ? undefined : requestIdOf(request);
     const customAttributes = request.headers.get(CUSTOM_ATTRIBUTES_HEADER);
     // The custom attributes are echoed when they were readable (at most 1024 characters).
     const echo =
@@ -142,7 +152,11 @@ export function createHandler(
         );
       }
       const attributes = parseCustomAttributes(customAttributes);
-      const headers = echo === undefined
+      // Behind nginx the id header is added by nginx: a success answer with only a
+      // content-type header takes Deno's fastest response path.
+      const headers = requestId === undefined
+        ? echo
+        : echo === undefined
         ? { [REQUEST_ID_HEADER]: requestId }
         : { [REQUEST_ID_HEADER]: requestId, ...echo };
       const modelContext = model === defaultContext?.model ? defaultContext : { ...context, model };
@@ -152,12 +166,16 @@ export function createHandler(
         headers,
       });
     } catch (error) {
-      return fail(request, error, { path: "/invocations", requestId, headers: echo });
+      return fail(request, error, {
+        path: "/invocations",
+        requestId: requestId ?? requestIdOf(request),
+        headers: echo,
+      });
     }
   }
 
   return async function handle(request: Request): Promise<Response> {
-    const startedAt = performance.now();
+    const startedAt = Date.now();
     const path = new URL(request.url).pathname;
     if (path === "/invocations") return await invoke(request, startedAt, options.stored?.model);
     try {
@@ -196,5 +214,5 @@ export function startWorker(options: WorkerOptions): Deno.HttpServer {
       log.error("unhandled error", { error: (error as Error).stack ?? String(error) });
       return errorResponse(500, "Internal error while handling the request");
     },
-  }, createHandler(options));
+  }, createHandler({ ...options, proxied: options.proxied ?? !options.reusePort }));
 }

@@ -307,6 +307,13 @@ Deno.test("Real-time endpoint: the hosting contract", async (t) => {
         assert.equal(asText.text, "Request body is larger than the limit of 6291456 bytes\n");
         assert.match(asText.headers.get("x-request-id") ?? "", /^[0-9a-f]{32}$/);
 
+        const success = await invoke(url, FEATURES[0], {
+          "content-type": "text/csv",
+          "x-amzn-sagemaker-inference-id": "conformance-200",
+        });
+        assert.equal(success.status, 200);
+        assert.equal(success.headers.get("x-request-id"), "conformance-200");
+
         const unsupported = await invoke(url, "1,2,3,4\n", { "content-type": "image/png" });
         assert.equal(unsupported.status, 415);
         assert.equal(unsupported.text.split("\n").length, 2, "a text error is one line");

@@ -182,7 +182,7 @@ Deno.test("/invocations answers 400 for a body without records", async () => {
 Deno.test("handleInvocation() answers 504 once the request is past MODEL_SERVER_TIMEOUT", async () => {
   await assert.rejects(
     handleInvocation(post("1,0\n"), { model: stubModel, bodyLimitBytes: 1024, timeoutSeconds: 1 }, {
-      startedAt: performance.now() - 1500,
+      startedAt: Date.now() - 1500,
     }),
     (error: unknown) =>
       error instanceof HttpError && error.status === 504 &&
@@ -231,4 +231,15 @@ Deno.test("/invocations answers any other exception with a 500 that hides the st
   const response = await handle(post("1,-1\n"));
   assert.equal(response.status, 500);
   assert.equal(await response.text(), "Internal error while handling the request\n");
+});
+
+Deno.test("/invocations behind nginx leaves the success id header to nginx but keeps it on errors", async () => {
+  const handle = createHandler({ stored, bodyLimitBytes: 1024, proxied: true });
+  const success = await handle(post("1,0\n", { "x-request-id": "from-nginx" }));
+  assert.equal(success.headers.get("x-request-id"), null);
+  assert.equal(await success.text(), "high\n");
+  const failure = await handle(post("x,0\n", { "x-request-id": "from-nginx" }));
+  assert.equal(failure.status, 400);
+  assert.equal(failure.headers.get("x-request-id"), "from-nginx");
+  await failure.body?.cancel();
 });
