@@ -6,15 +6,14 @@
  * deno run --allow-read --allow-write --allow-env --allow-run --allow-net --allow-sys main.ts serve
  * ```
  *
+ * `serve` starts copies of this program with the internal command
+ * `worker --index N --port P [--public]` (see `serving/self_command.ts`).
+ *
  * @module
  */
 
-import { Command, CommanderError } from "commander";
+import type { Command } from "commander";
 import { log, LOG_LEVELS, type LogLevel } from "./log.ts";
-import { sageMakerPaths } from "./sagemaker/paths.ts";
-import { runTrainJob } from "./train.ts";
-import { serve } from "./serve.ts";
-import { runWorkerProcess } from "./serving/worker_process.ts";
 import { VERSION } from "./version.ts";
 
 /** Exit code for a command line that cannot be understood. */
@@ -32,8 +31,30 @@ function configureLogging(env: Record<string, string>): void {
   }
 }
 
-/** Builds the command line interface; each action resolves with the process exit code. */
-export function buildCli(env: Record<string, string>, exit: (code: number) => void): Command {
+/** The options of the internal `worker` command, or undefined if `args` are not valid. */
+export function parseWorkerArgs(
+  args: readonly string[],
+): { index: number; port: number; public: boolean } | undefined {
+  let index: number | undefined;
+  let port: number | undefined;
+  let shared = false;
+  for (let i = 0; i < args.length; i++) {
+    const value = Number(args[i + 1]);
+    if (args[i] === "--index" && Number.isInteger(value) && value >= 0) [index, i] = [value, i + 1];
+    else if (args[i] === "--port" && Number.isInteger(value) && value >= 0) {
+      [port, i] = [value, i + 1];
+    } else if (args[i] === "--public") shared = true;
+    else return undefined;
+  }
+  return index === undefined || port === undefined ? undefined : { index, port, public: shared };
+}
+
+/** Builds the command line interface; each action reports its exit code through `exit`. */
+export async function buildCli(
+  env: Record<string, string>,
+  exit: (code: number) => void,
+): Promise<Command> {
+  const { Command } = await import("commander");
   const program = new Command("sagemaker-tree")
     .description("A decision-tree classifier packaged for Amazon SageMaker: train or serve")
     .version(VERSION, "-V, --version")
@@ -42,18 +63,14 @@ export function buildCli(env: Record<string, string>, exit: (code: number) => vo
     .showHelpAfterError();
   program.command("train")
     .description("Train on input/data/training under SAGEMAKER_BASE_DIR (default /opt/ml)")
-    .action(async () => exit(await runTrainJob(sageMakerPaths(env))));
+    .action(async () => {
+      const { runTrainJob } = await import("./train.ts");
+      const { sageMakerPaths } = await import("./sagemaker/paths.ts");
+      exit(await runTrainJob(sageMakerPaths(env)));
+    });
   program.command("serve")
     .description("Serve /ping and /invocations with nginx and worker processes")
-    .action(async () => exit(await serve(env)));
-  program.command("worker", { hidden: true })
-    .description("One serving worker (started by serve)")
-    .requiredOption("--index <n>", "worker number", Number)
-    .requiredOption("--port <n>", "port to listen on", Number)
-    .option("--public", "share the public port with the other workers")
-    .action(async (options: { index: number; port: number; public?: boolean }) =>
-      exit(await runWorkerProcess(env, { ...options, public: options.public === true }))
-    );
+    .action(async () => exit(await (await import("./serve.ts")).serve(env)));
   return program;
 }
 
@@ -61,8 +78,20 @@ export function buildCli(env: Record<string, string>, exit: (code: number) => vo
 export async function main(args: string[]): Promise<number> {
   const env = Deno.env.toObject();
   configureLogging(env);
+  // Start-up time is part of a cold start: loading commander alone costs about 70 ms, so the
+  // serving commands, which need no parsing, skip it (measured in bench/main.ts).
+  if (args.length === 1 && args[0] === "serve") return (await import("./serve.ts")).serve(env);
+  if (args[0] === "worker") {
+    const options = parseWorkerArgs(args.slice(1));
+    if (options === undefined) {
+      log.error(`Invalid worker arguments: ${args.slice(1).join(" ")}`);
+      return USAGE_EXIT_CODE;
+    }
+    return (await import("./serving/worker_process.ts")).runWorkerProcess(env, options);
+  }
+  const { CommanderError } = await import("commander");
   let code = 0;
-  const program = buildCli(env, (exitCode) => (code = exitCode));
+  const program = await buildCli(env, (exitCode) => (code = exitCode));
   if (args.length === 0) {
     program.outputHelp({ error: true });
     return USAGE_EXIT_CODE;

@@ -96,7 +96,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Rebuilds a stored model from the model file's text; `source` names it in errors. */
-export function decodeModel(text: string, source: string): StoredModel {
+export async function decodeModel(text: string, source: string): Promise<StoredModel> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -152,7 +152,7 @@ export function decodeModel(text: string, source: string): StoredModel {
   }
   let model: Model;
   try {
-    model = algorithm.load(parsed.payload, { featureCount, classes });
+    model = await algorithm.load(parsed.payload, { featureCount, classes });
   } catch (error) {
     throw new ModelFileError(`Model file ${source} is damaged: ${(error as Error).message}`);
   }
@@ -176,7 +176,7 @@ export async function loadModel(modelDir: string): Promise<StoredModel> {
     }
     throw new ModelFileError(`Cannot read model file ${path}: ${(error as Error).message}`);
   }
-  return decodeModel(text, path);
+  return await decodeModel(text, path);
 }
 
 /** A one-line summary of a stored model for logs. */

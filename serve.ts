@@ -19,7 +19,8 @@ import {
 } from "./sagemaker/multi_model_config.ts";
 import { ConfigError, readServingConfig, type ServingConfig } from "./sagemaker/serving_config.ts";
 import { ModelRegistry } from "./serving/model_registry.ts";
-import { findNginx, NginxProcess, renderNginxConfig, testNginxConfig } from "./serving/nginx.ts";
+import { findNginx, NginxProcess, renderNginxConfig } from "./serving/nginx.ts";
+import { reservePorts } from "./serving/ports.ts";
 import { selfCommand } from "./serving/self_command.ts";
 import { Supervisor } from "./serving/supervisor.ts";
 import { VERSION } from "./version.ts";
@@ -34,7 +35,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
       return;
     } catch (error) {
       if (Date.now() > deadline) throw new Error(`Nothing listens on port ${port}: ${error}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 }
@@ -69,7 +70,6 @@ async function startNginx(
     );
   };
   await render(ports);
-  await testNginxConfig(executable, configPath, runtimeDir);
   return { nginx: new NginxProcess(executable, configPath, runtimeDir), render };
 }
 
@@ -105,16 +105,19 @@ export async function serve(env: Environment): Promise<number> {
   const fatal = Promise.withResolvers<string>();
   let nginx: NginxProcess | undefined;
   let render: ((ports: readonly number[]) => Promise<void>) | undefined;
+  const updateNginx = async (ports: readonly number[]) => {
+    if (render === undefined || nginx === undefined) return;
+    await render(ports);
+    nginx.reload();
+    log.info("nginx reloaded with new worker ports", { ports: ports.join(",") });
+  };
+  // Behind nginx the worker ports are chosen first, so nginx starts while the workers boot.
+  const reserved = usesNginx ? reservePorts(config.workers, config.safePortRange) : [];
   const supervisor = new Supervisor({
     count: config.workers,
-    initialPort: () => (usesNginx ? 0 : config.port),
+    initialPort: (index) => (usesNginx ? reserved[index] : config.port),
     command: (index, port) => selfCommand(workerArgs(index, port, !usesNginx)),
-    onPortsChanged: async (ports) => {
-      if (render === undefined || nginx === undefined) return;
-      await render(ports);
-      nginx.reload();
-      log.info("nginx reloaded with new worker ports", { ports: ports.join(",") });
-    },
+    onPortsChanged: updateNginx,
     onGiveUp: (reason) => fatal.resolve(reason),
   });
 
@@ -127,12 +130,18 @@ export async function serve(env: Environment): Promise<number> {
 
   let exitCode = 0;
   try {
-    const ports = await supervisor.start();
     if (usesNginx) {
-      ({ nginx, render } = await startNginx(nginxPath!, config, ports, env));
+      ({ nginx, render } = await startNginx(nginxPath!, config, reserved, env));
       nginx.status.then((status) => {
         if (!nginx!.stopping) fatal.resolve(`nginx exited unexpectedly with code ${status.code}`);
       });
+    }
+    const ports = await Promise.race([
+      supervisor.start(),
+      fatal.promise.then((message) => Promise.reject(new Error(message))),
+    ]);
+    if (usesNginx) {
+      if (ports.some((port, index) => port !== reserved[index])) await updateNginx(ports);
       await waitForPort(config.port, 10_000);
     }
     log.info("serving", {

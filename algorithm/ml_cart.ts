@@ -8,10 +8,13 @@
  * {@linkcode ML_CART_WARN_SECONDS} and refuses above {@linkcode ML_CART_MAX_ROWS} rows unless
  * `allow_slow=true`. Its fit is synchronous, so a SIGTERM waits for it to finish.
  *
+ * The library is imported on first use: importing it costs about 20 ms, which every serving
+ * worker would otherwise pay at start-up even for a `cart` model.
+ *
  * @module
  */
 
-import { DecisionTreeClassifier } from "ml-cart";
+import type { DecisionTreeClassifier } from "ml-cart";
 import {
   type Algorithm,
   AlgorithmError,
@@ -166,6 +169,7 @@ export const mlCart: Algorithm = {
     // ml-cart trains synchronously: let a pending SIGTERM through before it starts.
     await new Promise((resolve) => setTimeout(resolve, 0));
     if (options?.signal?.aborted) throw options.signal.reason;
+    const { DecisionTreeClassifier } = await import("ml-cart");
     const tree = new DecisionTreeClassifier({
       gainFunction: "gini",
       maxDepth: params.max_depth === null ? Infinity : Number(params.max_depth),
@@ -179,7 +183,8 @@ export const mlCart: Algorithm = {
     return (model as MlCartModel).tree.toJSON();
   },
 
-  load(saved: unknown, header: ModelHeader): Model {
+  async load(saved: unknown, header: ModelHeader): Promise<Model> {
+    const { DecisionTreeClassifier } = await import("ml-cart");
     // deno-lint-ignore no-explicit-any
     const tree = DecisionTreeClassifier.load(saved as any);
     return new MlCartModel(tree, header);

@@ -71,8 +71,11 @@ export interface Algorithm {
   fit(data: Dataset, params: HyperparameterValues, options?: FitOptions): Promise<Model>;
   /** Turns a model into a JSON-compatible value (see `model_store.ts` for the envelope). */
   save(model: Model): unknown;
-  /** Rebuilds a model from what {@linkcode Algorithm.save} returned; throws if it is damaged. */
-  load(saved: unknown, header: ModelHeader): Model;
+  /**
+   * Rebuilds a model from what {@linkcode Algorithm.save} returned; throws (or rejects) if it is
+   * damaged. It may be async, for example to import a library only when a model needs it.
+   */
+  load(saved: unknown, header: ModelHeader): Model | Promise<Model>;
 }
 
 /** What the model file records around the algorithm's own payload. */

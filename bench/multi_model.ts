@@ -158,7 +158,9 @@ async function workerRssKiB(servePid: number): Promise<number> {
 }
 
 /** Memory kept per decoded model after a full collection; needs `--v8-flags=--expose-gc`. */
-function retainedPerModelBytes(options: MultiModelBenchOptions): number | undefined {
+async function retainedPerModelBytes(
+  options: MultiModelBenchOptions,
+): Promise<number | undefined> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) return undefined;
   const count = Math.min(options.models, 500);
@@ -168,7 +170,7 @@ function retainedPerModelBytes(options: MultiModelBenchOptions): number | undefi
   );
   gc();
   const before = Deno.memoryUsage();
-  const kept = texts.map((text, i) => decodeModel(text, modelName(i)));
+  const kept = await Promise.all(texts.map((text, i) => decodeModel(text, modelName(i))));
   gc();
   const after = Deno.memoryUsage();
   const bytes = after.heapUsed + after.external - before.heapUsed - before.external;
@@ -264,7 +266,7 @@ export async function runMultiModelBench(
       evictions,
       rssPerModelBytes: ((rssAfter - rssBefore) * 1024) / options.models,
       rssMiB: { before: rssBefore / 1024, after: rssAfter / 1024 },
-      retainedPerModelBytes: retainedPerModelBytes(options),
+      retainedPerModelBytes: await retainedPerModelBytes(options),
       registryReadMicros: registryReadMicros(),
       listAllMs,
     };

@@ -50,6 +50,8 @@ export interface ServingConfig {
   readonly testHooks: boolean;
   /** The folder holding the model. */
   readonly modelDir: string;
+  /** Ports the workers may use behind nginx (`SAGEMAKER_SAFE_PORT_RANGE`, e.g. `20000-20999`). */
+  readonly safePortRange?: readonly [number, number];
   /** Where each value above came from, by field name. */
   readonly sources: Readonly<Record<string, ValueSource>>;
 }
@@ -81,6 +83,19 @@ function readInteger(
     return { value, source: `env ${name}` };
   }
   return undefined;
+}
+
+function readPortRange(env: Environment, name: string): [number, number] | undefined {
+  const text = env[name]?.trim();
+  if (text === undefined || text === "") return undefined;
+  const match = text.match(/^(\d+)\s*-\s*(\d+)$/);
+  const [low, high] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!(low >= 1 && low <= high && high <= 65535)) {
+    throw new ConfigError(
+      `Invalid ${name}=${JSON.stringify(text)}: expected a range like 20000-20999`,
+    );
+  }
+  return [low, high];
 }
 
 /** Reads the serving configuration; throws {@linkcode ConfigError} for an unusable value. */
@@ -163,6 +178,7 @@ export function readServingConfig(env: Environment, cpuCount: number): ServingCo
     badRecords,
     testHooks: env.SERVING_TEST_HOOKS === "true",
     modelDir: sageMakerPaths(env).modelDir,
+    safePortRange: readPortRange(env, "SAGEMAKER_SAFE_PORT_RANGE"),
     sources,
   };
 }

@@ -160,7 +160,7 @@ async function resolveModelFile(url: string, root: string): Promise<string> {
 /** Reads and validates a model file; the size of the file stands for its memory use. */
 async function readModelFile(file: string): Promise<{ stored: StoredModel; bytes: number }> {
   const data = await Deno.readFile(file);
-  const stored = decodeModel(new TextDecoder().decode(data), file);
+  const stored = await decodeModel(new TextDecoder().decode(data), file);
   return { stored, bytes: data.byteLength };
 }
 

@@ -92,9 +92,12 @@ export class NginxProcess {
     this.#child = new Deno.Command(executable, {
       args: ["-e", "stderr", "-p", runtimeDir, "-c", configPath],
       stdin: "null",
-      stdout: "inherit",
+      // nginx reopens /dev/stdout for access_log: a pipe we own opens for any user, while an
+      // inherited root-owned pipe (docker run --user ...) fails with EACCES.
+      stdout: "piped",
       stderr: "inherit",
     }).spawn();
+    this.#child.stdout.pipeTo(Deno.stdout.writable, { preventClose: true }).catch(() => {});
   }
 
   /** The nginx master's process id. */

@@ -31,3 +31,26 @@ Deno.test("main.ts --version prints the version from deno.json", async () => {
   assert.equal(result.code, 0);
   assert.equal(result.stdout.trim(), denoConfig.version);
 });
+
+Deno.test("parseWorkerArgs() reads the internal worker command and refuses anything else", async () => {
+  const { parseWorkerArgs } = await import("../main.ts");
+  assert.deepEqual(parseWorkerArgs(["--index", "1", "--port", "8081"]), {
+    index: 1,
+    port: 8081,
+    public: false,
+  });
+  assert.deepEqual(parseWorkerArgs(["--port", "0", "--index", "0", "--public"]), {
+    index: 0,
+    port: 0,
+    public: true,
+  });
+  assert.equal(parseWorkerArgs(["--index", "1"]), undefined);
+  assert.equal(parseWorkerArgs(["--index", "x", "--port", "1"]), undefined);
+  assert.equal(parseWorkerArgs(["--index", "1", "--port", "1", "--bogus"]), undefined);
+});
+
+Deno.test("main.ts worker with bad arguments exits 2 naming them", async () => {
+  const result = await runMain(["worker", "--index", "nope"]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /Invalid worker arguments: --index nope/);
+});

@@ -100,9 +100,9 @@ function damages(text: string): [string, string, RegExp][] {
 
 Deno.test("decodeModel() refuses a damaged file or an unknown version, naming the problem", async () => {
   const text = encodeModel(await smallModel());
-  assert.equal(decodeModel(text, "m").model.featureCount, 2);
+  assert.equal((await decodeModel(text, "m")).model.featureCount, 2);
   for (const [name, damaged, message] of damages(text)) {
-    assert.throws(
+    await assert.rejects(
       () => decodeModel(damaged, "m"),
       (error: Error) => error instanceof ModelFileError && message.test(error.message),
       name,

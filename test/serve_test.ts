@@ -4,41 +4,28 @@
  */
 import assert from "node:assert/strict";
 import {
+  childProcesses,
   invoke,
   makeBaseDir,
   readSharedCsv,
   runMain,
   startServer,
   trainedBaseDir,
+  workerPids,
 } from "./support/process.ts";
 
 const iris = readSharedCsv("iris");
 const irisFeatures = iris.trim().split("\n").map((row) => row.slice(row.indexOf(",") + 1));
 const base = await trainedBaseDir(iris, { max_leaf_nodes: "5" });
 
-/** The processes whose parent is `pid`, with their command lines (from `ps`). */
-function children(pid: number): { pid: number; command: string }[] {
-  const output = new Deno.Command("ps", { args: ["-o", "pid=,args=", "--ppid", String(pid)] })
-    .outputSync();
-  return new TextDecoder().decode(output.stdout).split("\n").filter((line) => line.trim())
-    .map((line) => {
-      const [, child, command] = line.match(/^\s*(\d+)\s+(.*)$/)!;
-      return { pid: Number(child), command };
-    });
-}
-
 function childPids(pid: number): number[] {
-  return children(pid).map((child) => child.pid);
-}
-
-function workerPids(servePid: number): number[] {
-  return children(servePid).filter((c) => c.command.includes(" worker ")).map((c) => c.pid);
+  return childProcesses(pid).map((child) => child.pid);
 }
 
 Deno.test("serve starts nginx and 2 workers and logs port, workers and the model", async () => {
   const server = await startServer(base);
   try {
-    const commands = children(server.process.pid).map((child) => child.command);
+    const commands = childProcesses(server.process.pid).map((child) => child.command);
     assert.equal(commands.filter((line) => line.includes(" worker ")).length, 2);
     assert.equal(commands.filter((line) => /nginx/.test(line)).length, 1);
     await server.waitForLog("serving");
@@ -129,7 +116,10 @@ Deno.test("without nginx the workers share the public port and a log line says s
   try {
     await server.waitForLog("nginx not found");
     await server.waitForLog("mode=embedded");
-    assert.equal(children(server.process.pid).filter((c) => /nginx/.test(c.command)).length, 0);
+    assert.equal(
+      childProcesses(server.process.pid).filter((c) => /nginx/.test(c.command)).length,
+      0,
+    );
     const answer = await invoke(server.url, irisFeatures.slice(0, 3).join("\n"));
     assert.equal(answer.status, 200);
     assert.equal(answer.text, "setosa\nsetosa\nsetosa\n");

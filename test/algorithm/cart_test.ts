@@ -334,7 +334,7 @@ Deno.test("cart save/load round trip gives identical predictions and probabiliti
   const model = await fit(data, { max_depth: "6", class_weight: "balanced" });
   const saved = JSON.parse(JSON.stringify(cart.save(model)));
   const header = { featureCount: data.features.columns, classes: data.classes };
-  const loaded = cart.load(saved, header);
+  const loaded = await cart.load(saved, header);
   assert.deepEqual(loaded.predict(data.features), model.predict(data.features));
   assert.deepEqual(loaded.predictProba(data.features), model.predictProba(data.features));
   assert.deepEqual(loaded.describe(), model.describe());

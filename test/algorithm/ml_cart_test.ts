@@ -40,7 +40,7 @@ Deno.test("mlCart save/load round trip gives identical predictions", async () =>
     parseHyperparameters({ max_depth: "3" }, mlCart.hyperparameters),
   );
   const saved = JSON.parse(JSON.stringify(mlCart.save(model)));
-  const loaded = mlCart.load(saved, { featureCount: 4, classes: iris.classes });
+  const loaded = await mlCart.load(saved, { featureCount: 4, classes: iris.classes });
   assert.deepEqual(loaded.predict(iris.features), model.predict(iris.features));
   assert.deepEqual(loaded.predictProba(iris.features), model.predictProba(iris.features));
 });

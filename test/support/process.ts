@@ -190,23 +190,32 @@ export async function invoke(
   return { status: response.status, text: await response.text(), headers: response.headers };
 }
 
-/** The process ids of the worker processes (`main.ts worker`) a `serve` process started. */
-export function workerPids(server: ServerHandle): number[] {
-  const pid = server.process.pid;
-  const children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim();
-  return children === "" ? [] : children.split(/\s+/).map(Number).filter((child) => {
-    try {
-      return Deno.readTextFileSync(`/proc/${child}/cmdline`).split("\0").includes("worker");
-    } catch {
-      return false;
-    }
-  });
+/**
+ * The processes whose parent is `pid`, with their command lines. It asks `ps`, because Deno
+ * reads `/proc` only with `--allow-all`.
+ */
+export function childProcesses(pid: number): { pid: number; command: string }[] {
+  const output = new Deno.Command("ps", { args: ["-o", "pid=,args=", "--ppid", String(pid)] })
+    .outputSync();
+  return new TextDecoder().decode(output.stdout).split("\n").filter((line) => line.trim())
+    .map((line) => {
+      const [, child, command] = line.match(/^\s*(\d+)\s+(.*)$/)!;
+      return { pid: Number(child), command };
+    });
 }
 
-/** A process's peak resident memory (`VmHWM`) in bytes, from `/proc` (Linux only). */
+/** The process ids of the worker processes (`main.ts worker`) a `serve` process started. */
+export function workerPids(server: ServerHandle | number): number[] {
+  const pid = typeof server === "number" ? server : server.process.pid;
+  return childProcesses(pid)
+    .filter((child) => child.command.includes(" worker "))
+    .map((child) => child.pid);
+}
+
+/** A process's peak resident memory (`VmHWM`) in bytes (Linux only; read with `cat`). */
 export function peakRssBytes(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const match = status.match(/^VmHWM:\s+(\d+) kB$/m);
+  const output = new Deno.Command("cat", { args: [`/proc/${pid}/status`] }).outputSync();
+  const match = new TextDecoder().decode(output.stdout).match(/^VmHWM:\s+(\d+) kB$/m);
   if (match === null) throw new Error(`No VmHWM in /proc/${pid}/status`);
   return Number(match[1]) * 1024;
 }
