@@ -75,6 +75,7 @@ RUN set -eu; \
 FROM ${RUNTIME_BASE}
 ARG RUNTIME
 LABEL com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true \
+      com.amazonaws.sagemaker.capabilities.multi-models=true \
       org.opencontainers.image.title="sagemaker-tree" \
       org.opencontainers.image.description="SageMaker bring-your-own-algorithm decision tree (Deno)" \
       sagemaker-tree.runtime=${RUNTIME}
