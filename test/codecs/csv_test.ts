@@ -145,3 +145,62 @@ Deno.test("CSV_PREDICTION_ENCODER finds errors by the slice's first index", () =
   };
   assert.equal(CSV_PREDICTION_ENCODER.records(set, 0, 2), 'b\n"error: bad"\n');
 });
+
+Deno.test("CsvTableReader reads the same table whatever the chunk boundaries", () => {
+  const text = '1,2.5,-3\r\n\n4.25,+5,.5\n  6 ,"7",8e1\n-0.125,1234567890.12345,1.\n9,10,11';
+  const bytes = encoder.encode(text);
+  const whole = parseCsvTable(bytes, { features: 3 }).features;
+  for (let size = 1; size <= bytes.length; size++) {
+    const reader = new CsvTableReader({ features: 3 });
+    for (let start = 0; start < bytes.length; start += size) {
+      reader.push(bytes.subarray(start, start + size));
+    }
+    const table = reader.finish().features;
+    assert.equal(table.rows, 5, `chunks of ${size} bytes`);
+    assert.deepEqual(Array.from(table.data), Array.from(whole.data), `chunks of ${size} bytes`);
+  }
+  assert.deepEqual(Array.from(whole.data), [
+    1,
+    2.5,
+    -3,
+    4.25,
+    5,
+    0.5,
+    6,
+    7,
+    80,
+    -0.125,
+    1234567890.12345,
+    1,
+    9,
+    10,
+    11,
+  ]);
+});
+
+Deno.test("parseCsvTable() reads plain numbers exactly as Number() does", () => {
+  const values = ["0.1", "-0.3", "123.456", "999999999999999", "0.000000000000001", "7.77"];
+  const long = ["1234567890.1234567", "0.12345678901234567"];
+  const table = parseCsvTable(encoder.encode(`${values.join(",")}\n${long.join(",")},1,2,3,4\n`), {
+    features: 6,
+  }).features;
+  assert.deepEqual(Array.from(table.data), [...values, ...long, "1", "2", "3", "4"].map(Number));
+});
+
+Deno.test("parseCsvTable() names the line of a wrong count after plain records", () => {
+  assert.match(parseError("1,2,3\n4,5,6\n7,8\n").message, /line 3: expected 3 features, found 2/);
+  assert.match(parseError("1,2,3\n4,5,6,7\n").message, /line 2: expected 3 features, found 4/);
+  assert.match(parseError("1,2,3\n\n4,,x\n").message, /line 3, field 3: "x" is not a number/);
+});
+
+Deno.test("CsvTableReader reads labels on the plain path and skips a numeric repeated header", () => {
+  const reader = new CsvTableReader({
+    labelColumn: 1,
+    header: true,
+    skipRepeatedHeaders: true,
+  });
+  reader.push(encoder.encode("1,2,3\n0.5,a,1.5\r\n1,2,3\n2,b,4\n"));
+  const { features, labels } = reader.finish();
+  assert.deepEqual(Array.from(features.data), [0.5, 1.5, 2, 4]);
+  assert.deepEqual(labels, ["a", "b"]);
+});

@@ -1,0 +1,102 @@
+/**
+ * The micro-benchmark behind the CSV reader's single-pass fast path (`codecs/csv.ts`): parses
+ * the serving benchmark's 5 MB request (200,000 records of 4 features) with the current reader
+ * and with the two-pass reader it replaced (`bench/csv_parse_baseline.ts`), fed in 64 KB chunks
+ * as a request body arrives, and prints the median of N runs of each, interleaved.
+ *
+ * ```sh
+ * deno run bench/csv_parse.ts            # 15 runs each
+ * deno run bench/csv_parse.ts --runs 31
+ * ```
+ *
+ * @module
+ */
+
+import { CsvTableReader, type NumberTable } from "../codecs/csv.ts";
+import { TwoPassCsvReader } from "./csv_parse_baseline.ts";
+import { irisLikeRecords, toCsv } from "./data.ts";
+
+/** One reader's timings. */
+export interface ParseTiming {
+  /** Which reader. */
+  readonly name: string;
+  /** Median milliseconds to parse the whole input. */
+  readonly medianMs: number;
+  /** Fastest run in milliseconds. */
+  readonly minMs: number;
+}
+
+/** Anything with the reader's push/finish shape. */
+interface ChunkReader {
+  push(chunk: Uint8Array): void;
+  finish(): { features: NumberTable };
+}
+
+function parseInChunks(reader: ChunkReader, bytes: Uint8Array, chunkBytes: number): NumberTable {
+  for (let start = 0; start < bytes.length; start += chunkBytes) {
+    reader.push(bytes.subarray(start, start + chunkBytes));
+  }
+  return reader.finish().features;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * Times both readers on `bytes` (`runs` interleaved runs each, after one untimed run) and checks
+ * that they read the same numbers.
+ */
+export function compareCsvReaders(
+  bytes: Uint8Array,
+  options: { runs: number; chunkBytes?: number; features: number },
+): ParseTiming[] {
+  const chunkBytes = options.chunkBytes ?? 64 * 1024;
+  const readers: { name: string; make: () => ChunkReader }[] = [
+    {
+      name: "two-pass (before)",
+      make: () => new TwoPassCsvReader({ features: options.features }, 32_768 * options.features),
+    },
+    {
+      name: "single-pass (codecs/csv.ts)",
+      make: () => new CsvTableReader({ features: options.features }, 32_768 * options.features),
+    },
+  ];
+  const first = readers.map(({ make }) => parseInChunks(make(), bytes, chunkBytes));
+  if (
+    first[0].rows !== first[1].rows ||
+    first[0].data.some((value, i) => !Object.is(value, first[1].data[i]))
+  ) {
+    throw new Error("The two readers read different numbers");
+  }
+  const times = readers.map(() => [] as number[]);
+  for (let run = 0; run < options.runs; run++) {
+    readers.forEach(({ make }, i) => {
+      const started = performance.now();
+      parseInChunks(make(), bytes, chunkBytes);
+      times[i].push(performance.now() - started);
+    });
+  }
+  return readers.map(({ name }, i) => ({
+    name,
+    medianMs: median(times[i]),
+    minMs: Math.min(...times[i]),
+  }));
+}
+
+if (import.meta.main) {
+  const runsAt = Deno.args.indexOf("--runs");
+  const runs = runsAt === -1 ? 15 : Number(Deno.args[runsAt + 1]);
+  const bytes = new TextEncoder().encode(toCsv(irisLikeRecords(200_000, 2), false));
+  const timings = compareCsvReaders(bytes, { runs, features: 4 });
+  console.log(
+    `${(bytes.length / 1e6).toFixed(1)} MB, 200,000 records x 4 features, 64 KB chunks, ` +
+      `median of ${runs}\n\n| reader | median ms | fastest ms |\n| --- | ---: | ---: |`,
+  );
+  for (const timing of timings) {
+    console.log(`| ${timing.name} | ${timing.medianMs.toFixed(1)} | ${timing.minMs.toFixed(1)} |`);
+  }
+  console.log(`\nspeed-up: ${(timings[0].medianMs / timings[1].medianMs).toFixed(2)}x`);
+}

@@ -1,0 +1,428 @@
+/**
+ * The CSV reader as it was before the single-pass fast path (commit 409b996 of
+ * `codecs/csv.ts`), frozen here so that `bench/csv_parse.ts` can measure the current reader
+ * against it on the same bytes. Not used by the product.
+ *
+ * It scans each line twice (once for the newline with `indexOf`, once for the commas, then each
+ * field again in `parseNumber`) and joins the leftover bytes of a chunk with the whole next chunk.
+ *
+ * @module
+ */
+
+import { CsvError, type CsvReadOptions, type CsvTable, type NumberTable } from "../codecs/csv.ts";
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const COMMA = 0x2c;
+const SPACE = 0x20;
+const TAB = 0x09;
+const QUOTE = 0x22;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+
+/** Exact powers of ten: dividing or multiplying by them rounds once, so results are exact. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const textDecoder = new TextDecoder();
+
+/**
+ * Parses the bytes `[start, end)` as one number, fast for ordinary decimal text.
+ * Returns `undefined` when the text is not a number.
+ */
+function parseNumber(bytes: Uint8Array, start: number, end: number): number | undefined {
+  // Trim spaces and tabs, then one pair of surrounding quotes.
+  while (start < end && (bytes[start] === SPACE || bytes[start] === TAB)) start++;
+  while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB)) end--;
+  if (end - start >= 2 && bytes[start] === QUOTE && bytes[end - 1] === QUOTE) {
+    start++;
+    end--;
+    while (start < end && bytes[start] === SPACE) start++;
+    while (end > start && bytes[end - 1] === SPACE) end--;
+  }
+  if (start === end) return NaN;
+
+  let i = start;
+  let negative = false;
+  if (bytes[i] === MINUS || bytes[i] === PLUS) {
+    negative = bytes[i] === MINUS;
+    i++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let scale = 0;
+  let sawDigit = false;
+  while (i < end) {
+    const c = bytes[i];
+    if (c < ZERO || c > NINE) break;
+    mantissa = mantissa * 10 + (c - ZERO);
+    digits++;
+    sawDigit = true;
+    i++;
+  }
+  if (i < end && bytes[i] === DOT) {
+    i++;
+    while (i < end) {
+      const c = bytes[i];
+      if (c < ZERO || c > NINE) break;
+      mantissa = mantissa * 10 + (c - ZERO);
+      digits++;
+      scale--;
+      sawDigit = true;
+      i++;
+    }
+  }
+  if (sawDigit && i < end && (bytes[i] === LOWER_E || bytes[i] === UPPER_E)) {
+    i++;
+    let exponentNegative = false;
+    if (i < end && (bytes[i] === MINUS || bytes[i] === PLUS)) {
+      exponentNegative = bytes[i] === MINUS;
+      i++;
+    }
+    let exponent = 0;
+    let exponentDigits = 0;
+    while (i < end && bytes[i] >= ZERO && bytes[i] <= NINE && exponentDigits < 6) {
+      exponent = exponent * 10 + (bytes[i] - ZERO);
+      exponentDigits++;
+      i++;
+    }
+    if (exponentDigits === 0) return slowParseNumber(bytes, start, end);
+    scale += exponentNegative ? -exponent : exponent;
+  }
+  if (!sawDigit || i !== end) return slowParseNumber(bytes, start, end);
+  // 15 digits always fit in a double exactly; one multiply or divide by an exact power of
+  // ten then rounds once, which is what Number() would give.
+  if (digits > 15 || scale < -22 || scale > 22) return slowParseNumber(bytes, start, end);
+  const value = scale < 0 ? mantissa / POWERS_OF_TEN[-scale] : mantissa * POWERS_OF_TEN[scale];
+  return negative ? -value : value;
+}
+
+/** The rare cases: long mantissas, large exponents, `nan`, `inf`. */
+function slowParseNumber(bytes: Uint8Array, start: number, end: number): number | undefined {
+  const text = textDecoder.decode(bytes.subarray(start, end));
+  const lower = text.toLowerCase();
+  if (lower === "nan" || lower === "-nan" || lower === "+nan") return NaN;
+  if (lower === "inf" || lower === "+inf" || lower === "infinity" || lower === "+infinity") {
+    return Infinity;
+  }
+  if (lower === "-inf" || lower === "-infinity") return -Infinity;
+  return NUMBER_TEXT.test(text) ? Number(text) : undefined;
+}
+
+/** Decodes a label field: trimmed, surrounding quotes removed. */
+function parseLabel(bytes: Uint8Array, start: number, end: number): string {
+  while (start < end && (bytes[start] === SPACE || bytes[start] === TAB)) start++;
+  while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB)) end--;
+  if (end - start >= 2 && bytes[start] === QUOTE && bytes[end - 1] === QUOTE) {
+    start++;
+    end--;
+  }
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (bytes[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii && end - start <= 64) {
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  return textDecoder.decode(bytes.subarray(start, end));
+}
+
+/** Shows a field's text in an error message, shortened. */
+function fieldText(bytes: Uint8Array, start: number, end: number): string {
+  const text = textDecoder.decode(bytes.subarray(start, Math.min(end, start + 40))).trim();
+  return JSON.stringify(end - start > 40 ? `${text}...` : text);
+}
+
+/**
+ * Reads CSV records chunk by chunk into a growing Float64Array. Feed it with
+ * {@linkcode TwoPassCsvReader.push} and collect the table with {@linkcode TwoPassCsvReader.finish}.
+ *
+ * @example
+ * ```ts
+ * const reader = new TwoPassCsvReader({ labelColumn: 0, source: "train.csv" });
+ * reader.push(new TextEncoder().encode("a,1,2\nb,3,4\n"));
+ * const { features, labels } = reader.finish();
+ * ```
+ */
+export class TwoPassCsvReader {
+  #options: CsvReadOptions;
+  #features: number | undefined;
+  #data: Float64Array;
+  #rows = 0;
+  #labels: string[] = [];
+  #labelIds: Int32Array | undefined;
+  #labelNames = new Map<string, number>();
+  #errors = new Map<number, string>();
+  #line = 0;
+  #drained = 0;
+  #headerPending: boolean;
+  #headerLine: Uint8Array | undefined;
+  #rest: Uint8Array | undefined;
+
+  /** Creates a reader; `capacityHint` is the expected number of values, to size the buffer. */
+  constructor(options: CsvReadOptions = {}, capacityHint = 1024) {
+    this.#options = options;
+    this.#features = options.features;
+    this.#headerPending = options.header === true;
+    this.#data = new Float64Array(Math.max(16, capacityHint));
+    if (options.labelIds === true) this.#labelIds = new Int32Array(1024);
+  }
+
+  /** The number of records read since the last {@linkcode TwoPassCsvReader.drain} (or so far). */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /**
+   * Hands out the records read since the last drain and starts a fresh batch, so a long input
+   * can be processed a slice at a time without holding every record. The returned table shares
+   * the reader's buffer: use it before the next {@linkcode TwoPassCsvReader.push}. Record indices
+   * in {@linkcode CsvTable.errors} keep counting from the start of the input.
+   *
+   * @example
+   * ```ts
+   * const reader = new TwoPassCsvReader({ features: 4 });
+   * reader.push(chunk);
+   * if (reader.rows >= 8192) predictSlice(reader.drain());
+   * ```
+   */
+  drain(): NumberTable {
+    const columns = this.#features ?? 0;
+    const rows = this.#rows;
+    this.#drained += rows;
+    this.#rows = 0;
+    return { data: this.#data.subarray(0, rows * columns), rows, columns };
+  }
+
+  /** Parses every complete line of `chunk`; a partial last line waits for the next chunk. */
+  push(chunk: Uint8Array): void {
+    let bytes = chunk;
+    if (this.#rest !== undefined) {
+      bytes = new Uint8Array(this.#rest.length + chunk.length);
+      bytes.set(this.#rest);
+      bytes.set(chunk, this.#rest.length);
+      this.#rest = undefined;
+    }
+    let start = 0;
+    while (start < bytes.length) {
+      const newline = bytes.indexOf(NEWLINE, start);
+      if (newline === -1) {
+        this.#rest = bytes.slice(start);
+        return;
+      }
+      this.#readLine(bytes, start, newline);
+      start = newline + 1;
+    }
+  }
+
+  /**
+   * Starts the next input (for example the next file of a channel): the last line of the
+   * previous input is parsed, line numbers restart at 1 and a header row is skipped again.
+   */
+  beginSource(source: string): void {
+    this.#flush();
+    this.#options = { ...this.#options, source };
+    this.#line = 0;
+    this.#headerPending = this.#options.header === true;
+  }
+
+  /** Parses what is left and returns the table. */
+  finish(): CsvTable {
+    this.#flush();
+    const columns = this.#features ?? 0;
+    return {
+      features: { data: this.#data.subarray(0, this.#rows * columns), rows: this.#rows, columns },
+      labels: this.#labels,
+      ...(this.#labelIds === undefined ? {} : {
+        labelIds: this.#labelIds.subarray(0, this.#rows),
+        labelNames: [...this.#labelNames.keys()],
+      }),
+      errors: this.#errors,
+    };
+  }
+
+  #flush(): void {
+    if (this.#rest === undefined) return;
+    const rest = this.#rest;
+    this.#rest = undefined;
+    this.#readLine(rest, 0, rest.length);
+  }
+
+  #where(): string {
+    const source = this.#options.source;
+    return source === undefined ? `line ${this.#line}` : `${source} line ${this.#line}`;
+  }
+
+  #readLine(bytes: Uint8Array, start: number, end: number): void {
+    this.#line++;
+    if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--;
+    let blank = true;
+    for (let i = start; i < end; i++) {
+      if (bytes[i] !== SPACE && bytes[i] !== TAB) {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) return;
+    if (this.#headerPending) {
+      this.#headerPending = false;
+      if (this.#options.skipRepeatedHeaders) this.#headerLine = bytes.slice(start, end);
+      return;
+    }
+    if (this.#headerLine !== undefined && this.#isHeaderLine(bytes, start, end)) return;
+    try {
+      this.#readRecord(bytes, start, end);
+    } catch (error) {
+      if (!(error instanceof CsvError) || this.#options.onBadRecord !== "mark") throw error;
+      this.#errors.set(this.#drained + this.#rows, error.message);
+      this.#appendNaNRecord();
+    }
+  }
+
+  #isHeaderLine(bytes: Uint8Array, start: number, end: number): boolean {
+    const header = this.#headerLine!;
+    if (end - start !== header.length) return false;
+    for (let i = 0; i < header.length; i++) if (bytes[start + i] !== header[i]) return false;
+    return true;
+  }
+
+  #appendNaNRecord(): void {
+    const columns = this.#features ?? 0;
+    this.#ensureCapacity((this.#rows + 1) * columns);
+    this.#data.fill(NaN, this.#rows * columns, (this.#rows + 1) * columns);
+    if (this.#options.labelColumn !== undefined) this.#pushLabel("");
+    this.#rows++;
+  }
+
+  #pushLabel(label: string): void {
+    if (this.#labelIds === undefined) {
+      this.#labels.push(label);
+      return;
+    }
+    let id = this.#labelNames.get(label);
+    if (id === undefined) {
+      id = this.#labelNames.size;
+      this.#labelNames.set(label, id);
+    }
+    if (this.#rows >= this.#labelIds.length) {
+      const grown = new Int32Array(this.#labelIds.length * 2);
+      grown.set(this.#labelIds);
+      this.#labelIds = grown;
+    }
+    this.#labelIds[this.#rows] = id;
+  }
+
+  #ensureCapacity(values: number): void {
+    if (values <= this.#data.length) return;
+    let size = this.#data.length * 2;
+    while (size < values) size *= 2;
+    const grown = new Float64Array(size);
+    grown.set(this.#data.subarray(0, this.#rows * (this.#features ?? 0)));
+    this.#data = grown;
+  }
+
+  #countFields(bytes: Uint8Array, start: number, end: number): number {
+    let fields = 1;
+    let quoted = false;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i];
+      if (c === QUOTE) quoted = !quoted;
+      else if (c === COMMA && !quoted) fields++;
+    }
+    return fields;
+  }
+
+  #readRecord(bytes: Uint8Array, start: number, end: number): void {
+    const labelColumn = this.#options.labelColumn;
+    const hasLabel = labelColumn !== undefined;
+    if (this.#features === undefined) {
+      const fields = this.#countFields(bytes, start, end);
+      if (hasLabel && fields < 2) {
+        throw new CsvError(
+          this.#line,
+          `Cannot parse ${this.#where()}: expected a label and at least one feature, found ${fields} field`,
+        );
+      }
+      this.#features = hasLabel ? fields - 1 : fields;
+    }
+    const features = this.#features;
+    this.#ensureCapacity((this.#rows + 1) * features);
+    const data = this.#data;
+    let offset = this.#rows * features;
+    let field = 0;
+    let fieldStart = start;
+    let quoted = false;
+    let label = "";
+    for (let i = start; i <= end; i++) {
+      const c = i < end ? bytes[i] : COMMA;
+      if (c === QUOTE) {
+        quoted = !quoted;
+        continue;
+      }
+      if (c !== COMMA || (quoted && i < end)) continue;
+      if (quoted) {
+        throw new CsvError(this.#line, `Cannot parse ${this.#where()}: a quote is not closed`);
+      }
+      if (hasLabel && field === labelColumn) {
+        label = parseLabel(bytes, fieldStart, i);
+      } else {
+        const featureIndex = hasLabel && field > labelColumn ? field - 1 : field;
+        if (featureIndex >= features) {
+          field = this.#countFields(bytes, start, end);
+          break;
+        }
+        const value = parseNumber(bytes, fieldStart, i);
+        if (value === undefined) {
+          // A wrong field count explains a non-number better (a label column left in).
+          const fields = this.#countFields(bytes, start, end);
+          if (fields !== (hasLabel ? features + 1 : features)) {
+            field = fields;
+            break;
+          }
+          throw new CsvError(
+            this.#line,
+            `Cannot parse ${this.#where()}, field ${field + 1}: ${
+              fieldText(bytes, fieldStart, i)
+            } is not a number`,
+          );
+        }
+        data[offset++] = value;
+      }
+      field++;
+      fieldStart = i + 1;
+    }
+    const expected = hasLabel ? features + 1 : features;
+    if (field !== expected) {
+      const found = hasLabel ? field - 1 : field;
+      const hint = !hasLabel && found === features + 1
+        ? " (one more than expected: the label column may have been left in)"
+        : "";
+      throw new CsvError(
+        this.#line,
+        `Cannot parse ${this.#where()}: expected ${features} features, found ${found}${hint}`,
+      );
+    }
+    if (hasLabel) this.#pushLabel(label);
+    this.#rows++;
+  }
+}
+
+/**
+ * Parses a whole `text/csv` body of feature-only records into a table.
+ * Throws a {@linkcode CsvError} naming the line for a malformed record.
+ */
+export function twoPassParseCsvTable(bytes: Uint8Array, options: CsvReadOptions = {}): CsvTable {
+  let lines = 1;
+  for (let i = bytes.indexOf(NEWLINE); i !== -1; i = bytes.indexOf(NEWLINE, i + 1)) lines++;
+  const reader = new TwoPassCsvReader(options, lines * (options.features ?? 8));
+  reader.push(bytes);
+  return reader.finish();
+}
