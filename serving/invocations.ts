@@ -147,11 +147,15 @@ class PredictionCollector {
   }
 }
 
-/** The number of lines of `bytes`, counting a last line without a newline. */
-function countLines(bytes: Uint8Array): number {
-  let lines = 1;
-  for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) lines++;
-  return lines;
+/**
+ * The number of values to size a reader's buffer for a whole body: the body's length over its
+ * first line's, with an eighth to spare (the buffer grows if the lines get shorter). Counting
+ * every newline instead costs one `indexOf` call a line, 7 ms for 200,000 records.
+ */
+function estimateValues(bytes: Uint8Array, features: number): number {
+  const newline = bytes.indexOf(0x0a);
+  const lineBytes = newline === -1 ? bytes.length : newline + 1;
+  return (Math.ceil((bytes.length / Math.max(1, lineBytes)) * 1.125) + 1) * features;
 }
 
 /** Turns a codec error into a 400; anything else is rethrown. */
@@ -177,7 +181,7 @@ async function readCsvOrJsonLines(
     if (declared <= WHOLE_BODY_BYTES) {
       const body = await readBody(request, context.bodyLimitBytes);
       reader = type === "text/csv"
-        ? new CsvTableReader({ features, onBadRecord }, countLines(body) * features)
+        ? new CsvTableReader({ features, onBadRecord }, estimateValues(body, features))
         : new JsonLinesReader({ features, onBadRecord });
       reader.push(body);
     } else {
@@ -207,16 +211,16 @@ function streamAnswer(
 ): ReadableStream<Uint8Array> {
   const textEncoder = new TextEncoder();
   let index = 0;
-  let started = false;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
-      let text = started ? "" : encoder.head;
-      started = true;
+      if (index === 0 && encoder.head !== "") controller.enqueue(textEncoder.encode(encoder.head));
       const set = sets[index++];
-      text += encoder.records(set, 0, set.labels.length);
-      if (index === sets.length) text += encoder.tail;
-      controller.enqueue(textEncoder.encode(text));
-      if (index === sets.length) controller.close();
+      const bytes = encoder.recordBytes?.(set, 0, set.labels.length);
+      controller.enqueue(bytes ?? textEncoder.encode(encoder.records(set, 0, set.labels.length)));
+      if (index === sets.length) {
+        if (encoder.tail !== "") controller.enqueue(textEncoder.encode(encoder.tail));
+        controller.close();
+      }
     },
   }, { highWaterMark: 1 });
 }
