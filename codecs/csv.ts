@@ -671,15 +671,15 @@ export const CSV_PREDICTION_ENCODER: PredictionEncoder = {
       lines = classes.map((name) => utf8.encode(csvField(name) + "\n"));
       csvLabelLines.set(classes, lines);
     }
-    let size = 0;
-    for (let i = start; i < end; i++) size += lines[labels[i]].length;
-    const out = new Uint8Array(size);
+    let longest = 0;
+    for (const line of lines) longest = Math.max(longest, line.length);
+    const out = new Uint8Array((end - start) * longest);
     let offset = 0;
     for (let i = start; i < end; i++) {
       // A label is a few bytes: a plain loop beats a call to set() per record.
       const line = lines[labels[i]];
       for (let j = 0; j < line.length; j++) out[offset++] = line[j];
     }
-    return out;
+    return out.subarray(0, offset);
   },
 };
