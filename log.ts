@@ -17,8 +17,35 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 /** Output formats: `text` for people, `json` for CloudWatch Logs Insights. */
 export type LogFormat = "text" | "json";
 
+/** A value of a log field: a scalar, or a small flat object (written as `key:value,...` in text). */
+export type LogValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | Readonly<Record<string, string | number | boolean>>;
+
 /** Values attached to a log line. */
-export type LogFields = Record<string, string | number | boolean | null | undefined>;
+export type LogFields = Record<string, LogValue>;
+
+/** One access line: what nginx's `sagemaker` log format writes, written by a worker without nginx. */
+export interface AccessEntry {
+  /** The HTTP method. */
+  readonly method: string;
+  /** The path, without the query. */
+  readonly path: string;
+  /** The answer's status. */
+  readonly status: number;
+  /** Request body bytes (`Content-Length`, 0 when absent). */
+  readonly bytesIn: number;
+  /** Response body bytes sent. */
+  readonly bytesOut: number;
+  /** Seconds from the request's arrival to its last byte. */
+  readonly durationSeconds: number;
+  /** The request id (`X-Request-Id`). */
+  readonly requestId: string;
+}
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -27,8 +54,10 @@ export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"
 
 const encoder = new TextEncoder();
 
-function formatValue(value: string | number | boolean | null): string {
-  const text = String(value);
+function formatValue(value: Exclude<LogValue, undefined>): string {
+  const text = value !== null && typeof value === "object"
+    ? Object.entries(value).map(([key, item]) => `${key}:${item}`).join(",")
+    : String(value);
   return /^[\w.:/@+-]+$/.test(text) ? text : JSON.stringify(text);
 }
 
@@ -37,12 +66,21 @@ export class Logger {
   #level: LogLevel = "info";
   #format: LogFormat = "text";
   #fields: LogFields = {};
+  #fieldsJson = "";
+  #fieldsText = "";
 
   /** Sets the level, the format and fields added to every line (for example `worker: 2`). */
   configure(options: { level?: LogLevel; format?: LogFormat; fields?: LogFields }): void {
     this.#level = options.level ?? this.#level;
     this.#format = options.format ?? this.#format;
     this.#fields = options.fields ?? this.#fields;
+    // The common fields, pre-rendered for access lines.
+    const json = JSON.stringify(this.#fields);
+    this.#fieldsJson = json === "{}" ? "" : "," + json.slice(1, -1);
+    this.#fieldsText = "";
+    for (const [key, value] of Object.entries(this.#fields)) {
+      if (value !== undefined) this.#fieldsText += ` ${key}=${formatValue(value)}`;
+    }
   }
 
   /** The current format. */
@@ -73,6 +111,35 @@ export class Logger {
   /** Writes an error line. */
   error(message: string, fields?: LogFields): void {
     this.write("error", message, fields);
+  }
+
+  /**
+   * Writes one access line at `info` (message `access`), built without intermediate objects:
+   * workers call it once per request when they serve without nginx.
+   */
+  access(entry: AccessEntry): void {
+    if (LEVEL_RANK.info < LEVEL_RANK[this.#level]) return;
+    const time = new Date().toISOString();
+    const duration = entry.durationSeconds.toFixed(3);
+    let line: string;
+    if (this.#format === "json") {
+      line =
+        `{"time":"${time}","level":"info","message":"access","method":${
+          JSON.stringify(entry.method)
+        },"path":${
+          JSON.stringify(entry.path)
+        },"status":${entry.status},"bytes_in":${entry.bytesIn},` +
+        `"bytes_out":${entry.bytesOut},"duration_s":${duration},"request_id":${
+          JSON.stringify(entry.requestId)
+        }${this.#fieldsJson}}\n`;
+    } else {
+      line =
+        `${time} INFO access method=${entry.method} path=${
+          formatValue(entry.path)
+        } status=${entry.status} bytes_in=${entry.bytesIn} bytes_out=${entry.bytesOut} duration_s=${duration} ` +
+        `request_id=${formatValue(entry.requestId)}${this.#fieldsText}\n`;
+    }
+    Deno.stdout.writeSync(encoder.encode(line));
   }
 
   /** Writes one line at `level` if the level is enabled. */
