@@ -7,46 +7,40 @@
  * ```
  *
  * `serve` starts copies of this program with the internal command
- * `worker --index N --port P [--public]` (see `serving/self_command.ts`).
+ * `worker --index N --port P [--public] [--watch-stdin]` (see `serving/self_command.ts`;
+ * `--watch-stdin`: exit when stdin ends, that is when the supervisor is gone).
  *
  * @module
  */
 
 import type { Command } from "commander";
-import { log, LOG_LEVELS, type LogLevel } from "./log.ts";
+import { log } from "./log.ts";
+import { readLogConfig } from "./sagemaker/log_config.ts";
 import { VERSION } from "./version.ts";
 
 /** Exit code for a command line that cannot be understood. */
 const USAGE_EXIT_CODE = 2;
 
-function configureLogging(env: Record<string, string>): void {
-  const level = (env.LOG_LEVEL ?? "info").toLowerCase();
-  const format = (env.LOG_FORMAT ?? "text").toLowerCase();
-  log.configure({
-    level: LOG_LEVELS.includes(level as LogLevel) ? level as LogLevel : "info",
-    format: format === "json" ? "json" : "text",
-  });
-  if (!LOG_LEVELS.includes(level as LogLevel)) {
-    log.warn(`Ignoring LOG_LEVEL=${level}: expected one of ${LOG_LEVELS.join(", ")}`);
-  }
-}
-
 /** The options of the internal `worker` command, or undefined if `args` are not valid. */
 export function parseWorkerArgs(
   args: readonly string[],
-): { index: number; port: number; public: boolean } | undefined {
+): { index: number; port: number; public: boolean; watchStdin?: boolean } | undefined {
   let index: number | undefined;
   let port: number | undefined;
   let shared = false;
+  let watchStdin = false;
   for (let i = 0; i < args.length; i++) {
     const value = Number(args[i + 1]);
     if (args[i] === "--index" && Number.isInteger(value) && value >= 0) [index, i] = [value, i + 1];
     else if (args[i] === "--port" && Number.isInteger(value) && value >= 0) {
       [port, i] = [value, i + 1];
     } else if (args[i] === "--public") shared = true;
+    else if (args[i] === "--watch-stdin") watchStdin = true;
     else return undefined;
   }
-  return index === undefined || port === undefined ? undefined : { index, port, public: shared };
+  return index === undefined || port === undefined
+    ? undefined
+    : { index, port, public: shared, ...(watchStdin ? { watchStdin } : {}) };
 }
 
 /** Builds the command line interface; each action reports its exit code through `exit`. */
@@ -77,7 +71,9 @@ export async function buildCli(
 /** Runs the CLI with `args` and returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const env = Deno.env.toObject();
-  configureLogging(env);
+  const logging = readLogConfig(env);
+  log.configure(logging);
+  for (const warning of logging.warnings) log.warn(warning);
   // Start-up time is part of a cold start: loading commander alone costs about 70 ms, so the
   // serving commands, which need no parsing, skip it (measured in bench/main.ts).
   if (args.length === 1 && args[0] === "serve") return (await import("./serve.ts")).serve(env);
