@@ -22,6 +22,8 @@ export interface NginxValues {
   readonly accessLog: boolean;
   /** Also log `/ping` requests. */
   readonly pingAccessLog: boolean;
+  /** Write the access lines as JSON objects (`LOG_FORMAT=json`); text by default. */
+  readonly jsonLog?: boolean;
   /**
    * `SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`: the type of nginx's own error answers when the
    * request's `Accept` is absent or a wildcard.
@@ -40,7 +42,8 @@ export const NGINX_TEMPLATE: string = template;
 
 /** Fills the template's `{{name}}` placeholders; an unknown placeholder is an error. */
 export function renderNginxConfig(values: NginxValues, source = NGINX_TEMPLATE): string {
-  const access = values.accessLog ? "/dev/stdout sagemaker" : "off";
+  const format = values.jsonLog === true ? "sagemaker_json" : "sagemaker";
+  const access = values.accessLog ? `/dev/stdout ${format}` : "off";
   const defaultAccept = values.defaultAccept ?? "";
   const fields: Record<string, string> = {
     port: String(values.port),
