@@ -2,7 +2,10 @@
  * The supervisor: starts the worker processes, forwards their logs, restarts one that dies
  * (and gives up on a crash loop), and stops them all gracefully.
  *
- * A worker tells the supervisor it is ready by writing `@ready <port>` on its stdout.
+ * A worker tells the supervisor it is ready by writing `@ready <port>` on its stdout. Its stdin is
+ * a pipe the supervisor never writes to and never closes: when the supervisor dies, even by
+ * SIGKILL, the pipe closes and a worker started with `--watch-stdin` stops instead of living on as
+ * an orphan.
  *
  * @module
  */
@@ -126,7 +129,8 @@ export class Supervisor {
     const { command, args } = this.#options.command(slot.index, slot.port);
     const child = new Deno.Command(command, {
       args,
-      stdin: "null",
+      // Held open for the worker's life: its end tells the worker that the supervisor is gone.
+      stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();

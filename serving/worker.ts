@@ -23,7 +23,9 @@ import {
 import { errorResponse, HttpError, REQUEST_ID_HEADER } from "./errors.ts";
 import { executionParameters } from "./execution_parameters.ts";
 import { handleInvocation, type InvocationContext } from "./invocations.ts";
+import type { RequestMetrics } from "./metrics.ts";
 import { isMultiModelPath, type MultiModelHandler } from "./multi_model.ts";
+import { modelForTestHooks } from "./test_hooks.ts";
 
 /** The header SageMaker sets with its own id for an invocation. */
 export const INFERENCE_ID_HEADER = "x-amzn-sagemaker-inference-id";
@@ -52,6 +54,15 @@ export interface WorkerOptions {
    * worker); the worker then sets it only on its error answers. By default `!reusePort`.
    */
   readonly proxied?: boolean;
+  /**
+   * Write one access line per request (method, path, status, bytes, duration, request id);
+   * meant for serving without nginx, which otherwise writes them. Off by default.
+   */
+  readonly accessLog?: boolean;
+  /** With `accessLog`, also write access lines for `/ping`. */
+  readonly pingAccessLog?: boolean;
+  /** Counts every answered request but `/ping` (status and latency) when given. */
+  readonly metrics?: RequestMetrics;
   /** Called once the server listens, with the port it got. */
   readonly onListen?: (port: number) => void;
 }
@@ -69,7 +80,14 @@ export function requestIdOf(request: Request): string {
 export function createHandler(
   options: Pick<
     WorkerOptions,
-    "stored" | "bodyLimitBytes" | "config" | "multiModel" | "proxied"
+    | "stored"
+    | "bodyLimitBytes"
+    | "config"
+    | "multiModel"
+    | "proxied"
+    | "accessLog"
+    | "pingAccessLog"
+    | "metrics"
   >,
 ): (request: Request) => Promise<Response> {
   const config = options.config;
@@ -84,6 +102,7 @@ export function createHandler(
   const defaultContext: InvocationContext | undefined = options.stored === undefined
     ? undefined
     : { ...context, model: options.stored.model };
+  const testHooks = config?.testHooks === true;
   const parameters = JSON.stringify(executionParameters({
     maxConcurrentTransforms: config?.maxConcurrentTransforms ?? 1,
     maxPayloadMB: config?.maxPayloadMB ?? Math.floor(options.bodyLimitBytes / 1024 / 1024),
@@ -159,7 +178,10 @@ export function createHandler(
         : echo === undefined
         ? { [REQUEST_ID_HEADER]: requestId }
         : { [REQUEST_ID_HEADER]: requestId, ...echo };
-      const modelContext = model === defaultContext?.model ? defaultContext : { ...context, model };
+      let modelContext = model === defaultContext?.model ? defaultContext : { ...context, model };
+      if (testHooks && customAttributes !== null) {
+        modelContext = { ...modelContext, model: modelForTestHooks(model, customAttributes) };
+      }
       return await handleInvocation(request, modelContext, {
         attributes,
         startedAt,
@@ -174,10 +196,8 @@ export function createHandler(
     }
   }
 
-  return async function handle(request: Request): Promise<Response> {
-    const startedAt = Date.now();
-    const path = new URL(request.url).pathname;
-    if (path === "/invocations") return await invoke(request, startedAt, options.stored?.model);
+  /** Every route but `/invocations`. */
+  async function route(request: Request, path: string, startedAt: number): Promise<Response> {
     try {
       // Multi-model endpoints: the /models routes, invoking with the model they pick.
       if (options.multiModel !== undefined && isMultiModelPath(path)) {
@@ -200,7 +220,105 @@ export function createHandler(
     } catch (error) {
       return fail(request, error, { path, requestId: requestIdOf(request) });
     }
+  }
+
+  const metrics = options.metrics;
+  const accessLog = options.accessLog === true;
+  const pingAccessLog = options.pingAccessLog === true;
+
+  // Without metrics and access lines nothing is measured: the plain handler.
+  if (metrics === undefined && !accessLog) {
+    return async function handle(request: Request): Promise<Response> {
+      const startedAt = Date.now();
+      const path = new URL(request.url).pathname;
+      if (path === "/invocations") return await invoke(request, startedAt, options.stored?.model);
+      return await route(request, path, startedAt);
+    };
+  }
+
+  // With metrics only (the default behind nginx): one clock read and a few counters a request.
+  if (!accessLog) {
+    return async function handleCounted(request: Request): Promise<Response> {
+      const startedAt = Date.now();
+      const begin = performance.now();
+      const path = new URL(request.url).pathname;
+      if (path === "/invocations") {
+        const response = await invoke(request, startedAt, options.stored?.model);
+        metrics!.record(response.status, performance.now() - begin);
+        return response;
+      }
+      const response = await route(request, path, startedAt);
+      if (path !== "/ping") metrics!.record(response.status, performance.now() - begin);
+      return response;
+    };
+  }
+
+  // Without nginx: the worker writes the access lines itself, once the last byte is sent.
+  return async function handleLogged(request: Request): Promise<Response> {
+    const startedAt = Date.now();
+    const begin = performance.now();
+    const path = new URL(request.url).pathname;
+    const response = path === "/invocations"
+      ? await invoke(request, startedAt, options.stored?.model)
+      : await route(request, path, startedAt);
+    const ping = path === "/ping";
+    if (!ping) metrics?.record(response.status, performance.now() - begin);
+    if (ping && !pingAccessLog) return response;
+    return countBody(response, (bytesOut) => {
+      log.access({
+        method: request.method,
+        path,
+        status: response.status,
+        bytesIn: Number(request.headers.get("content-length") ?? 0) || 0,
+        bytesOut,
+        durationSeconds: (performance.now() - begin) / 1000,
+        requestId: response.headers.get(REQUEST_ID_HEADER) ??
+          request.headers.get(REQUEST_ID_HEADER) ?? request.headers.get(INFERENCE_ID_HEADER) ??
+          "-",
+      });
+    });
   };
+}
+
+/**
+ * `response` with its body counted: `onDone` gets the number of body bytes once the last one
+ * is handed to the connection (or the client went away).
+ */
+function countBody(response: Response, onDone: (bytes: number) => void): Response {
+  const body = response.body;
+  if (body === null) {
+    onDone(0);
+    return response;
+  }
+  const reader = body.getReader();
+  let bytes = 0;
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    onDone(bytes);
+  };
+  const counted = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = await reader.read();
+      if (chunk.done) {
+        controller.close();
+        finish();
+        return;
+      }
+      bytes += chunk.value.byteLength;
+      controller.enqueue(chunk.value);
+    },
+    cancel(reason) {
+      finish();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(counted, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /** Starts a worker's HTTP server; `shutdown()` on the result lets in-flight requests finish. */

@@ -1,14 +1,17 @@
 /**
  * The entry of a worker process (`main.ts worker`): load the model, serve, report the port to
- * the supervisor, and stop gracefully on SIGTERM.
+ * the supervisor, log its metrics now and then, and stop gracefully on SIGTERM, or when its
+ * stdin ends (`--watch-stdin`: the supervisor is gone, even killed with SIGKILL).
  *
  * @module
  */
 
 import { log } from "../log.ts";
 import { loadModel, type StoredModel } from "../model_store.ts";
+import { readLogConfig } from "../sagemaker/log_config.ts";
 import type { Environment } from "../sagemaker/paths.ts";
 import { readServingConfig } from "../sagemaker/serving_config.ts";
+import { RequestMetrics, residentMegabytes } from "./metrics.ts";
 import { multiModelFromEnv } from "./multi_model.ts";
 import { READY_PREFIX } from "./supervisor.ts";
 import { startWorker } from "./worker.ts";
@@ -21,6 +24,23 @@ export interface WorkerProcessOptions {
   readonly port: number;
   /** Share the public port with the other workers (no nginx). */
   readonly public: boolean;
+  /** Exit when stdin reaches its end: the supervisor keeps it open as long as it lives. */
+  readonly watchStdin?: boolean;
+}
+
+/** How long in-flight requests may take to finish once the supervisor is gone. */
+const ORPHAN_GRACE_MS = 5_000;
+
+/** Resolves when stdin ends (or cannot be read). */
+async function stdinEnded(): Promise<void> {
+  const buffer = new Uint8Array(256);
+  try {
+    while ((await Deno.stdin.read(buffer)) !== null) {
+      // The supervisor writes nothing; anything read is ignored.
+    }
+  } catch {
+    // A closed or broken stdin means the same.
+  }
 }
 
 /** Runs one worker until SIGTERM; returns the exit code. */
@@ -29,6 +49,7 @@ export async function runWorkerProcess(
   options: WorkerProcessOptions,
 ): Promise<number> {
   log.configure({ fields: { worker: options.index } });
+  const logging = readLogConfig(env);
   let config, multiModel;
   let stored: StoredModel | undefined;
   try {
@@ -39,6 +60,7 @@ export async function runWorkerProcess(
     log.error(`worker cannot start: ${(error as Error).message}`);
     return 1;
   }
+  const metrics = logging.metricsIntervalSeconds > 0 ? new RequestMetrics() : undefined;
   const listen = (hostname: string, port: number) =>
     startWorker({
       hostname,
@@ -48,6 +70,10 @@ export async function runWorkerProcess(
       multiModel,
       bodyLimitBytes: config.bodyLimitBytes,
       config,
+      // Behind nginx, nginx writes the access lines; without it, the worker does.
+      accessLog: options.public && logging.accessLog,
+      pingAccessLog: logging.pingAccessLog,
+      metrics,
       onListen: (actual) => console.log(`${READY_PREFIX}${actual}`),
     });
   let server: Deno.HttpServer;
@@ -61,10 +87,23 @@ export async function runWorkerProcess(
       server = listen("127.0.0.1", 0);
     }
   }
+  const timer = metrics === undefined ? undefined : setInterval(() => {
+    log.info("metrics", { ...metrics.take(), rss_mb: residentMegabytes() });
+  }, logging.metricsIntervalSeconds * 1000);
+  if (timer !== undefined) Deno.unrefTimer(timer);
   const stop = () => server.shutdown();
   Deno.addSignalListener("SIGTERM", stop);
   // Ctrl-C reaches every process of the terminal; the supervisor decides when workers stop.
   Deno.addSignalListener("SIGINT", () => {});
+  if (options.watchStdin === true) {
+    stdinEnded().then(() => {
+      log.warn("supervisor is gone (stdin closed): worker is stopping");
+      const force = setTimeout(() => Deno.exit(1), ORPHAN_GRACE_MS);
+      Deno.unrefTimer(force);
+      server.shutdown();
+    });
+  }
   await server.finished;
+  clearInterval(timer);
   return 0;
 }
