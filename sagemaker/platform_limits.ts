@@ -19,9 +19,11 @@ export const BATCH_PAYLOAD_MB = 100;
 /** One warning per setting that exceeds what SageMaker allows. */
 export function platformLimitWarnings(config: ServingConfig): string[] {
   const warnings: string[] = [];
+  // The variable that set the timeout (MODEL_SERVER_TIMEOUT or SAGEMAKER_MODEL_SERVER_TIMEOUT).
+  const timeoutName = config.sources.timeoutSeconds?.replace(/^env /, "") ?? "MODEL_SERVER_TIMEOUT";
   if (!config.batch && config.timeoutSeconds > REALTIME_TIMEOUT_SECONDS) {
     warnings.push(
-      `MODEL_SERVER_TIMEOUT=${config.timeoutSeconds} exceeds SageMaker's ` +
+      `${timeoutName}=${config.timeoutSeconds} exceeds SageMaker's ` +
         `${REALTIME_TIMEOUT_SECONDS} s limit for real-time invocations: ` +
         `the platform gives up on the request first`,
     );
