@@ -10,6 +10,7 @@
 import { log } from "./log.ts";
 import { describeModel, loadModel, ModelFileError } from "./model_store.ts";
 import type { Environment } from "./sagemaker/paths.ts";
+import { type LogConfig, readLogConfig } from "./sagemaker/log_config.ts";
 import { platformLimitWarnings } from "./sagemaker/platform_limits.ts";
 import {
   containerMemoryBytes,
@@ -41,7 +42,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 }
 
 function workerArgs(index: number, port: number, publicPort: boolean): string[] {
-  const args = ["worker", "--index", String(index), "--port", String(port)];
+  const args = ["worker", "--index", String(index), "--port", String(port), "--watch-stdin"];
   return publicPort ? [...args, "--public"] : args;
 }
 
@@ -49,7 +50,7 @@ async function startNginx(
   executable: string,
   config: ServingConfig,
   ports: readonly number[],
-  env: Environment,
+  logging: LogConfig,
 ): Promise<{ nginx: NginxProcess; render: (ports: readonly number[]) => Promise<void> }> {
   const runtimeDir = await Deno.makeTempDir({ prefix: "sagemaker-nginx-" });
   await Deno.chmod(runtimeDir, 0o755);
@@ -63,8 +64,9 @@ async function startNginx(
         timeoutSeconds: config.timeoutSeconds,
         bodyLimitBytes: config.bodyLimitBytes,
         runtimeDir,
-        accessLog: env.NGINX_ACCESS_LOG !== "false",
-        pingAccessLog: env.LOG_PING === "true",
+        accessLog: logging.accessLog,
+        pingAccessLog: logging.pingAccessLog,
+        jsonLog: logging.format === "json",
         defaultAccept: config.defaultAccept,
       }),
     );
@@ -73,11 +75,28 @@ async function startNginx(
   return { nginx: new NginxProcess(executable, configPath, runtimeDir), render };
 }
 
+/** Where each value of the `serving` line came from: `default` or the variable's name. */
+function summarySources(config: ServingConfig, logging: LogConfig): Record<string, string> {
+  const name = (source: string) => source.replace(/^env /, "");
+  return {
+    port: name(config.sources.port),
+    workers: name(config.sources.workers),
+    timeout_s: name(config.sources.timeoutSeconds),
+    body_limit: name(config.sources.bodyLimitBytes),
+    batch: name(config.sources.batch),
+    log_level: name(logging.sources.level),
+    log_format: name(logging.sources.format),
+    access_log: name(logging.sources.accessLog),
+    metrics_interval_s: name(logging.sources.metricsIntervalSeconds),
+  };
+}
+
 /** Runs `serve` until SIGTERM or SIGINT; returns the exit code (0 after a clean stop). */
 export async function serve(env: Environment): Promise<number> {
   let config: ServingConfig;
   let multiModel: MultiModelConfig;
   let stored;
+  const logging = readLogConfig(env);
   try {
     config = readServingConfig(env, navigator.hardwareConcurrency);
     const machine = { workers: config.workers, memoryBytes: containerMemoryBytes() };
@@ -131,7 +150,7 @@ export async function serve(env: Environment): Promise<number> {
   let exitCode = 0;
   try {
     if (usesNginx) {
-      ({ nginx, render } = await startNginx(nginxPath!, config, reserved, env));
+      ({ nginx, render } = await startNginx(nginxPath!, config, reserved, logging));
       nginx.status.then((status) => {
         if (!nginx!.stopping) fatal.resolve(`nginx exited unexpectedly with code ${status.code}`);
       });
@@ -157,9 +176,11 @@ export async function serve(env: Environment): Promise<number> {
         model_root: multiModel.modelRoot,
         model_cache_mb: multiModel.cacheMaxBytes / 1024 / 1024,
       }),
-      sources: Object.entries(config.sources)
-        .map(([field, source]) => `${field}:${source.replace("env ", "")}`)
-        .join(","),
+      log_level: logging.level,
+      log_format: logging.format,
+      access_log: logging.accessLog,
+      metrics_interval_s: logging.metricsIntervalSeconds,
+      sources: summarySources(config, logging),
     });
     const reason = await Promise.race([
       stopRequested.promise.then((signal) => ({ stop: signal })),
