@@ -412,3 +412,19 @@ Deno.test("cart hyperparameters reject malformed values, naming what they accept
   assert.equal(parsed.min_samples_leaf, 1);
   assert.equal(parsed.criterion, "gini");
 });
+
+Deno.test("CartModel.predict() gives every small prediction its own memory", async () => {
+  const data: Dataset = {
+    features: { data: Float64Array.from([0, 1, 2, 3]), rows: 4, columns: 1 },
+    labels: Int32Array.from([0, 0, 1, 1]),
+    classes: ["a", "b"],
+  };
+  const model = await fit(data);
+  const one = (x: number) => model.predict({ data: Float64Array.of(x), rows: 1, columns: 1 });
+  const kept = Array.from({ length: 20_000 }, (_, i) => one(i % 4));
+  assert.ok(kept.every((labels, i) => labels.length === 1 && labels[0] === (i % 4 < 2 ? 0 : 1)));
+  kept[0][0] = 7;
+  assert.equal(kept[1][0], 0);
+  const many = model.predict({ data: new Float64Array(1000).fill(3), rows: 1000, columns: 1 });
+  assert.ok(many.every((label) => label === 1));
+});

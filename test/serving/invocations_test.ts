@@ -243,3 +243,21 @@ Deno.test("/invocations behind nginx leaves the success id header to nginx but k
   assert.equal(failure.headers.get("x-request-id"), "from-nginx");
   await failure.body?.cancel();
 });
+
+Deno.test("/invocations answers small bodies one after the other and at once", async () => {
+  const handle = handler();
+  const many = "1,0\n-1,0\n".repeat(3000);
+  const answers = await Promise.all([
+    handle(post("1,0\n")),
+    handle(post(many)),
+    handle(post("-1,0\n")),
+    handle(post("-1,0\n1,1\n")),
+  ]);
+  assert.deepEqual(await Promise.all(answers.map((answer) => answer.text())), [
+    "high\n",
+    "high\nlow\n".repeat(3000),
+    "low\n",
+    "low\nhigh\n",
+  ]);
+  assert.equal(await (await handle(post("2,2\n"))).text(), "high\n");
+});
