@@ -76,6 +76,16 @@ export function requestIdOf(request: Request): string {
     crypto.randomUUID();
 }
 
+/**
+ * The path of a request URL. `/invocations`, the hot path, is recognised without `new URL()`
+ * (about 0.15 µs a request, see `bench/one_record.ts`); any other URL is parsed in full.
+ */
+export function pathOf(url: string): string {
+  const path = url.indexOf("/", url.indexOf("//") + 2);
+  if (path === url.length - 12 && url.endsWith("/invocations")) return "/invocations";
+  return new URL(url).pathname;
+}
+
 /** Builds the request handler for a model. */
 export function createHandler(
   options: Pick<
@@ -230,7 +240,7 @@ export function createHandler(
   if (metrics === undefined && !accessLog) {
     return async function handle(request: Request): Promise<Response> {
       const startedAt = Date.now();
-      const path = new URL(request.url).pathname;
+      const path = pathOf(request.url);
       if (path === "/invocations") return await invoke(request, startedAt, options.stored?.model);
       return await route(request, path, startedAt);
     };
@@ -241,7 +251,7 @@ export function createHandler(
     return async function handleCounted(request: Request): Promise<Response> {
       const startedAt = Date.now();
       const begin = performance.now();
-      const path = new URL(request.url).pathname;
+      const path = pathOf(request.url);
       if (path === "/invocations") {
         const response = await invoke(request, startedAt, options.stored?.model);
         metrics!.record(response.status, performance.now() - begin);
@@ -257,7 +267,7 @@ export function createHandler(
   return async function handleLogged(request: Request): Promise<Response> {
     const startedAt = Date.now();
     const begin = performance.now();
-    const path = new URL(request.url).pathname;
+    const path = pathOf(request.url);
     const response = path === "/invocations"
       ? await invoke(request, startedAt, options.stored?.model)
       : await route(request, path, startedAt);

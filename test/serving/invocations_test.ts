@@ -3,7 +3,7 @@ import { AlgorithmError, type Matrix, type Model } from "../../algorithm/mod.ts"
 import type { StoredModel } from "../../model_store.ts";
 import { readServingConfig } from "../../sagemaker/serving_config.ts";
 import { handleInvocation } from "../../serving/invocations.ts";
-import { createHandler } from "../../serving/worker.ts";
+import { createHandler, pathOf } from "../../serving/worker.ts";
 import { HttpError } from "../../serving/errors.ts";
 
 /** A stand-in model: class "high" when the first feature is above 0, else "low". */
@@ -260,4 +260,14 @@ Deno.test("/invocations answers small bodies one after the other and at once", a
     "low\nhigh\n",
   ]);
   assert.equal(await (await handle(post("2,2\n"))).text(), "high\n");
+});
+
+Deno.test("pathOf() finds /invocations without parsing and any other path with URL", () => {
+  assert.equal(pathOf("http://127.0.0.1:8080/invocations"), "/invocations");
+  assert.equal(pathOf("http://worker/ping"), "/ping");
+  assert.equal(pathOf("http://worker/x/../invocations"), "/invocations");
+  assert.equal(pathOf("http://worker/invocations?x=1"), "/invocations");
+  assert.equal(pathOf("http://worker/?next=/invocations"), "/");
+  assert.equal(pathOf("http://worker//invocations"), "//invocations");
+  assert.equal(pathOf("http://worker/models/a/invocations"), "/models/a/invocations");
 });
