@@ -5,6 +5,7 @@
  */
 
 import template from "../nginx.conf" with { type: "text" };
+import { log, type LogLevel } from "../log.ts";
 
 /** The values the `nginx.conf` template needs. */
 export interface NginxValues {
@@ -49,8 +50,9 @@ export function renderNginxConfig(values: NginxValues, source = NGINX_TEMPLATE):
     port: String(values.port),
     nginx_workers: "auto",
     runtime_dir: values.runtimeDir,
-    access_log: access,
+    access_log: values.accessLog ? `${access} if=$access_loggable` : "off",
     ping_access_log: values.pingAccessLog ? access : "off",
+    ping_logged: values.pingAccessLog ? "1" : "0",
     upstream_servers: values.upstreamPorts
       .map((port) => `    server 127.0.0.1:${port} max_fails=0;`)
       .join("\n"),
@@ -85,12 +87,55 @@ export function findNginx(path: string | undefined): string | undefined {
   return undefined;
 }
 
+/** nginx's error-log levels as ours. */
+const NGINX_LEVELS: Readonly<Record<string, LogLevel>> = {
+  debug: "debug",
+  info: "info",
+  notice: "info",
+  warn: "warn",
+  error: "error",
+  crit: "error",
+  alert: "error",
+  emerg: "error",
+};
+
+/**
+ * Writes one line of nginx's error log through our logger, so that it follows `LOG_FORMAT` (nginx
+ * itself can only write its fixed text format): `2026/11/25 12:00:00 [error] 12#12: *1 connect()
+ * failed ...` becomes an `error` line with the message `nginx: *1 connect() failed ...` and the
+ * field `source=nginx`.
+ */
+export function logNginxLine(line: string): void {
+  if (line.trim() === "") return;
+  const match = line.match(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(\w+)\] (?:\d+#\d+: )?(.*)$/);
+  const level = NGINX_LEVELS[match?.[1] ?? ""] ?? "error";
+  log.write(level, `nginx: ${match?.[2] ?? line}`, { source: "nginx" });
+}
+
+async function forwardNginxLog(stream: ReadableStream<Uint8Array>): Promise<void> {
+  let pending = "";
+  try {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      pending += text;
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) logNginxLine(line);
+    }
+  } catch {
+    // nginx went away.
+  }
+  logNginxLine(pending);
+}
+
 /** A running nginx master process. */
 export class NginxProcess {
   #child: Deno.ChildProcess;
   #stopping = false;
 
-  /** Starts `nginx` with the rendered config at `configPath`; it logs to our stdout/stderr. */
+  /**
+   * Starts `nginx` with the rendered config at `configPath`: its access lines go to our stdout as
+   * they are, its error log through {@linkcode logNginxLine}.
+   */
   constructor(executable: string, configPath: string, runtimeDir: string) {
     this.#child = new Deno.Command(executable, {
       args: ["-e", "stderr", "-p", runtimeDir, "-c", configPath],
@@ -98,9 +143,10 @@ export class NginxProcess {
       // nginx reopens /dev/stdout for access_log: a pipe we own opens for any user, while an
       // inherited root-owned pipe (docker run --user ...) fails with EACCES.
       stdout: "piped",
-      stderr: "inherit",
+      stderr: "piped",
     }).spawn();
     this.#child.stdout.pipeTo(Deno.stdout.writable, { preventClose: true }).catch(() => {});
+    forwardNginxLog(this.#child.stderr);
   }
 
   /** The nginx master's process id. */
