@@ -29,7 +29,7 @@ export interface LogConfig {
   readonly level: LogLevelName;
   /** `text` for people, `json` for CloudWatch Logs Insights. */
   readonly format: "text" | "json";
-  /** One access line per request (nginx, or the workers without nginx). */
+  /** One access line per request (nginx, or the workers without nginx); off past `info`. */
   readonly accessLog: boolean;
   /** Access lines for `/ping` too (off by default: the health check runs every few seconds). */
   readonly pingAccessLog: boolean;
@@ -158,7 +158,8 @@ export function readLogConfig(env: Environment): LogConfig {
   return {
     level,
     format,
-    accessLog: access.value,
+    // Access lines are info lines: LOG_LEVEL=warn or error turns them off, in nginx too.
+    accessLog: access.value && (level === "debug" || level === "info"),
     pingAccessLog: ping.value,
     metricsIntervalSeconds,
     sources: {
