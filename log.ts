@@ -54,6 +54,12 @@ export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"
 
 const encoder = new TextEncoder();
 
+/** Access lines wait at most this long before they are written. */
+const ACCESS_FLUSH_MS = 50;
+
+/** Access lines are written once this many characters have gathered. */
+const ACCESS_FLUSH_BYTES = 16 * 1024;
+
 function formatValue(value: Exclude<LogValue, undefined>): string {
   const text = value !== null && typeof value === "object"
     ? Object.entries(value).map(([key, item]) => `${key}:${item}`).join(",")
@@ -68,6 +74,8 @@ export class Logger {
   #fields: LogFields = {};
   #fieldsJson = "";
   #fieldsText = "";
+  #pending = "";
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Sets the level, the format and fields added to every line (for example `worker: 2`). */
   configure(options: { level?: LogLevel; format?: LogFormat; fields?: LogFields }): void {
@@ -139,12 +147,32 @@ export class Logger {
         } status=${entry.status} bytes_in=${entry.bytesIn} bytes_out=${entry.bytesOut} duration_s=${duration} ` +
         `request_id=${formatValue(entry.requestId)}${this.#fieldsText}\n`;
     }
-    Deno.stdout.writeSync(encoder.encode(line));
+    // Access lines are gathered and written at most every ACCESS_FLUSH_MS (or past
+    // ACCESS_FLUSH_BYTES): one write for many requests instead of one each.
+    this.#pending += line;
+    if (this.#pending.length >= ACCESS_FLUSH_BYTES) this.flush();
+    else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.flush(), ACCESS_FLUSH_MS);
+      Deno.unrefTimer(this.#timer);
+    }
+  }
+
+  /** Writes the access lines gathered so far; call it before the process exits. */
+  flush(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#pending === "") return;
+    const text = this.#pending;
+    this.#pending = "";
+    Deno.stdout.writeSync(encoder.encode(text));
   }
 
   /** Writes one line at `level` if the level is enabled. */
   write(level: LogLevel, message: string, fields?: LogFields): void {
     if (!this.enabled(level)) return;
+    if (this.#pending !== "") this.flush();
     const all = { ...this.#fields, ...fields };
     let line: string;
     if (this.#format === "json") {

@@ -98,12 +98,16 @@ export async function runWorkerProcess(
   if (options.watchStdin === true) {
     stdinEnded().then(() => {
       log.warn("supervisor is gone (stdin closed): worker is stopping");
-      const force = setTimeout(() => Deno.exit(1), ORPHAN_GRACE_MS);
+      const force = setTimeout(() => {
+        log.flush();
+        Deno.exit(1);
+      }, ORPHAN_GRACE_MS);
       Deno.unrefTimer(force);
       server.shutdown();
     });
   }
   await server.finished;
   clearInterval(timer);
+  log.flush();
   return 0;
 }
