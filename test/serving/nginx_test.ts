@@ -27,7 +27,7 @@ Deno.test("renderNginxConfig() turns /ping access lines off unless asked", () =>
   assert.match(renderNginxConfig(values), /location = \/ping \{\s*access_log off;/);
   assert.match(
     renderNginxConfig({ ...values, pingAccessLog: true }),
-    /location = \/ping \{\s*access_log \/dev\/stdout sagemaker;/,
+    /location = \/ping \{\s*access_log \/dev\/stdout sagemaker buffer=64k flush=1s;/,
   );
 });
 
@@ -75,4 +75,22 @@ Deno.test("nginx -t accepts the rendered config", async () => {
 
 Deno.test("findNginx() finds nothing on a PATH without nginx", () => {
   assert.equal(findNginx("/nonexistent:/also-not"), undefined);
+});
+
+Deno.test("renderNginxConfig() writes JSON access lines with LOG_FORMAT=json and keeps /ping out", () => {
+  const config = renderNginxConfig({ ...values, jsonLog: true });
+  assert.match(config, /\n  access_log \/dev\/stdout sagemaker_json if=\$access_loggable;/);
+  assert.match(config, /"\/ping" 0;/);
+  assert.match(renderNginxConfig({ ...values, pingAccessLog: true }), /"\/ping" 1;/);
+  assert.match(renderNginxConfig({ ...values, accessLog: false }), /\n  access_log off;/);
+});
+
+Deno.test("nginx -t accepts the rendered config with JSON access lines", async () => {
+  const nginx = findNginx(Deno.env.get("PATH"));
+  if (nginx === undefined) throw new Error("nginx is not installed: apt-get install nginx-light");
+  const dir = await Deno.makeTempDir();
+  const config = renderNginxConfig({ ...values, port: 18081, runtimeDir: dir, jsonLog: true });
+  await Deno.writeTextFile(`${dir}/nginx.conf`, config);
+  await testNginxConfig(nginx, `${dir}/nginx.conf`, dir);
+  await Deno.remove(dir, { recursive: true });
 });
