@@ -58,7 +58,7 @@ async function waitForJsonLine(
 
 async function withServer(
   env: Record<string, string>,
-  body: (server: ServerHandle) => Promise<void>,
+  body: (server: ServerHandle) => void | Promise<void>,
 ): Promise<void> {
   const server = await startServer(base, { MODEL_SERVER_WORKERS: "2", ...env });
   try {
@@ -89,7 +89,7 @@ function csvOfSize(bytes: number): string {
 }
 
 Deno.test("MODEL_SERVER_TIMEOUT=90 starts with a warning naming SageMaker's 60 s limit", async () => {
-  await withServer({ MODEL_SERVER_TIMEOUT: "90" }, async (server) => {
+  await withServer({ MODEL_SERVER_TIMEOUT: "90" }, (server) => {
     assert.match(server.logs(), /WARN MODEL_SERVER_TIMEOUT=90 exceeds SageMaker's 60 s limit/);
     assert.match(server.logs(), / INFO serving .*timeout_s=90 /);
   });
@@ -98,7 +98,7 @@ Deno.test("MODEL_SERVER_TIMEOUT=90 starts with a warning naming SageMaker's 60 s
 Deno.test("SAGEMAKER_MAX_PAYLOAD_IN_MB=200 in batch starts with a warning about 100 MB", async () => {
   await withServer(
     { SAGEMAKER_BATCH: "true", SAGEMAKER_MAX_PAYLOAD_IN_MB: "200" },
-    async (server) => {
+    (server) => {
       assert.match(
         server.logs(),
         /WARN SAGEMAKER_MAX_PAYLOAD_IN_MB=200 exceeds SageMaker's 100 MB limit for batch/,
@@ -128,7 +128,7 @@ for (const mode of ["nginx", "embedded"] as const) {
 }
 
 Deno.test("LOG_FORMAT=json: the serving line is one JSON object with the settings and their sources", async () => {
-  await withServer({ LOG_FORMAT: "json", MODEL_SERVER_TIMEOUT: "30" }, async (server) => {
+  await withServer({ LOG_FORMAT: "json", MODEL_SERVER_TIMEOUT: "30" }, (server) => {
     const lines = jsonLines(server); // every line is JSON
     const serving = lines.filter((line) => line.message === "serving");
     assert.equal(serving.length, 1);

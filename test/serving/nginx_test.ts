@@ -79,10 +79,10 @@ Deno.test("findNginx() finds nothing on a PATH without nginx", () => {
 
 Deno.test("renderNginxConfig() writes JSON access lines with LOG_FORMAT=json and keeps /ping out", () => {
   const config = renderNginxConfig({ ...values, jsonLog: true });
-  assert.match(config, /\n  access_log \/dev\/stdout sagemaker_json [^;]*if=\$access_loggable;/);
+  assert.match(config, /\n {2}access_log \/dev\/stdout sagemaker_json [^;]*if=\$access_loggable;/);
   assert.match(config, /"\/ping" 0;/);
   assert.match(renderNginxConfig({ ...values, pingAccessLog: true }), /"\/ping" 1;/);
-  assert.match(renderNginxConfig({ ...values, accessLog: false }), /\n  access_log off;/);
+  assert.match(renderNginxConfig({ ...values, accessLog: false }), /\n {2}access_log off;/);
 });
 
 Deno.test("nginx -t accepts the rendered config with JSON access lines", async () => {
