@@ -5,8 +5,8 @@ import {
   formatRatio,
   median,
   renderServingTable,
-} from "./report.ts";
-import type { LoadResult } from "./wrk.ts";
+} from "../../bench/report.ts";
+import type { LoadResult } from "../../bench/wrk.ts";
 
 function load(requestsPerSecond: number, p99Ms: number): LoadResult {
   return { requests: 1, seconds: 1, requestsPerSecond, p50Ms: p99Ms / 4, p99Ms, errors: 0 };

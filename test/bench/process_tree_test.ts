@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isWorker, parseStat, parseVmRss, processTree } from "./process_tree.ts";
+import { isWorker, parseStat, parseVmRss, processTree } from "../../bench/process_tree.ts";
 
 Deno.test("parseStat() keeps spaces and parentheses inside the command name", () => {
   assert.deepStrictEqual(parseStat("42 (a (b) c) S 7 42 42 0 -1"), {

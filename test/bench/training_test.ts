@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseLearnerTable } from "./training.ts";
+import { parseLearnerTable } from "../../bench/training.ts";
 
 Deno.test("parseLearnerTable() pairs our row with scikit-learn's for each size", () => {
   const markdown = [

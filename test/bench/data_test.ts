@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { irisLikeRecords, toCsv, toJsonInstances } from "./data.ts";
+import { irisLikeRecords, toCsv, toJsonInstances } from "../../bench/data.ts";
 
 Deno.test("toCsv() writes 24 bytes a record, so 200,000 records are 4.8 MB", () => {
   const records = irisLikeRecords(1_000, 2);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseOptions } from "./main.ts";
+import { parseOptions } from "../../bench/main.ts";
 
 Deno.test("parseOptions() gives the bounded defaults and --quick shortens everything", () => {
   const defaults = parseOptions([], 2);

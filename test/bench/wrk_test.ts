@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseWrkReport } from "./wrk.ts";
+import { parseWrkReport } from "../../bench/wrk.ts";
 
 Deno.test("parseWrkReport() reads requests, latencies and summed errors", () => {
   const output = "Running 1s test\nBENCH_RESULT requests=2000 duration_us=2000000 p50_us=1500 " +
