@@ -23,6 +23,7 @@ import {
   type StackFigures,
 } from "./report.ts";
 import { type RunningStack, type StackSpec, startStack, stopStack } from "./stack.ts";
+import { compareTrainJobs } from "./train_job.ts";
 import { measureTraining } from "./training.ts";
 import { type LoadResult, runWrk } from "./wrk.ts";
 
@@ -40,6 +41,10 @@ export interface BenchOptions {
   workers: number;
   /** Row counts of the training comparison; empty for none. */
   trainingRows: number[];
+  /** Records of the train-job comparison (ours vs the sample's train.py); 0 for none. */
+  trainJobRows: number;
+  /** Runs of each train job; the median is reported. */
+  trainJobRuns: number;
   /** Save the report under `bench/results/`. */
   save: boolean;
   /** Install missing Debian packages with apt-get (as root). */
@@ -59,7 +64,8 @@ export const USAGE = `Usage: deno task bench [options]
   --batch-repeats <n> 5 MB requests per stack (default 5)
   --workers <n>       workers of every stack (default: the number of cores)
   --training-rows <a,b,...>  training sizes (default 10000,100000,1000000)
-  --no-training       skip the training comparison
+  --train-job-rows <n>  records of the whole-train-job comparison (default 200000, 0: none)
+  --no-training       skip the training comparisons
   --save / --no-save  write bench/results/serving-<date>.md (default: save unless --quick)
   --no-install        do not apt-get missing packages; say what to install and stop
   --ours <path>       run ours from a compiled executable (deno task compile) instead of
@@ -88,6 +94,8 @@ export function parseOptions(args: readonly string[], cores: number): BenchOptio
     batchRepeats: 5,
     workers: Math.max(1, cores),
     trainingRows: [10_000, 100_000, 1_000_000],
+    trainJobRows: 200_000,
+    trainJobRuns: 3,
     save: true,
     install: true,
   };
@@ -117,6 +125,8 @@ export function parseOptions(args: readonly string[], cores: number): BenchOptio
         options.coldStarts = 1;
         options.batchRepeats = 1;
         options.trainingRows = [10_000];
+        options.trainJobRows = 20_000;
+        options.trainJobRuns = 1;
         save ??= false;
         break;
       case "--duration":
@@ -137,8 +147,14 @@ export function parseOptions(args: readonly string[], cores: number): BenchOptio
       case "--training-rows":
         options.trainingRows = value(name, inline).split(",").map((text) => positive(name, text));
         break;
+      case "--train-job-rows": {
+        const text = value(name, inline);
+        options.trainJobRows = text === "0" ? 0 : positive(name, text);
+        break;
+      }
       case "--no-training":
         options.trainingRows = [];
+        options.trainJobRows = 0;
         break;
       case "--save":
         save = true;
@@ -619,6 +635,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     await stopAll();
   }
 
+  const trainJob = options.trainJobRows === 0
+    ? "The train job was not compared (--no-training or --train-job-rows 0)."
+    : await compareTrainJobs({
+      rows: options.trainJobRows,
+      features: 20,
+      runs: options.trainJobRuns,
+      python: PYTHON,
+      log: say,
+    });
   const training = await measureTraining(options.trainingRows, { log: say });
   const trainingDetail = typeof training === "string" ? undefined : training.markdown.trim();
   notes.push(
@@ -642,12 +667,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     environment,
     settings: [
       `settings: ${options.seconds} s per wrk run, ${options.rounds} interleaved rounds, ` +
-      `${options.coldStarts} cold starts, ${options.batchRepeats} 5 MB requests per stack`,
+      `${options.coldStarts} cold starts, ${options.batchRepeats} 5 MB requests per stack, ` +
+      `${options.trainJobRuns} runs of each train job`,
     ],
     ours,
     reference,
     ceiling,
     training: typeof training === "string" ? training : training.rows,
+    trainJob,
     trainingDetail,
     notes,
   };

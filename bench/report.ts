@@ -40,6 +40,26 @@ export interface TrainingRow {
   readonly oursAccuracy: number;
   /** scikit-learn's hold-out accuracy, 0..1. */
   readonly sklearnAccuracy: number;
+  /** Peak RSS of our fit's process in bytes (data loaded, runtime included). */
+  readonly oursPeakBytes?: number;
+  /** RSS of our fit's process just before the fit, data loaded. */
+  readonly oursRssBeforeBytes?: number;
+  /** Bytes of the feature matrix as float64. */
+  readonly matrixBytes?: number;
+}
+
+/** The whole `train` job, ours against the classic sample's `train.py`, on one CSV file. */
+export interface TrainJobComparison {
+  /** Records of the training file. */
+  readonly rows: number;
+  /** Features per record (the label comes first). */
+  readonly features: number;
+  /** Size of the file in bytes. */
+  readonly bytes: number;
+  /** Wall seconds of each run of `main.ts train`, process start to exit. */
+  readonly oursSeconds: number[];
+  /** Wall seconds of each run of `bench/reference/train.py`. */
+  readonly referenceSeconds: number[];
 }
 
 /** The whole run. */
@@ -58,6 +78,8 @@ export interface BenchReport {
   readonly ceiling: StackFigures;
   /** Training rows, or a sentence saying why there are none. */
   readonly training: readonly TrainingRow[] | string;
+  /** The whole train job against the sample's, or a sentence saying why it was not run. */
+  readonly trainJob?: TrainJobComparison | string;
   /** The learner benchmark's own report (fit, accuracy, leaves, model size, xgboost), if run. */
   readonly trainingDetail?: string;
   /** Free-form notes (agreement of predictions, load average, warnings). */
@@ -211,6 +233,29 @@ function describe(figures: StackFigures, row: Row, value: number | undefined): s
   return formatNumber(value, row.digits);
 }
 
+/** Renders the train-job comparison as a Markdown table, or the reason there is none. */
+export function renderTrainJobTable(job: TrainJobComparison | string | undefined): string {
+  if (job === undefined) return "The train job was not compared.";
+  if (typeof job === "string") return job;
+  const ours = median(job.oursSeconds);
+  const reference = median(job.referenceSeconds);
+  const runs = (values: readonly number[]) => values.map((value) => value.toFixed(2)).join(" / ");
+  return [
+    "| train job (start, parse, fit, save) | seconds, median | each run | ref/ours |",
+    "| --- | ---: | ---: | ---: |",
+    `| ours: \`main.ts train\` | ${formatNumber(ours, 2)} | ${runs(job.oursSeconds)} | ${
+      formatRatio(reference / ours)
+    } |`,
+    `| reference: the sample's \`train.py\` | ${formatNumber(reference, 2)} | ${
+      runs(job.referenceSeconds)
+    } | |`,
+    "",
+    `${job.rows.toLocaleString("en-US")} records x ${job.features} features, label first, ` +
+    `${(job.bytes / 1e6).toFixed(1)} MB of CSV, \`max_leaf_nodes=1000\`; wall time from ` +
+    "spawning the process to its exit.",
+  ].join("\n");
+}
+
 /** Renders the training comparison as a Markdown table, or the reason there is none. */
 export function renderTrainingTable(training: readonly TrainingRow[] | string): string {
   if (typeof training === "string") return training;
@@ -301,6 +346,25 @@ export function evaluateTargets(report: BenchReport): TargetResult[] {
       (value) => value >= 10,
     ),
   );
+  const job = typeof report.trainJob === "object" ? report.trainJob : undefined;
+  results.push(
+    judge(
+      `train job at ${job === undefined ? "200k" : `${job.rows / 1000}k`} rows, ref/ours`,
+      ">= 3x",
+      job && median(job.referenceSeconds) / median(job.oursSeconds),
+      (value) => value >= 3,
+    ),
+  );
+  results.push(
+    judge(
+      "fit peak RSS at 1M rows / feature matrix",
+      "< 3x",
+      largest?.oursPeakBytes !== undefined && largest.matrixBytes !== undefined
+        ? largest.oursPeakBytes / largest.matrixBytes
+        : undefined,
+      (value) => value < 3,
+    ),
+  );
   const gap = largest && (largest.sklearnAccuracy - largest.oursAccuracy) * 100;
   results.push(
     gap === undefined
@@ -342,6 +406,10 @@ export function renderReport(report: BenchReport): string {
     "## Training: ours vs scikit-learn's fit (20 features, hold-out accuracy)",
     "",
     renderTrainingTable(report.training),
+    "",
+    "## Training: the whole train job, ours vs the classic sample's",
+    "",
+    renderTrainJobTable(report.trainJob),
     "",
     ...(report.trainingDetail === undefined
       ? []

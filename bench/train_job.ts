@@ -18,6 +18,7 @@
  */
 
 import { randomGenerator } from "./data.ts";
+import type { TrainJobComparison } from "./report.ts";
 
 /** What the benchmark measured. */
 export interface TrainJobFigures {
@@ -44,6 +45,7 @@ export interface TrainJobFigures {
 }
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const REFERENCE_TRAIN = new URL("./reference/train.py", import.meta.url).pathname;
 
 /**
  * Writes `rows` records of `features` numbers with 4 decimals and a label first (`c0`..`c3`),
@@ -193,6 +195,103 @@ export async function benchmarkTrainJob(
   } finally {
     if (options.keep) console.error(`kept ${base}`);
     else await Deno.remove(base, { recursive: true });
+  }
+}
+
+/** Options of {@linkcode compareTrainJobs}. */
+export interface TrainJobComparisonOptions {
+  /** Records of the training file. */
+  readonly rows: number;
+  /** Features per record. */
+  readonly features: number;
+  /** Runs of each job, interleaved; the report takes the median. */
+  readonly runs: number;
+  /** The Python with pandas and scikit-learn (Debian's `/usr/bin/python3` by default). */
+  readonly python?: string;
+  /** Progress lines. */
+  readonly log?: (line: string) => void;
+}
+
+const PERMISSIONS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-net",
+  "--allow-sys",
+];
+
+/**
+ * Times the whole training job, ours (`main.ts train`) against the classic sample's
+ * (`bench/reference/train.py`: pandas `read_csv`, scikit-learn's tree, pickle), on the same
+ * headerless CSV file (label first) with `max_leaf_nodes=1000`: wall seconds from spawning the
+ * process to its exit, runs interleaved.
+ */
+export async function compareTrainJobs(
+  options: TrainJobComparisonOptions,
+): Promise<TrainJobComparison> {
+  const base = await Deno.makeTempDir({ prefix: "bench-train-jobs-" });
+  const log = options.log ?? (() => {});
+  try {
+    const data = `${base}/data.csv`;
+    const bytes = await writeDataset(data, { rows: options.rows, features: options.features });
+    const jobs = [
+      {
+        name: "ours",
+        command: Deno.execPath(),
+        args: ["run", ...PERMISSIONS, MAIN, "train"],
+        seconds: [] as number[],
+      },
+      {
+        name: "reference",
+        command: options.python ?? "/usr/bin/python3",
+        args: [REFERENCE_TRAIN],
+        seconds: [] as number[],
+      },
+    ];
+    for (const job of jobs) {
+      const dir = `${base}/${job.name}`;
+      await Deno.mkdir(`${dir}/input/data/training`, { recursive: true });
+      await Deno.mkdir(`${dir}/input/config`, { recursive: true });
+      await Deno.mkdir(`${dir}/model`, { recursive: true });
+      await Deno.mkdir(`${dir}/output`, { recursive: true });
+      await Deno.writeTextFile(
+        `${dir}/input/config/hyperparameters.json`,
+        JSON.stringify({ max_leaf_nodes: "1000" }),
+      );
+      await Deno.link(data, `${dir}/input/data/training/data.csv`);
+    }
+    for (let run = 0; run < options.runs; run++) {
+      for (const job of run % 2 === 0 ? jobs : [...jobs].reverse()) {
+        const started = performance.now();
+        const output = await new Deno.Command(job.command, {
+          args: job.args,
+          env: { SAGEMAKER_BASE_DIR: `${base}/${job.name}` },
+          stdin: "null",
+          stdout: "null",
+          stderr: "piped",
+        }).output();
+        const seconds = (performance.now() - started) / 1000;
+        if (!output.success) {
+          throw new Error(
+            `The ${job.name} train job failed: ${
+              new TextDecoder().decode(output.stderr).trim().slice(-600)
+            }`,
+          );
+        }
+        job.seconds.push(seconds);
+        log(`train job ${job.name}, ${options.rows} rows: ${seconds.toFixed(2)} s`);
+      }
+    }
+    return {
+      rows: options.rows,
+      features: options.features,
+      bytes,
+      oursSeconds: jobs[0].seconds,
+      referenceSeconds: jobs[1].seconds,
+    };
+  } finally {
+    await Deno.remove(base, { recursive: true });
   }
 }
 

@@ -97,6 +97,23 @@ function rowsLabel(rows: number): string {
   return rows >= 1_000_000 ? `${rows / 1_000_000}M` : `${rows / 1000}k`;
 }
 
+/** One learner at one size, as {@linkcode runLearnerBenchRows} returns it. */
+export interface LearnerRow extends FitMeasurement {
+  /** Training rows (20 features each). */
+  readonly rows: number;
+  /** `cart (ours)`, `scikit-learn` or `xgboost hist (2 threads)`. */
+  readonly learner: string;
+  /** Bytes of the training feature matrix as float64 (`rows * 20 * 8`). */
+  readonly matrixBytes: number;
+}
+
+/** The learner names of {@linkcode LearnerRow.learner}. */
+export const LEARNERS = {
+  ours: "cart (ours)",
+  sklearn: "scikit-learn",
+  xgboost: "xgboost hist (2 threads)",
+} as const;
+
 /**
  * Runs the benchmark and returns a markdown report (a table plus notes).
  *
@@ -106,6 +123,16 @@ function rowsLabel(rows: number): string {
  * ```
  */
 export async function runLearnerBench(options: LearnerBenchOptions = {}): Promise<string> {
+  return (await runLearnerBenchRows(options)).markdown;
+}
+
+/**
+ * Runs the benchmark and returns its figures as rows (one per learner and size) together with
+ * the markdown report of {@linkcode runLearnerBench}, so that callers never parse the markdown.
+ */
+export async function runLearnerBenchRows(
+  options: LearnerBenchOptions = {},
+): Promise<{ markdown: string; rows: LearnerRow[] }> {
   const sizes = options.sizes ?? [10_000, 100_000, 1_000_000];
   const maxLeafNodes = options.maxLeafNodes ?? 1000;
   const references = options.references ?? true;
@@ -119,6 +146,7 @@ export async function runLearnerBench(options: LearnerBenchOptions = {}): Promis
     "|---|---|---|---|---|---|---|---|---|---|",
   ];
   const notes: string[] = [];
+  const found: LearnerRow[] = [];
   for (const rows of sizes) {
     const directory = await Deno.makeTempDir({ prefix: "learner-bench-" });
     try {
@@ -138,7 +166,7 @@ export async function runLearnerBench(options: LearnerBenchOptions = {}): Promis
       ];
       if (largest && loadLeaves !== null) cartArgs.push(String(loadLeaves));
       const ours = await runJson(Deno.execPath(), cartArgs);
-      results.push(["cart (ours)", ours]);
+      results.push([LEARNERS.ours, ours]);
       if (ours.loadMilliseconds !== undefined) {
         notes.push(
           `Loading a saved ${ours.loadLeaves}-leaf tree (grown on the ${rowsLabel(rows)} rows, ` +
@@ -154,14 +182,12 @@ export async function runLearnerBench(options: LearnerBenchOptions = {}): Promis
             directory,
             String(maxLeafNodes),
           ]);
-          results.push([
-            kind === "sklearn" ? "scikit-learn" : "xgboost hist (2 threads)",
-            measured,
-          ]);
+          results.push([kind === "sklearn" ? LEARNERS.sklearn : LEARNERS.xgboost, measured]);
         }
       }
       const matrixBytes = rows * BENCH_COLUMNS * 8;
       for (const [name, m] of results) {
+        found.push({ ...m, rows, learner: name, matrixBytes });
         lines.push(
           `| ${rowsLabel(rows)} | ${name} | ${fixed(m.fitSeconds, 3)} | ` +
             `${fixed(m.fitSeconds / ours.fitSeconds, 1)}x | ${
@@ -182,7 +208,7 @@ export async function runLearnerBench(options: LearnerBenchOptions = {}): Promis
       await Deno.remove(directory, { recursive: true });
     }
   }
-  return [
+  const markdown = [
     `Synthetic 3-class data, 20 features (6 informative, 6% label noise), hold-out a quarter ` +
     `the size of the training set; every learner grows at most ${maxLeafNodes} leaves. ` +
     `"fit vs ours" is the learner's fit time over ours. xgboost: one round, ` +
@@ -193,6 +219,7 @@ export async function runLearnerBench(options: LearnerBenchOptions = {}): Promis
     ...notes.map((note) => `- ${note}`),
     "",
   ].join("\n");
+  return { markdown, rows: found };
 }
 
 function readArgs(args: string[]): LearnerBenchOptions {

@@ -16,6 +16,10 @@ Deno.test("parseOptions() gives the bounded defaults and --quick shortens everyt
     1,
     false,
   ]);
+  assert.deepStrictEqual([defaults.trainJobRows, defaults.trainJobRuns], [200_000, 3]);
+  assert.deepStrictEqual([quick.trainJobRows, quick.trainJobRuns], [20_000, 1]);
+  assert.deepStrictEqual(parseOptions(["--no-training"], 2).trainJobRows, 0);
+  assert.deepStrictEqual(parseOptions(["--train-job-rows", "50000"], 2).trainJobRows, 50_000);
   assert.deepStrictEqual(parseOptions(["--quick", "--save", "--duration=2"], 2).save, true);
   assert.deepStrictEqual(parseOptions(["--training-rows", "10000,20000"], 2).trainingRows, [
     10000,

@@ -5,6 +5,7 @@ import {
   formatRatio,
   median,
   renderServingTable,
+  renderTrainJobTable,
 } from "../../bench/report.ts";
 import type { LoadResult } from "../../bench/wrk.ts";
 
@@ -40,7 +41,16 @@ const REPORT: BenchReport = {
     sklearnSeconds: 30,
     oursAccuracy: 0.9,
     sklearnAccuracy: 0.902,
+    oursPeakBytes: 512_000_000,
+    matrixBytes: 160_000_000,
   }],
+  trainJob: {
+    rows: 200_000,
+    features: 20,
+    bytes: 30_000_000,
+    oursSeconds: [1.1, 1, 1.2],
+    referenceSeconds: [4, 4.2, 3.9],
+  },
   notes: [],
 };
 
@@ -67,6 +77,8 @@ Deno.test("evaluateTargets() judges every target of issue 8 by its ratio", () =>
     ["RSS per worker, ours/ref", "PASS"], // 0.429x
     ["1-record req/s at 16 conns, ours/ceiling", "MISS"], // 0.75x
     ["training fit at 1M rows, sklearn/ours", "PASS"], // 15x
+    ["train job at 200k rows, ref/ours", "PASS"], // 4x
+    ["fit peak RSS at 1M rows / feature matrix", "MISS"], // 3.2x
     ["training accuracy at 1M rows, sklearn minus ours", "PASS"], // 0.2 points
   ]);
 });
@@ -85,4 +97,14 @@ Deno.test("renderServingTable() shows n/a with the reason for an unsupported JSO
     rps,
     "| 1-record CSV, 16 conns: req/s | 30,000 | 1,000 | 30x | 40,000 | 0.75x |",
   );
+});
+
+Deno.test("renderTrainJobTable() shows the medians, every run and the ratio", () => {
+  const lines = renderTrainJobTable(REPORT.trainJob).split("\n");
+  assert.deepStrictEqual(lines[2], "| ours: `main.ts train` | 1.10 | 1.10 / 1.00 / 1.20 | 3.64x |");
+  assert.deepStrictEqual(
+    lines[3],
+    "| reference: the sample's `train.py` | 4.00 | 4.00 / 4.20 / 3.90 | |",
+  );
+  assert.deepStrictEqual(renderTrainJobTable("not run"), "not run");
 });

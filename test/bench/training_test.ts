@@ -1,24 +1,42 @@
 import assert from "node:assert/strict";
-import { parseLearnerTable } from "../../bench/training.ts";
+import type { LearnerRow } from "../../bench/learner/run.ts";
+import { trainingRowsOf } from "../../bench/training.ts";
 
-Deno.test("parseLearnerTable() pairs our row with scikit-learn's for each size", () => {
-  const markdown = [
-    "| rows | learner | fit s | fit vs ours | hold-out accuracy | leaves |",
-    "|---|---|---|---|---|---|",
-    "| 10k | cart (ours) | 0.204 | 1.0x | 0.7948 | 1000 |",
-    "| 10k | scikit-learn | 0.503 | 2.5x | 0.7916 | 1000 |",
-    "| 10k | xgboost hist (2 threads) | 1.741 | 8.5x | 0.8068 | 1579 |",
-    "| 1M | cart (ours) | 2.900 | 1.0x | 0.9084 | 1000 |",
-    "| 1M | scikit-learn | 37.100 | 12.8x | 0.9107 | 1000 |",
-    "| 100k | cart (ours) | 0.500 | 1.0x | 0.9000 | 1000 |",
-  ].join("\n");
-  assert.deepStrictEqual(parseLearnerTable(markdown), [
+function row(rows: number, learner: string, fitSeconds: number, accuracy: number): LearnerRow {
+  return {
+    rows,
+    learner,
+    fitSeconds,
+    accuracy,
+    leaves: 1000,
+    modelBytes: 1,
+    predictRowsPerSecond: 1,
+    singleMicroseconds: 1,
+    peakBytes: 3 * rows,
+    rssBeforeBytes: 2 * rows,
+    matrixBytes: rows * 160,
+  };
+}
+
+Deno.test("trainingRowsOf() pairs our row with scikit-learn's for each size", () => {
+  const rows = [
+    row(10_000, "cart (ours)", 0.204, 0.7948),
+    row(10_000, "scikit-learn", 0.503, 0.7916),
+    row(10_000, "xgboost hist (2 threads)", 1.741, 0.8068),
+    row(1_000_000, "cart (ours)", 2.9, 0.9084),
+    row(1_000_000, "scikit-learn", 37.1, 0.9107),
+    row(100_000, "cart (ours)", 0.5, 0.9),
+  ];
+  assert.deepStrictEqual(trainingRowsOf(rows), [
     {
       rows: 10_000,
       oursSeconds: 0.204,
       oursAccuracy: 0.7948,
       sklearnSeconds: 0.503,
       sklearnAccuracy: 0.7916,
+      oursPeakBytes: 30_000,
+      oursRssBeforeBytes: 20_000,
+      matrixBytes: 1_600_000,
     },
     {
       rows: 1_000_000,
@@ -26,6 +44,9 @@ Deno.test("parseLearnerTable() pairs our row with scikit-learn's for each size",
       oursAccuracy: 0.9084,
       sklearnSeconds: 37.1,
       sklearnAccuracy: 0.9107,
+      oursPeakBytes: 3_000_000,
+      oursRssBeforeBytes: 2_000_000,
+      matrixBytes: 160_000_000,
     },
   ]);
 });
