@@ -41,6 +41,14 @@ export interface TreeMemory {
   readonly perWorkerKiB: number;
   /** Number of processes in the tree. */
   readonly processes: number;
+  /**
+   * Mean proportional set size of a worker in KiB (`Pss` of `/proc/<pid>/smaps_rollup`): pages
+   * shared with other processes (the Deno or Python executable, libraries, gunicorn's forked
+   * pages) count divided by the number of processes sharing them. NaN when unreadable.
+   */
+  readonly pssPerWorkerKiB?: number;
+  /** Proportional set size of the whole tree in KiB: what the tree costs the machine. */
+  readonly pssTotalKiB?: number;
 }
 
 /**
@@ -118,19 +126,54 @@ export async function readRssKiB(pids: readonly number[]): Promise<Map<number, n
   return rss;
 }
 
+/** Parses the `Pss` line of `/proc/<pid>/smaps_rollup` into KiB; 0 when absent. */
+export function parsePss(smapsRollup: string): number {
+  const match = /^Pss:\s+(\d+)\s+kB$/m.exec(smapsRollup);
+  return match === null ? 0 : Number(match[1]);
+}
+
+/** Reads the proportional set size of some processes in KiB; a process that is gone is left out. */
+export async function readPssKiB(pids: readonly number[]): Promise<Map<number, number>> {
+  const pss = new Map<number, number>();
+  if (pids.length === 0) return pss;
+  const files = pids.map((pid) => `/proc/${pid}/smaps_rollup`).join(" ");
+  const text = await readProc(`grep -H '^Pss:' ${files} 2>/dev/null`);
+  for (const line of text.split("\n")) {
+    const match = /^\/proc\/(\d+)\/smaps_rollup:(.*)$/.exec(line);
+    if (match !== null) pss.set(Number(match[1]), parsePss(match[2]));
+  }
+  return pss;
+}
+
 /** Measures the resident memory of the tree under `root`, workers apart. */
 export async function measureTreeMemory(root: number): Promise<TreeMemory> {
   const tree = processTree(root, await listProcesses());
-  const rss = await readRssKiB(tree.map((process) => process.pid));
+  const pids = tree.map((process) => process.pid);
+  const [rss, pss] = await Promise.all([readRssKiB(pids), readPssKiB(pids)]);
   let totalKiB = 0;
+  let pssTotalKiB = 0;
   const workerKiB: number[] = [];
+  const workerPssKiB: number[] = [];
   for (const process of tree) {
     const kib = rss.get(process.pid) ?? 0;
     totalKiB += kib;
-    if (isWorker(process, tree)) workerKiB.push(kib);
+    pssTotalKiB += pss.get(process.pid) ?? 0;
+    if (isWorker(process, tree)) {
+      workerKiB.push(kib);
+      workerPssKiB.push(pss.get(process.pid) ?? NaN);
+    }
   }
-  const perWorkerKiB = workerKiB.length === 0
-    ? NaN
-    : workerKiB.reduce((sum, value) => sum + value, 0) / workerKiB.length;
-  return { totalKiB, workerKiB, perWorkerKiB, processes: tree.length };
+  function mean(values: number[]): number {
+    return values.length === 0
+      ? NaN
+      : values.reduce((sum, value) => sum + value, 0) / values.length;
+  }
+  return {
+    totalKiB,
+    workerKiB,
+    perWorkerKiB: mean(workerKiB),
+    processes: tree.length,
+    pssPerWorkerKiB: mean(workerPssKiB),
+    pssTotalKiB: pss.size === 0 ? NaN : pssTotalKiB,
+  };
 }

@@ -194,6 +194,18 @@ function rows(): Row[] {
     ceiling: true,
   });
   list.push({
+    label: "PSS per worker (shared pages divided): MiB",
+    pick: (f) => f.memory?.pssPerWorkerKiB && f.memory.pssPerWorkerKiB / MIB,
+    digits: 1,
+    ceiling: true,
+  });
+  list.push({
+    label: "PSS total (all processes): MiB",
+    pick: (f) => f.memory?.pssTotalKiB && f.memory.pssTotalKiB / MIB,
+    digits: 1,
+    ceiling: true,
+  });
+  list.push({
     label: "RSS per worker after the 5 MB requests: MiB",
     pick: (f) => f.memoryAfterBatch && f.memoryAfterBatch.perWorkerKiB / MIB,
     digits: 1,

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { isWorker, parseStat, parseVmRss, processTree } from "../../bench/process_tree.ts";
+import {
+  isWorker,
+  parsePss,
+  parseStat,
+  parseVmRss,
+  processTree,
+} from "../../bench/process_tree.ts";
 
 Deno.test("parseStat() keeps spaces and parentheses inside the command name", () => {
   assert.deepStrictEqual(parseStat("42 (a (b) c) S 7 42 42 0 -1"), {
@@ -35,4 +41,10 @@ Deno.test("isWorker() picks the non-nginx leaves of a serving tree", () => {
     14,
     15,
   ]);
+});
+
+Deno.test("parsePss() reads the Pss line of smaps_rollup in KiB", () => {
+  const rollup = "55d0-7ffd ---p 00000000 00:00 0 [rollup]\nRss:  71234 kB\nPss:  40321 kB\n";
+  assert.equal(parsePss(rollup), 40321);
+  assert.equal(parsePss("Rss: 1 kB\n"), 0);
 });
