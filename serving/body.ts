@@ -37,9 +37,19 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
   return body;
 }
 
+/** Bytes of the buffer {@linkcode bodyChunks} reads a streamed body into. */
+const CHUNK_BUFFER_BYTES = 256 * 1024;
+
 /**
  * Yields the body chunk by chunk; throws a 413 {@linkcode HttpError} once more than `limit`
  * bytes arrived (or at once when `Content-Length` says so).
+ *
+ * Each chunk is a view of one buffer that the next read reuses (a BYOB read): use a chunk before
+ * asking for the next, and copy what must outlive it. A new buffer per chunk, as the default
+ * reader hands out, is memory V8 does not see: with a parser that allocates little, much of a
+ * 100 MB body stayed in memory until the next collection (worker peak RSS +89-95 MiB with the
+ * default reader, +54 MiB with this one, `test/hosting/conformance_test.ts`). A body stream that
+ * is not a byte stream is read as is.
  *
  * @example
  * ```ts
@@ -52,9 +62,37 @@ export async function* bodyChunks(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
-  if (request.body === null) return;
+  const body = request.body;
+  if (body === null) return;
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = body.getReader({ mode: "byob" });
+  } catch {
+    yield* defaultChunks(body, limit);
+    return;
+  }
+  let buffer = new ArrayBuffer(CHUNK_BUFFER_BYTES);
   let size = 0;
-  for await (const chunk of request.body) {
+  try {
+    while (true) {
+      const { value, done } = await reader.read(new Uint8Array(buffer));
+      if (done || value === undefined) return;
+      size += value.length;
+      if (size > limit) throw tooLarge(limit);
+      buffer = value.buffer;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+async function* defaultChunks(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  let size = 0;
+  for await (const chunk of body) {
     size += chunk.length;
     if (size > limit) throw tooLarge(limit);
     yield chunk;
