@@ -623,9 +623,6 @@ export function formatCsvLabels(labels: readonly string[], predictions: Int32Arr
 /** The class labels as CSV fields, per class list (a model's list never changes). */
 const csvNames = new WeakMap<readonly string[], string[]>();
 
-/** Each class label's CSV line (`label\n`) as UTF-8, per class list. */
-const csvLabelLines = new WeakMap<readonly string[], Uint8Array[]>();
-
 /** Quotes a CSV field when it holds a comma, a quote or a line break. */
 function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
@@ -666,30 +663,5 @@ export const CSV_PREDICTION_ENCODER: PredictionEncoder = {
       out += "\n";
     }
     return out;
-  },
-  /**
-   * Labels alone (no probabilities, no error markers) straight into bytes: for a 200,000-record
-   * answer this replaces a string concatenation and its UTF-8 encoding (measured in
-   * `bench/csv_parse.ts`).
-   */
-  recordBytes(set: PredictionSet, start: number, end: number): Uint8Array | undefined {
-    const { classes, labels, probabilities, errors } = set;
-    if (probabilities !== undefined || (errors !== undefined && errors.size > 0)) return undefined;
-    let lines = csvLabelLines.get(classes);
-    if (lines === undefined) {
-      const utf8 = new TextEncoder();
-      lines = classes.map((name) => utf8.encode(csvField(name) + "\n"));
-      csvLabelLines.set(classes, lines);
-    }
-    let longest = 0;
-    for (const line of lines) longest = Math.max(longest, line.length);
-    const out = new Uint8Array((end - start) * longest);
-    let offset = 0;
-    for (let i = start; i < end; i++) {
-      // A label is a few bytes: a plain loop beats a call to set() per record.
-      const line = lines[labels[i]];
-      for (let j = 0; j < line.length; j++) out[offset++] = line[j];
-    }
-    return out.subarray(0, offset);
   },
 };

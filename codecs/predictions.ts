@@ -39,11 +39,6 @@ export interface PredictionEncoder {
    * separators (the answer's first record has none).
    */
   records(set: PredictionSet, start: number, end: number): string;
-  /**
-   * Optional fast path for large answers: the same text as `records`, already UTF-8, or
-   * `undefined` when the encoder has no byte path for this set (then `records` is used).
-   */
-  recordBytes?(set: PredictionSet, start: number, end: number): Uint8Array | undefined;
 }
 
 /** The text of the whole answer, for small answers. */

@@ -226,18 +226,21 @@ function streamAnswer(
   encoder: PredictionEncoder,
   sets: readonly PredictionSet[],
 ): ReadableStream<Uint8Array> {
+  // Text, then TextEncoder: writing the labels straight into bytes was 1.7 ms faster on 200,000
+  // records but raised a worker's peak RSS on a 100 MB batch from +53 to +80 MiB (fewer
+  // allocations on the V8 heap, so fewer collections to free the body and answer buffers).
   const textEncoder = new TextEncoder();
   let index = 0;
+  let started = false;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
-      if (index === 0 && encoder.head !== "") controller.enqueue(textEncoder.encode(encoder.head));
+      let text = started ? "" : encoder.head;
+      started = true;
       const set = sets[index++];
-      const bytes = encoder.recordBytes?.(set, 0, set.labels.length);
-      controller.enqueue(bytes ?? textEncoder.encode(encoder.records(set, 0, set.labels.length)));
-      if (index === sets.length) {
-        if (encoder.tail !== "") controller.enqueue(textEncoder.encode(encoder.tail));
-        controller.close();
-      }
+      text += encoder.records(set, 0, set.labels.length);
+      if (index === sets.length) text += encoder.tail;
+      controller.enqueue(textEncoder.encode(text));
+      if (index === sets.length) controller.close();
     },
   }, { highWaterMark: 1 });
 }

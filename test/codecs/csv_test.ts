@@ -204,17 +204,3 @@ Deno.test("CsvTableReader reads labels on the plain path and skips a numeric rep
   assert.deepEqual(Array.from(features.data), [0.5, 1.5, 2, 4]);
   assert.deepEqual(labels, ["a", "b"]);
 });
-
-Deno.test("CSV_PREDICTION_ENCODER.recordBytes() gives the bytes of records(), or none", () => {
-  const set = {
-    classes: ["a", "b,c", "é"],
-    labels: new Int32Array([0, 1, 2, 2, 0]),
-  };
-  const bytes = CSV_PREDICTION_ENCODER.recordBytes!(set, 1, 5);
-  assert.equal(new TextDecoder().decode(bytes), CSV_PREDICTION_ENCODER.records(set, 1, 5));
-  assert.equal(new TextDecoder().decode(bytes), '"b,c"\né\né\na\n');
-  const marked = { ...set, errors: new Map([[1, "bad"]]) };
-  assert.equal(CSV_PREDICTION_ENCODER.recordBytes!(marked, 0, 5), undefined);
-  const withProbabilities = { ...set, probabilities: new Float64Array(15) };
-  assert.equal(CSV_PREDICTION_ENCODER.recordBytes!(withProbabilities, 0, 5), undefined);
-});
