@@ -19,18 +19,10 @@
 
 import { findNginx, NginxProcess, renderNginxConfig, testNginxConfig } from "../serving/nginx.ts";
 import { readServingConfig } from "../sagemaker/serving_config.ts";
+import { PERMISSION_FLAGS } from "../serving/self_command.ts";
 
 /** The fixed answer: one label, as our server answers a one-record request. */
 export const CEILING_BODY = "setosa\n";
-
-const PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-net",
-  "--allow-sys",
-];
 
 /**
  * The trivial handler: reads the request body, then answers {@linkcode CEILING_BODY}.
@@ -98,7 +90,7 @@ export async function runCeilingServer(env: Record<string, string | undefined>):
       : [new URL(import.meta.url).pathname, "worker", "0"];
     workers.push(
       new Deno.Command(Deno.execPath(), {
-        args: ["run", ...PERMISSIONS, ...program],
+        args: ["run", ...PERMISSION_FLAGS, ...program],
         cwd: root,
         stdout: "piped",
         stderr: "inherit",

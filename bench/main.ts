@@ -26,6 +26,7 @@ import { type RunningStack, type StackSpec, startStack, stopStack } from "./stac
 import { compareTrainJobs } from "./train_job.ts";
 import { measureTraining } from "./training.ts";
 import { type LoadResult, runWrk } from "./wrk.ts";
+import { PERMISSION_FLAGS } from "../serving/self_command.ts";
 
 /** How a run is configured; see {@linkcode USAGE}. */
 export interface BenchOptions {
@@ -73,14 +74,6 @@ export const USAGE = `Usage: deno task bench [options]
   --help              this text`;
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
-const PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-net",
-  "--allow-sys",
-];
 const PYTHON = "/usr/bin/python3";
 const WRK = "/usr/bin/wrk";
 const CURL = "/usr/bin/curl";
@@ -416,7 +409,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     await writeTrainingTree(`${work}/reference`, trainingCsv, hyperparameters);
     const payloads = await writePayloads(work);
     const oursCommand = options.oursExecutable === undefined
-      ? { command: Deno.execPath(), args: ["run", ...PERMISSIONS, "main.ts"] }
+      ? { command: Deno.execPath(), args: ["run", ...PERMISSION_FLAGS, "main.ts"] }
       : { command: options.oursExecutable, args: [] };
     await train(
       "ours",
@@ -457,7 +450,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
         spec: {
           name: "ceiling",
           command: Deno.execPath(),
-          args: ["run", ...PERMISSIONS, "bench/ceiling.ts", "serve"],
+          args: ["run", ...PERMISSION_FLAGS, "bench/ceiling.ts", "serve"],
           env: { MODEL_SERVER_WORKERS: workers },
           cwd: ROOT,
         },

@@ -19,6 +19,7 @@
 
 import { irisLikeRecords, toCsv, writeTrainingTree } from "./data.ts";
 import { runWrk } from "./wrk.ts";
+import { PERMISSION_FLAGS } from "../serving/self_command.ts";
 
 /** One function's share of a profile. */
 export interface HotSpot {
@@ -151,15 +152,7 @@ export async function profileWorker(
   await writeTrainingTree(`${work}/ml`, toCsv(irisLikeRecords(1_000, 1), true), {
     max_leaf_nodes: "5",
   });
-  const permissions = [
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-run",
-    "--allow-net",
-    "--allow-sys",
-    "--unstable-net",
-  ];
+  const permissions = PERMISSION_FLAGS;
   const env = { SAGEMAKER_BASE_DIR: `${work}/ml` };
   const trained = await new Deno.Command(Deno.execPath(), {
     args: ["run", ...permissions, "main.ts", "train"],

@@ -19,6 +19,7 @@
 
 import { randomGenerator } from "./data.ts";
 import type { TrainJobComparison } from "./report.ts";
+import { PERMISSION_FLAGS } from "../serving/self_command.ts";
 
 /** What the benchmark measured. */
 export interface TrainJobFigures {
@@ -212,15 +213,6 @@ export interface TrainJobComparisonOptions {
   readonly log?: (line: string) => void;
 }
 
-const PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-net",
-  "--allow-sys",
-];
-
 /**
  * Times the whole training job, ours (`main.ts train`) against the classic sample's
  * (`bench/reference/train.py`: pandas `read_csv`, scikit-learn's tree, pickle), on the same
@@ -239,7 +231,7 @@ export async function compareTrainJobs(
       {
         name: "ours",
         command: Deno.execPath(),
-        args: ["run", ...PERMISSIONS, MAIN, "train"],
+        args: ["run", ...PERMISSION_FLAGS, MAIN, "train"],
         seconds: [] as number[],
       },
       {
