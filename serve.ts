@@ -8,7 +8,7 @@
  */
 
 import { log } from "./log.ts";
-import { describeModel, loadModel, ModelFileError } from "./model_store.ts";
+import { describeModel, loadModel, ModelFileError, type StoredModel } from "./model_store.ts";
 import type { Environment } from "./sagemaker/paths.ts";
 import { type LogConfig, readLogConfig } from "./sagemaker/log_config.ts";
 import { platformLimitWarnings } from "./sagemaker/platform_limits.ts";
@@ -95,16 +95,14 @@ function summarySources(config: ServingConfig, logging: LogConfig): Record<strin
 export async function serve(env: Environment): Promise<number> {
   let config: ServingConfig;
   let multiModel: MultiModelConfig;
-  let stored;
+  let stored: StoredModel | undefined;
   const logging = readLogConfig(env);
   try {
     config = readServingConfig(env, navigator.hardwareConcurrency);
     const machine = { workers: config.workers, memoryBytes: containerMemoryBytes() };
     multiModel = readMultiModelConfig(env, machine);
-    // Multi-model mode starts without a model: POST /models loads them (serving/multi_model.ts).
-    if (!multiModel.enabled) stored = await loadModel(config.modelDir);
   } catch (error) {
-    if (!(error instanceof ModelFileError || error instanceof ConfigError)) throw error;
+    if (!(error instanceof ConfigError)) throw error;
     log.error(`cannot serve: ${error.message}`);
     return 1;
   }
@@ -147,8 +145,14 @@ export async function serve(env: Environment): Promise<number> {
   Deno.addSignalListener("SIGTERM", onTerm);
   Deno.addSignalListener("SIGINT", onInt);
 
+  // The workers start first, as they take longest; the model is checked and nginx starts while
+  // they boot. A bad model stops them again before they are ready.
+  const workersReady = supervisor.start();
+  workersReady.catch(() => {}); // awaited below; a rejection after a failed check is expected
   let exitCode = 0;
   try {
+    // Multi-model mode starts without a model: POST /models loads them (serving/multi_model.ts).
+    if (!multiModel.enabled) stored = await loadModel(config.modelDir);
     if (usesNginx) {
       ({ nginx, render } = await startNginx(nginxPath!, config, reserved, logging));
       nginx.status.then((status) => {
@@ -156,7 +160,7 @@ export async function serve(env: Environment): Promise<number> {
       });
     }
     const ports = await Promise.race([
-      supervisor.start(),
+      workersReady,
       fatal.promise.then((message) => Promise.reject(new Error(message))),
     ]);
     if (usesNginx) {
@@ -193,7 +197,8 @@ export async function serve(env: Environment): Promise<number> {
       log.info("stopping", { signal: reason.stop });
     }
   } catch (error) {
-    log.error(`serve failed: ${(error as Error).message}`);
+    const problem = error instanceof ModelFileError ? "cannot serve" : "serve failed";
+    log.error(`${problem}: ${(error as Error).message}`);
     exitCode = 1;
   } finally {
     await nginx?.stop();
