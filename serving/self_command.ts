@@ -16,6 +16,12 @@ export const PERMISSION_FLAGS: readonly string[] = [
   "--unstable-net",
 ];
 
+/**
+ * The line prefix a worker writes on its stdout once it listens (`@ready <port>`): the whole
+ * handshake between a worker and the supervisor, kept here so that neither imports the other.
+ */
+export const READY_PREFIX = "@ready ";
+
 /** A program and its arguments. */
 export interface CommandLine {
   /** The executable. */

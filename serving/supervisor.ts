@@ -11,10 +11,7 @@
  */
 
 import { log } from "../log.ts";
-import type { CommandLine } from "./self_command.ts";
-
-/** The line prefix a worker writes once it listens. */
-export const READY_PREFIX = "@ready ";
+import { type CommandLine, READY_PREFIX } from "./self_command.ts";
 
 /** Options of {@linkcode Supervisor}. */
 export interface SupervisorOptions {

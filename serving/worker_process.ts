@@ -13,7 +13,7 @@ import type { Environment } from "../sagemaker/paths.ts";
 import { readServingConfig } from "../sagemaker/serving_config.ts";
 import { RequestMetrics, residentMegabytes } from "./metrics.ts";
 import { multiModelFromEnv } from "./multi_model.ts";
-import { READY_PREFIX } from "./supervisor.ts";
+import { READY_PREFIX } from "./self_command.ts";
 import { startWorker } from "./worker.ts";
 
 /** How the supervisor asks a worker to listen. */
