@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { scorePredictions } from "../../train.ts";
+import { scorePredictions } from "../../training/scores.ts";
 
 Deno.test("scorePredictions() matches scikit-learn's accuracy and macro F1", () => {
   // sklearn: accuracy_score([0,0,1,1,2], [0,1,1,1,0]) == 0.6
