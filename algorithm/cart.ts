@@ -24,6 +24,7 @@
  */
 
 import { binFeatures, type BinnedFeatures } from "./cart_binning.ts";
+import { createRandom } from "./random.ts";
 import type { HyperparameterSpecs, HyperparameterValues } from "./hyperparameters.ts";
 import {
   type Algorithm,
@@ -269,18 +270,6 @@ interface Candidate {
   splitFeature: number;
   splitBin: number;
   improvement: number;
-}
-
-/** A seeded 32-bit random number generator (mulberry32). */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return function next(): number {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /**

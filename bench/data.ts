@@ -6,6 +6,8 @@
  * @module
  */
 
+import { createRandom } from "../algorithm/random.ts";
+
 /** The class labels, as strings like the sample's iris data. */
 export const CLASSES: readonly string[] = ["setosa", "versicolor", "virginica"];
 
@@ -17,14 +19,7 @@ const CENTRES: readonly (readonly number[])[] = [
 
 /** Returns a deterministic pseudo-random generator of numbers in [0, 1) (mulberry32). */
 export function randomGenerator(seed: number): () => number {
-  let state = seed >>> 0;
-  return function next(): number {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRandom(seed);
 }
 
 /** One labelled record: the class index and four features in [0, 9.999]. */
