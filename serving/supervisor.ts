@@ -39,6 +39,8 @@ interface WorkerSlot {
   child: Deno.ChildProcess | undefined;
   stderrTail: string[];
   restarts: number[];
+  /** Resolved the first time this slot has a worker that listens. */
+  firstReady: PromiseWithResolvers<void>;
 }
 
 const TAIL_LINES = 10;
@@ -86,7 +88,10 @@ export class Supervisor {
     return this.#slots.flatMap((slot) => (slot.child ? [slot.child.pid] : []));
   }
 
-  /** Starts every worker and resolves with their ports once all are ready. */
+  /**
+   * Starts every worker and resolves with their ports once each has listened. A worker that dies
+   * on the way is restarted like any other; a crash loop ends in `onGiveUp` instead.
+   */
   async start(): Promise<number[]> {
     for (let index = 0; index < this.#options.count; index++) {
       this.#slots.push({
@@ -95,9 +100,12 @@ export class Supervisor {
         child: undefined,
         stderrTail: [],
         restarts: [],
+        firstReady: Promise.withResolvers<void>(),
       });
     }
-    await Promise.all(this.#slots.map((slot) => this.#spawn(slot)));
+    // A failed first start is handled by #onExit (restart or give up), like any other exit.
+    for (const slot of this.#slots) this.#spawn(slot).catch(() => {});
+    await Promise.all(this.#slots.map((slot) => slot.firstReady.promise));
     return this.ports;
   }
 
@@ -149,15 +157,18 @@ export class Supervisor {
       if (slot.child === child) this.#onExit(slot, status);
     });
     const timeoutMs = this.#options.readyTimeoutMs ?? 30_000;
-    const timer = setTimeout(
-      () => ready.reject(new Error(`Worker ${slot.index} was not ready within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      ready.reject(new Error(`Worker ${slot.index} was not ready within ${timeoutMs} ms`));
+      try {
+        child.kill("SIGKILL"); // its exit goes through #onExit: restart or give up
+      } catch { /* gone */ }
+    }, timeoutMs);
     try {
       slot.port = await ready.promise;
     } finally {
       clearTimeout(timer);
     }
+    slot.firstReady.resolve();
     log.debug("worker ready", { worker: slot.index, pid: child.pid, port: slot.port });
   }
 

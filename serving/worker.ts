@@ -133,7 +133,8 @@ export function createHandler(
   ): Response {
     const { path, requestId } = details;
     let status = 500;
-    let message = "Internal error while handling the request";
+    // The body names the request id even as a text line, so that the log line can be found.
+    let message = `Internal error while handling request ${requestId}: see the log`;
     if (error instanceof HttpError || error instanceof AlgorithmError) {
       status = error.status;
       message = error.message;

@@ -302,7 +302,7 @@ Deno.test("any other exception from the model is a 500 with the request id and n
     assert.equal(answer.status, 500);
     const body = JSON.parse(answer.text);
     assert.equal(body.request_id, "ops-unexpected");
-    assert.equal(body.error, "Internal error while handling the request");
+    assert.equal(body.error, "Internal error while handling request ops-unexpected: see the log");
     assert.doesNotMatch(answer.text, /TypeError|test_hooks|\bat /);
     const line = await waitForJsonLine(
       server,
@@ -344,7 +344,11 @@ Deno.test("a crash-looping worker: each exit logged with its code and last stder
     assert.equal(last.worker, failed.worker);
     const status = await server.process.status;
     assert.equal(status.code, 1);
-    const stopping = jsonLines(server).find((l) => /^serve is stopping/.test(String(l.message)))!;
+    // The process may end before the last of its output has been collected.
+    const stopping = await waitForJsonLine(
+      server,
+      (l) => /^serve is stopping/.test(String(l.message)),
+    );
     assert.match(
       String(stopping.message),
       /Worker \d died 6 times within 60 s; giving up\. Worker \d exited with code 1; last stderr: .*worker cannot start/,

@@ -230,7 +230,9 @@ Deno.test("/invocations answers any other exception with a 500 that hides the st
   });
   const response = await handle(post("1,-1\n"));
   assert.equal(response.status, 500);
-  assert.equal(await response.text(), "Internal error while handling the request\n");
+  const id = response.headers.get("x-request-id");
+  assert.ok(id);
+  assert.equal(await response.text(), `Internal error while handling request ${id}: see the log\n`);
 });
 
 Deno.test("/invocations behind nginx leaves the success id header to nginx but keeps it on errors", async () => {
