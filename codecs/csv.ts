@@ -613,13 +613,6 @@ export function parseCsvTable(bytes: Uint8Array, options: CsvReadOptions = {}): 
   return reader.finish();
 }
 
-/** Writes one label per line (`\n`-terminated), the `text/csv` answer for predictions. */
-export function formatCsvLabels(labels: readonly string[], predictions: Int32Array): string {
-  let out = "";
-  for (let i = 0; i < predictions.length; i++) out += labels[predictions[i]] + "\n";
-  return out;
-}
-
 /** The class labels as CSV fields, per class list (a model's list never changes). */
 const csvNames = new WeakMap<readonly string[], string[]>();
 

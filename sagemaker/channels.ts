@@ -190,9 +190,3 @@ function concat(parts: Uint8Array[], length: number): Uint8Array {
   }
   return out;
 }
-
-/** Streams a file's bytes in chunks (no decompression). */
-export async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
-  using file = await Deno.open(path, { read: true });
-  for await (const chunk of file.readable) yield chunk;
-}
