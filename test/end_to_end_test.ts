@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import {
   invoke,
   makeBaseDir,
-  readSharedCsv,
   runMain,
   startServer,
   writeHyperparameters,
 } from "./support/process.ts";
+import { type DatasetName, readDatasetCsv } from "./support/datasets.ts";
 
 /** Every 5th row is held out; the rest trains. */
 function split(csv: string): { train: string; testFeatures: string; testLabels: string[] } {
@@ -30,7 +30,7 @@ const FLOORS = { iris: 0.9, wine: 0.8, breast_cancer: 0.88 } as const;
 
 for (const [name, floor] of Object.entries(FLOORS)) {
   Deno.test(`train and serve ${name}: hold-out accuracy at least ${floor}`, async () => {
-    const data = split(readSharedCsv(name as keyof typeof FLOORS));
+    const data = split(readDatasetCsv(name as DatasetName));
     const base = await makeBaseDir();
     await writeHyperparameters(base, {});
     await Deno.writeTextFile(`${base}/input/data/training/train.csv`, data.train);
@@ -60,7 +60,7 @@ for (const [name, floor] of Object.entries(FLOORS)) {
 Deno.test("train honours max_leaf_nodes from the sample's hyperparameters", async () => {
   const base = await makeBaseDir();
   await writeHyperparameters(base, { max_leaf_nodes: "3" });
-  await Deno.writeTextFile(`${base}/input/data/training/iris.csv`, readSharedCsv("iris"));
+  await Deno.writeTextFile(`${base}/input/data/training/iris.csv`, readDatasetCsv("iris"));
   const result = await runMain(["train"], { SAGEMAKER_BASE_DIR: base });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr + result.stdout, /leaves=3\b/);
@@ -72,7 +72,7 @@ Deno.test("train honours max_leaf_nodes from the sample's hyperparameters", asyn
 Deno.test("train prints regex-friendly summary lines", async () => {
   const base = await makeBaseDir();
   await writeHyperparameters(base, { max_leaf_nodes: "5" });
-  await Deno.writeTextFile(`${base}/input/data/training/iris.csv`, readSharedCsv("iris"));
+  await Deno.writeTextFile(`${base}/input/data/training/iris.csv`, readDatasetCsv("iris"));
   const result = await runMain(["train"], { SAGEMAKER_BASE_DIR: base });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^training: rows=150 features=4 classes=3 algorithm=cart$/m);

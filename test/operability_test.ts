@@ -14,14 +14,14 @@ import assert from "node:assert/strict";
 import {
   childProcesses,
   invoke,
-  readSharedCsv,
   type ServerHandle,
   startServer,
   trainedBaseDir,
   workerPids,
 } from "./support/process.ts";
+import { readDatasetLines } from "./support/datasets.ts";
 
-const IRIS = readSharedCsv("iris").split("\n").filter((line) => line.trim() !== "");
+const IRIS = readDatasetLines("iris");
 const FEATURES = IRIS.map((line) => line.slice(line.indexOf(",") + 1));
 const base = await trainedBaseDir(IRIS.join("\n") + "\n", { max_leaf_nodes: "5" });
 const NO_NGINX = { PATH: "/nonexistent" };

@@ -7,14 +7,14 @@ import {
   childProcesses,
   invoke,
   makeBaseDir,
-  readSharedCsv,
   runMain,
   startServer,
   trainedBaseDir,
   workerPids,
 } from "./support/process.ts";
+import { readDatasetCsv } from "./support/datasets.ts";
 
-const iris = readSharedCsv("iris");
+const iris = readDatasetCsv("iris");
 const irisFeatures = iris.trim().split("\n").map((row) => row.slice(row.indexOf(",") + 1));
 const base = await trainedBaseDir(iris, { max_leaf_nodes: "5" });
 

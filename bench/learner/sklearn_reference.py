@@ -1,7 +1,7 @@
 """Reference accuracies for test/algorithm/cart_test.ts.
 
 Run with Debian's scikit-learn:  /usr/bin/python3 bench/learner/sklearn_reference.py
-For each data set in ../shared/data (headerless CSV, label first), row i belongs to fold i % 5;
+For each data set in test/testdata (headerless CSV, label first), row i belongs to fold i % 5;
 each fold is held out once while DecisionTreeClassifier(random_state=SEED, **params) fits the
 other four, and the printed figure is the share of all rows predicted right when held out.
 """
@@ -12,7 +12,7 @@ import numpy as np
 import sklearn
 from sklearn.tree import DecisionTreeClassifier
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data")
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "testdata")
 
 
 def load(name):

@@ -2,24 +2,7 @@ import assert from "node:assert/strict";
 import { cart, CartModel } from "../../algorithm/cart.ts";
 import { parseHyperparameters } from "../../algorithm/hyperparameters.ts";
 import type { Dataset, Matrix, Model } from "../../algorithm/types.ts";
-
-/** Reads a headerless CSV of ../shared/data (label first) into a dataset. */
-function readShared(name: string): Dataset {
-  const url = new URL(`../../../shared/data/${name}.csv`, import.meta.url);
-  const lines = Deno.readTextFileSync(url).split("\n").filter((line) => line.trim() !== "");
-  const columns = lines[0].split(",").length - 1;
-  const data = new Float64Array(lines.length * columns);
-  const labels = new Int32Array(lines.length);
-  const classes: string[] = [];
-  lines.forEach((line, r) => {
-    const fields = line.split(",");
-    let k = classes.indexOf(fields[0]);
-    if (k < 0) k = classes.push(fields[0]) - 1;
-    labels[r] = k;
-    for (let c = 0; c < columns; c++) data[r * columns + c] = Number(fields[c + 1]);
-  });
-  return { features: { data, rows: lines.length, columns }, labels, classes };
-}
+import { type DatasetName, readDataset } from "../support/datasets.ts";
 
 /** The rows `indices` of a dataset. */
 function pick(dataset: Dataset, indices: number[]): Dataset {
@@ -121,7 +104,7 @@ function noisy(n: number, columns: number, seed: number): Dataset {
 // row i in fold i % 5, DecisionTreeClassifier(random_state=0) with default hyperparameters
 // except those named. scikit-learn breaks ties between equally good splits at random, so its own
 // figure moves with random_state (its min..max over random_state 0..9 is noted).
-const SKLEARN_REFERENCE: [string, Record<string, string>, number][] = [
+const SKLEARN_REFERENCE: [DatasetName, Record<string, string>, number][] = [
   ["iris", {}, 0.9400], // random_state 0..9: 0.9333 .. 0.9467
   ["iris", { criterion: "entropy" }, 0.9333], // 0.9333 .. 0.9467
   ["wine", {}, 0.8989], // 0.8933 .. 0.9382
@@ -132,7 +115,7 @@ const SKLEARN_REFERENCE: [string, Record<string, string>, number][] = [
 
 for (const [name, raw, reference] of SKLEARN_REFERENCE) {
   Deno.test(`cart accuracy on ${name} ${JSON.stringify(raw)} is within 1 point of scikit-learn's ${reference}`, async () => {
-    const accuracy = await crossValidated(readShared(name), { random_state: "0", ...raw });
+    const accuracy = await crossValidated(readDataset(name), { random_state: "0", ...raw });
     assert.ok(
       Math.abs(accuracy - reference) <= 0.01,
       `accuracy ${accuracy.toFixed(4)} vs scikit-learn ${reference}`,
@@ -142,13 +125,13 @@ for (const [name, raw, reference] of SKLEARN_REFERENCE) {
 
 Deno.test("cart max_leaf_nodes=5 stays within scikit-learn's range over random states", async () => {
   // Same script: max_leaf_nodes=5, min..max over random_state 0..9 (ties decide the 5 leaves).
-  const ranges: [string, number, number][] = [
+  const ranges: [DatasetName, number, number][] = [
     ["iris", 0.9400, 0.9467],
     ["wine", 0.8933, 0.9101],
     ["breast_cancer", 0.9086, 0.9192],
   ];
   for (const [name, low, high] of ranges) {
-    const accuracy = await crossValidated(readShared(name), { max_leaf_nodes: "5" });
+    const accuracy = await crossValidated(readDataset(name), { max_leaf_nodes: "5" });
     assert.ok(
       accuracy >= low - 0.01 && accuracy <= high + 0.01,
       `${name}: accuracy ${accuracy.toFixed(4)} outside ${low}..${high} +- 0.01`,
@@ -157,7 +140,7 @@ Deno.test("cart max_leaf_nodes=5 stays within scikit-learn's range over random s
 });
 
 Deno.test("cart fits the training data exactly when unbounded", async () => {
-  const data = readShared("breast_cancer");
+  const data = readDataset("breast_cancer");
   const model = await fit(data);
   const predicted = model.predict(data.features);
   // breast_cancer has no two identical rows with different labels, so every row is recovered.
@@ -295,7 +278,7 @@ Deno.test("cart class_weight=balanced changes a skewed result", async () => {
 });
 
 Deno.test("cart predictProba gives leaf class fractions that sum to 1", async () => {
-  const data = readShared("iris");
+  const data = readDataset("iris");
   const model = await fit(data, { max_depth: "2" });
   const p = model.predictProba(data.features);
   const predicted = model.predict(data.features);
@@ -330,7 +313,7 @@ Deno.test("cart refuses a record with the wrong number of features", async () =>
 });
 
 Deno.test("cart save/load round trip gives identical predictions and probabilities", async () => {
-  const data = readShared("breast_cancer");
+  const data = readDataset("breast_cancer");
   const model = await fit(data, { max_depth: "6", class_weight: "balanced" });
   const saved = JSON.parse(JSON.stringify(cart.save(model)));
   const header = { featureCount: data.features.columns, classes: data.classes };
@@ -342,7 +325,7 @@ Deno.test("cart save/load round trip gives identical predictions and probabiliti
 });
 
 Deno.test("cart load refuses a damaged payload with a clear message", async () => {
-  const data = readShared("iris");
+  const data = readDataset("iris");
   const model = await fit(data);
   const header = { featureCount: 4, classes: data.classes };
   const good = cart.save(model) as Record<string, unknown>;

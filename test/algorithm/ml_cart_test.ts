@@ -2,25 +2,10 @@ import assert from "node:assert/strict";
 import { adviseMlCart, ML_CART_MAX_ROWS, mlCart } from "../../algorithm/ml_cart.ts";
 import { parseHyperparameters } from "../../algorithm/hyperparameters.ts";
 import type { Dataset } from "../../algorithm/types.ts";
-
-function readIris(): Dataset {
-  const url = new URL("../../../shared/data/iris.csv", import.meta.url);
-  const lines = Deno.readTextFileSync(url).split("\n").filter((line) => line.trim() !== "");
-  const data = new Float64Array(lines.length * 4);
-  const labels = new Int32Array(lines.length);
-  const classes: string[] = [];
-  lines.forEach((line, r) => {
-    const fields = line.split(",");
-    let k = classes.indexOf(fields[0]);
-    if (k < 0) k = classes.push(fields[0]) - 1;
-    labels[r] = k;
-    for (let c = 0; c < 4; c++) data[r * 4 + c] = Number(fields[c + 1]);
-  });
-  return { features: { data, rows: lines.length, columns: 4 }, labels, classes };
-}
+import { readDataset } from "../support/datasets.ts";
 
 Deno.test("mlCart fits iris and predicts through the Algorithm interface", async () => {
-  const iris = readIris();
+  const iris = readDataset("iris");
   const model = await mlCart.fit(iris, parseHyperparameters({}, mlCart.hyperparameters));
   const predicted = model.predict(iris.features);
   let correct = 0;
@@ -34,7 +19,7 @@ Deno.test("mlCart fits iris and predicts through the Algorithm interface", async
 });
 
 Deno.test("mlCart save/load round trip gives identical predictions", async () => {
-  const iris = readIris();
+  const iris = readDataset("iris");
   const model = await mlCart.fit(
     iris,
     parseHyperparameters({ max_depth: "3" }, mlCart.hyperparameters),
@@ -69,7 +54,7 @@ Deno.test("adviseMlCart fits small data, warns with the estimate, refuses large 
 });
 
 Deno.test("mlCart refuses a record with the wrong number of features", async () => {
-  const iris = readIris();
+  const iris = readDataset("iris");
   const model = await mlCart.fit(iris, parseHyperparameters({}, mlCart.hyperparameters));
   assert.throws(
     () => model.predict({ data: new Float64Array(3), rows: 1, columns: 3 }),

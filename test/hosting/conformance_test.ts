@@ -9,14 +9,14 @@ import assert from "node:assert/strict";
 import {
   invoke,
   peakRssBytes,
-  readSharedCsv,
   type ServerHandle,
   startServer,
   trainedBaseDir,
   workerPids,
 } from "../support/process.ts";
+import { readDatasetLines } from "../support/datasets.ts";
 
-const IRIS = readSharedCsv("iris").split("\n").filter((line) => line.trim() !== "");
+const IRIS = readDatasetLines("iris");
 const LABELS = IRIS.map((line) => line.slice(0, line.indexOf(",")));
 const FEATURES = IRIS.map((line) => line.slice(line.indexOf(",") + 1));
 const CLASSES = [...new Set(LABELS)].sort();

@@ -8,13 +8,13 @@
 import assert from "node:assert/strict";
 import {
   makeBaseDir,
-  readSharedCsv,
   runMain,
   type ServerHandle,
   startServer,
   trainedBaseDir,
 } from "../support/process.ts";
 import { writeSyntheticModel } from "./synthetic_models.ts";
+import { readDatasetCsv } from "../support/datasets.ts";
 
 const ZEROS = "0,0,0,0\n";
 
@@ -393,7 +393,7 @@ Deno.test("without SAGEMAKER_MULTI_MODEL=true serve still refuses to start witho
 });
 
 Deno.test("a single-model endpoint has no /models routes and still answers /invocations", async () => {
-  const base = await trainedBaseDir(readSharedCsv("iris"), { max_leaf_nodes: "3" });
+  const base = await trainedBaseDir(readDatasetCsv("iris"), { max_leaf_nodes: "3" });
   await writeSyntheticModel(`${base}/models/m-1/model`, { leaves: 8, tag: "m-1" });
   const server = await startServer(base);
   try {

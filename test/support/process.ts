@@ -10,9 +10,6 @@ import { PERMISSION_FLAGS } from "../../serving/self_command.ts";
 /** The repository root. */
 export const ROOT: string = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
-/** The shared data sets beside the repository (`../shared/data`). */
-export const SHARED_DATA: string = `${ROOT}/../shared/data`;
-
 /** `main.ts`, run exactly as the image runs it (but with `deno run`). */
 export const MAIN: string = `${ROOT}/main.ts`;
 
@@ -169,11 +166,6 @@ export async function startServer(
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-/** Reads one of the shared data sets (label first, headerless). */
-export function readSharedCsv(name: "iris" | "wine" | "breast_cancer"): string {
-  return Deno.readTextFileSync(`${SHARED_DATA}/${name}.csv`);
 }
 
 /** Posts a body to `/invocations` and returns status and text. */

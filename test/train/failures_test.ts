@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { readSharedCsv } from "../support/process.ts";
 import { gzip, type JobSpec, removeJob, runJobs } from "./job.ts";
+import { readDatasetCsv } from "../support/datasets.ts";
 
-const IRIS = readSharedCsv("iris");
+const IRIS = readDatasetCsv("iris");
 const TRAINING = "input/data/training";
 const CONFIG = "input/config";
 

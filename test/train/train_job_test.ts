@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { readSharedCsv } from "../support/process.ts";
 import { gzip, type JobOutcome, metricFromLog, removeJob, runJobs } from "./job.ts";
+import { readDatasetCsv } from "../support/datasets.ts";
 
-const IRIS = readSharedCsv("iris");
+const IRIS = readDatasetCsv("iris");
 const IRIS_LINES = IRIS.split("\n").filter((line) => line.trim() !== "");
 const HYPERPARAMETERS = { max_leaf_nodes: "5", random_state: "0" };
 
