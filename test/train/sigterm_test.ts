@@ -2,24 +2,11 @@ import assert from "node:assert/strict";
 import { PERMISSION_FLAGS } from "../../serving/self_command.ts";
 import { MAIN, makeBaseDir } from "../support/process.ts";
 
-/** Rows of random features with random labels: a tree that fits noise takes seconds to grow. */
-function noiseCsv(rows: number, features: number): string {
-  let seed = 12345;
-  function next(): number {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  }
-  const lines: string[] = new Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let line = String(Math.floor(next() * 3));
-    for (let c = 0; c < features; c++) line += "," + next().toFixed(5);
-    lines[r] = line;
-  }
-  return lines.join("\n") + "\n";
-}
-
-/** Starts `main.ts train`, waits for `ready` in its output, sends SIGTERM and waits for the exit. */
-async function terminateWhen(base: string, ready: RegExp, delayMs: number) {
+/**
+ * Starts `main.ts train`, waits for `ready` in its output, then for `inProgress` (a promise that
+ * settles once the job is provably mid-way), sends SIGTERM and waits for the exit.
+ */
+async function terminateWhen(base: string, ready: RegExp, inProgress: () => Promise<void>) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...PERMISSION_FLAGS, MAIN, "train"],
     env: { SAGEMAKER_BASE_DIR: base },
@@ -46,8 +33,8 @@ async function terminateWhen(base: string, ready: RegExp, delayMs: number) {
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
-  assert.equal(exited, false, `train finished before SIGTERM; make the data bigger:\n${output}`);
+  await inProgress();
+  assert.equal(exited, false, `train exited before SIGTERM:\n${output}`);
   const sent = performance.now();
   child.kill("SIGTERM");
   const { code } = await status;
@@ -69,19 +56,40 @@ async function assertStopped(
   assert.match(result.output, /received SIGTERM: stopping training/);
 }
 
-Deno.test("SIGTERM during a long fit stops within seconds, leaves no model, writes the failure", async () => {
+/** Sets up a Pipe-mode training channel and returns the path of its FIFO. */
+async function pipeChannel(base: string): Promise<string> {
+  await Deno.writeTextFile(
+    `${base}/input/config/inputdataconfig.json`,
+    JSON.stringify({ training: { TrainingInputMode: "Pipe" } }),
+  );
+  const fifo = `${base}/input/data/training_0`;
+  const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  assert.equal(made.code, 0);
+  return fifo;
+}
+
+Deno.test("SIGTERM while a Pipe-mode channel is still streaming stops within seconds, leaves no model, writes the failure", async () => {
   const base = await makeBaseDir();
+  const fifo = await pipeChannel(base);
+  let writer: Deno.FsFile | undefined;
   try {
-    // About 4 s of fitting on the test machine (1.9 s for 40,000 rows; max_bins=4096 keeps
-    // every value, and random labels make the tree grow until every leaf is pure).
-    await Deno.writeTextFile(`${base}/input/data/training/noise.csv`, noiseCsv(80_000, 10));
-    await Deno.writeTextFile(
-      `${base}/input/config/hyperparameters.json`,
-      JSON.stringify({ max_bins: "4096" }),
+    // 1 MiB of rows is 16 times a FIFO's 64 KiB buffer: once the write returns, the job has
+    // read most of it, and it cannot finish while the writer keeps the FIFO open.
+    const rows = "0,1.5,2.5\n1,3.5,4.5\n".repeat(1 << 16);
+    const result = await terminateWhen(
+      base,
+      /reading channel channel=training mode=Pipe/,
+      async () => {
+        writer = await Deno.open(fifo, { write: true });
+        const bytes = new TextEncoder().encode(rows);
+        for (let offset = 0; offset < bytes.length;) {
+          offset += await writer.write(bytes.subarray(offset));
+        }
+      },
     );
-    const result = await terminateWhen(base, /^training: rows=80000 /m, 300);
     await assertStopped(base, result);
   } finally {
+    writer?.close();
     await Deno.remove(base, { recursive: true });
   }
 });
@@ -89,14 +97,13 @@ Deno.test("SIGTERM during a long fit stops within seconds, leaves no model, writ
 Deno.test("SIGTERM while waiting for a Pipe-mode writer stops the job", async () => {
   const base = await makeBaseDir();
   try {
-    await Deno.writeTextFile(
-      `${base}/input/config/inputdataconfig.json`,
-      JSON.stringify({ training: { TrainingInputMode: "Pipe" } }),
+    await pipeChannel(base);
+    // No writer ever opens the FIFO, so the job waits on it for as long as the test likes.
+    const result = await terminateWhen(
+      base,
+      /reading channel channel=training mode=Pipe/,
+      () => new Promise((resolve) => setTimeout(resolve, 200)),
     );
-    const made = await new Deno.Command("mkfifo", { args: [`${base}/input/data/training_0`] })
-      .output();
-    assert.equal(made.code, 0);
-    const result = await terminateWhen(base, /reading channel channel=training mode=Pipe/, 200);
     await assertStopped(base, result);
   } finally {
     await Deno.remove(base, { recursive: true });
