@@ -5,7 +5,8 @@
 # `aws configure get region`, else us-west-2). Uses docker, or podman if docker is missing
 # (CONTAINER_ENGINE=podman forces it). --dry-run still runs the read-only AWS look-ups
 # (identity, region, does the repository exist) and prints every other command instead of
-# running it; it never calls the container engine.
+# running it; it never calls the container engine. Without the AWS CLI, credentials or an
+# engine, --dry-run prints placeholders (ACCOUNT_ID, docker) for what it could not look up.
 set -euo pipefail
 
 repo_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,17 +55,33 @@ esac
 deno_version=$(tr -d '[:space:]' <"$repo_dir/.deno-version")
 [[ -n $deno_version ]] || die "Empty $repo_dir/.deno-version"
 
-# Tools: fail before doing anything.
-command -v aws >/dev/null || die "The AWS CLI (aws) is not on PATH: install it, see https://aws.amazon.com/cli/"
+# A missing tool fails a real run before it does anything; a dry run notes it and goes on
+# with a placeholder, so that users can try it before they install anything.
+missing() {
+  if [[ $dry_run == true ]]; then echo "# dry run: $1; going on with $2"; else die "$1"; fi
+}
+
+# Tools.
+have_aws=true
+command -v aws >/dev/null || {
+  have_aws=false
+  missing "The AWS CLI (aws) is not on PATH: install it, see https://aws.amazon.com/cli/" \
+    "placeholders for the AWS look-ups"
+}
 engine=${CONTAINER_ENGINE:-}
 if [[ -z $engine ]]; then
   if command -v docker >/dev/null; then engine=docker
   elif command -v podman >/dev/null; then engine=podman
   fi
 fi
-[[ -n $engine ]] || die "Neither docker nor podman is on PATH: install one of them"
-command -v "$engine" >/dev/null || die "CONTAINER_ENGINE=$engine is not on PATH"
-[[ $engine == docker || $engine == podman ]] || die "CONTAINER_ENGINE must be docker or podman, got '$engine'"
+[[ $engine == "" || $engine == docker || $engine == podman ]] ||
+  die "CONTAINER_ENGINE must be docker or podman, got '$engine'"
+if [[ -z $engine ]]; then
+  missing "Neither docker nor podman is on PATH: install one of them" "docker"
+  engine=docker
+elif ! command -v "$engine" >/dev/null; then
+  missing "CONTAINER_ENGINE=$engine is not on PATH" "$engine"
+fi
 
 # Print a command (shell-quoted), and run it unless --dry-run.
 run() {
@@ -75,13 +92,22 @@ run() {
 }
 
 # Read-only look-ups run in --dry-run too (printed as comments).
-account=$(aws sts get-caller-identity --query Account --output text 2>&1) ||
-  die "AWS CLI is not logged in (aws sts get-caller-identity failed): ${account:-no message}"
-[[ $account =~ ^[0-9]{12}$ ]] || die "Unexpected account id from aws sts get-caller-identity: '$account'"
-echo "# aws sts get-caller-identity --query Account --output text -> $account"
+account=ACCOUNT_ID
+if [[ $have_aws == true ]]; then
+  if identity=$(aws sts get-caller-identity --query Account --output text 2>&1); then
+    [[ $identity =~ ^[0-9]{12}$ ]] ||
+      die "Unexpected account id from aws sts get-caller-identity: '$identity'"
+    account=$identity
+    echo "# aws sts get-caller-identity --query Account --output text -> $account"
+  else
+    have_aws=false
+    missing "AWS CLI is not logged in (aws sts get-caller-identity failed): ${identity:-no message}" \
+      "placeholders for the AWS look-ups"
+  fi
+fi
 
 region=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
-if [[ -z $region ]]; then
+if [[ -z $region && $have_aws == true ]]; then
   region=$(aws configure get region 2>/dev/null || true)
   echo "# aws configure get region -> ${region:-(none, using us-west-2)}"
 fi
@@ -98,7 +124,12 @@ if [[ $dry_run == false ]]; then
 fi
 
 # Create the repository if it does not exist; any other error stops here.
-if describe=$(aws ecr describe-repositories --repository-names "$image_name" --region "$region" \
+if [[ $have_aws == false ]]; then
+  echo "# aws ecr describe-repositories --repository-names $image_name --region $region -> not asked"
+  echo "# a real run creates the repository only if it is missing:"
+  run aws ecr create-repository --repository-name "$image_name" --region "$region" \
+    --image-scanning-configuration scanOnPush=true --output text --query repository.repositoryUri
+elif describe=$(aws ecr describe-repositories --repository-names "$image_name" --region "$region" \
   --output text --query 'repositories[0].repositoryUri' 2>&1); then
   echo "# aws ecr describe-repositories --repository-names $image_name --region $region -> exists"
 elif [[ $describe == *RepositoryNotFoundException* ]]; then

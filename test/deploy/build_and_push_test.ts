@@ -173,7 +173,9 @@ Deno.test("build_and_push.sh uses podman (docker-format manifest) when docker is
 });
 
 Deno.test("build_and_push.sh fails early when the AWS CLI is not logged in", async () => {
-  const run = await runScript(["my-algo", "--dry-run"], { env: { FAKE_NOT_LOGGED_IN: "1" } });
+  const run = await runScript(["my-algo"], {
+    env: { FAKE_NOT_LOGGED_IN: "1", FAKE_ENGINE_OK: "1" },
+  });
   assert.equal(run.code, 1);
   assert.match(
     run.stderr,
@@ -181,6 +183,39 @@ Deno.test("build_and_push.sh fails early when the AWS CLI is not logged in", asy
   );
   assert.deepEqual(run.stdout, []);
   assert.deepEqual(run.calls, [READ_ONLY_CALLS[0]]);
+});
+
+Deno.test("build_and_push.sh --dry-run without credentials prints placeholders and asks nothing more", async () => {
+  const run = await runScript(["my-algo", "--dry-run"], { env: { FAKE_NOT_LOGGED_IN: "1" } });
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.calls, [READ_ONLY_CALLS[0]]);
+  assert.match(
+    run.stdout[0],
+    /^# dry run: AWS CLI is not logged in .*Unable to locate credentials/,
+  );
+  const registry = "ACCOUNT_ID.dkr.ecr.us-west-2.amazonaws.com";
+  assert.ok(run.stdout.includes(`+ docker push ${registry}/my-algo:latest`), run.stdout.join("\n"));
+});
+
+Deno.test("build_and_push.sh --dry-run works with no AWS CLI and no container engine", async () => {
+  const run = await runScript(["my-algo", "--dry-run"], { fakes: [] });
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.calls, []);
+  const registry = "ACCOUNT_ID.dkr.ecr.us-west-2.amazonaws.com";
+  assert.deepEqual(run.stdout, [
+    "# dry run: The AWS CLI (aws) is not on PATH: install it, see https://aws.amazon.com/cli/; " +
+    "going on with placeholders for the AWS look-ups",
+    "# dry run: Neither docker nor podman is on PATH: install one of them; going on with docker",
+    "# aws ecr describe-repositories --repository-names my-algo --region us-west-2 -> not asked",
+    "# a real run creates the repository only if it is missing:",
+    "+ aws ecr create-repository --repository-name my-algo --region us-west-2 " +
+    "--image-scanning-configuration scanOnPush=true --output text --query repository.repositoryUri",
+    `+ aws ecr get-login-password --region us-west-2 | docker login --username AWS --password-stdin ${registry}`,
+    `+ docker build --platform linux/amd64 --build-arg DENO_VERSION=${DENO_VERSION} -t my-algo:latest --provenance=false ${REPO}`,
+    "+ docker tag my-algo:latest " + `${registry}/my-algo:latest`,
+    `+ docker push ${registry}/my-algo:latest`,
+    `# image: ${registry}/my-algo:latest (linux/amd64)`,
+  ]);
 });
 
 Deno.test("build_and_push.sh fails early when aws is missing", async () => {
