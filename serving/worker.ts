@@ -92,6 +92,18 @@ function echoedHeaders(request: Request): Record<string, string> | undefined {
     : undefined;
 }
 
+function ping(): Promise<Response> {
+  return Promise.resolve(new Response(null, { status: 200 }));
+}
+
+function noDefaultModel(): never {
+  throw new HttpError(404, "No default model in multi-model mode: use POST /models/{name}/invoke");
+}
+
+function jsonAnswer(text: string): Response {
+  return new Response(text, { headers: { "content-type": "application/json" } });
+}
+
 /** Builds the request handler: the route table, then metrics and access lines around it. */
 export function createHandler(options: HandlerOptions): (request: Request) => Promise<Response> {
   const { config, stored, multiModel } = options;
@@ -116,23 +128,10 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
   }
 
   const routes: RouteTable = {
-    "/ping": { GET: () => Promise.resolve(new Response(null, { status: 200 })) },
-    "/invocations": {
-      POST: stored === undefined
-        ? () => {
-          throw new HttpError(
-            404,
-            "No default model in multi-model mode: use POST /models/{name}/invoke",
-          );
-        }
-        : (request) => invoke(request, stored),
-    },
-    "/execution-parameters": {
-      GET: () =>
-        Promise.resolve(
-          new Response(parameters, { headers: { "content-type": "application/json" } }),
-        ),
-    },
+    "/ping": { GET: ping },
+    "/invocations": { POST: stored === undefined ? noDefaultModel : (r) => invoke(r, stored) },
+    "/execution-parameters": { GET: () => Promise.resolve(jsonAnswer(parameters)) },
+    // Multi-model mode: /models, /models/{name} and /models/{name}/invoke (multi_model/).
     ...multiModel?.routes(invoke),
   };
   const router = new Router(routes);
