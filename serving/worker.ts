@@ -85,8 +85,7 @@ export function pathOf(url: string): string {
 }
 
 /** The headers every invocation answer echoes: the custom attributes, when readable. */
-function echoedHeaders(request: Request): Record<string, string> | undefined {
-  const attributes = request.headers.get(CUSTOM_ATTRIBUTES_HEADER);
+function echoedHeaders(attributes: string | null): Record<string, string> | undefined {
   return attributes !== null && attributes.length <= CUSTOM_ATTRIBUTES_MAX_LENGTH
     ? { [CUSTOM_ATTRIBUTES_HEADER]: attributes }
     : undefined;
@@ -114,8 +113,9 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
 
   /** Predicts with `model`: `/invocations`, and `/models/{name}/invoke` with the model it names. */
   function invoke(request: Request, model: StoredModel): Promise<Response> {
-    const echo = echoedHeaders(request);
-    const attributes = parseCustomAttributes(request.headers.get(CUSTOM_ATTRIBUTES_HEADER));
+    const customAttributes = request.headers.get(CUSTOM_ATTRIBUTES_HEADER);
+    const echo = echoedHeaders(customAttributes);
+    const attributes = parseCustomAttributes(customAttributes);
     // Behind nginx the id header is added by nginx: a success answer with only a content-type
     // header takes Deno's fastest response path.
     const headers = proxied ? echo : { [REQUEST_ID_HEADER]: requestIdOf(request), ...echo };
@@ -152,7 +152,7 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
       json: wantsJsonErrors(request, config.defaultAccept),
       requestId,
       headers: path === "/invocations" || path.endsWith("/invoke")
-        ? echoedHeaders(request)
+        ? echoedHeaders(request.headers.get(CUSTOM_ATTRIBUTES_HEADER))
         : undefined,
     });
   }
