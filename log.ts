@@ -45,12 +45,11 @@ export interface AccessEntry {
   readonly durationSeconds: number;
   /** The request id (`X-Request-Id`). */
   readonly requestId: string;
+  /** `X-Amzn-SageMaker-Target-Model` of a multi-model invocation, when sent. */
+  readonly targetModel?: string;
 }
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
-/** The accepted level names, for validation messages. */
-export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 const encoder = new TextEncoder();
 
@@ -139,13 +138,15 @@ export class Logger {
         },"status":${entry.status},"bytes_in":${entry.bytesIn},` +
         `"bytes_out":${entry.bytesOut},"duration_s":${duration},"request_id":${
           JSON.stringify(entry.requestId)
-        }${this.#fieldsJson}}\n`;
+        },"target_model":${JSON.stringify(entry.targetModel ?? "")}${this.#fieldsJson}}\n`;
     } else {
       line =
         `${time} INFO access method=${entry.method} path=${
           formatValue(entry.path)
         } status=${entry.status} bytes_in=${entry.bytesIn} bytes_out=${entry.bytesOut} duration_s=${duration} ` +
-        `request_id=${formatValue(entry.requestId)}${this.#fieldsText}\n`;
+        `request_id=${formatValue(entry.requestId)} target_model=${
+          formatValue(entry.targetModel ?? "-")
+        }${this.#fieldsText}\n`;
     }
     // Access lines are gathered and written at most every ACCESS_FLUSH_MS (or past
     // ACCESS_FLUSH_BYTES): one write for many requests instead of one each.

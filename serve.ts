@@ -19,7 +19,7 @@ import {
   REGISTRY_VARIABLE,
 } from "./sagemaker/multi_model_config.ts";
 import { ConfigError, readServingConfig, type ServingConfig } from "./sagemaker/serving_config.ts";
-import { ModelRegistry } from "./serving/model_registry.ts";
+import { ModelRegistry } from "./serving/multi_model/mod.ts";
 import { findNginx, NginxProcess, renderNginxConfig } from "./serving/nginx.ts";
 import { reservePorts } from "./serving/ports.ts";
 import { selfCommand } from "./serving/self_command.ts";
@@ -75,6 +75,19 @@ async function startNginx(
   return { nginx: new NginxProcess(executable, configPath, runtimeDir), render };
 }
 
+/**
+ * The whole environment of the workers: serve's own, plus the registry folder in multi-model
+ * mode. Workers inherit nothing else, so `serve(env)` alone decides what they see.
+ */
+function workerEnvironment(env: Environment, registry?: ModelRegistry): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined) result[name] = value;
+  }
+  if (registry !== undefined) result[REGISTRY_VARIABLE] = registry.dir;
+  return result;
+}
+
 /** Where each value of the `serving` line came from: `default` or the variable's name. */
 function summarySources(config: ServingConfig, logging: LogConfig): Record<string, string> {
   const name = (source: string) => source.replace(/^env /, "");
@@ -115,9 +128,9 @@ export async function serve(env: Environment): Promise<number> {
     });
   }
 
-  // Multi-model mode: the workers share a registry folder, named in the environment they inherit.
+  // Multi-model mode: the workers share a registry folder, named in their environment.
   const registry = multiModel.enabled ? await ModelRegistry.create() : undefined;
-  if (registry !== undefined) Deno.env.set(REGISTRY_VARIABLE, registry.dir);
+  const workerEnv = workerEnvironment(env, registry);
 
   const fatal = Promise.withResolvers<string>();
   let nginx: NginxProcess | undefined;
@@ -132,6 +145,7 @@ export async function serve(env: Environment): Promise<number> {
   const reserved = usesNginx ? reservePorts(config.workers, config.safePortRange) : [];
   const supervisor = new Supervisor({
     count: config.workers,
+    env: workerEnv,
     initialPort: (index) => (usesNginx ? reserved[index] : config.port),
     command: (index, port) => selfCommand(workerArgs(index, port, !usesNginx)),
     onPortsChanged: updateNginx,
@@ -151,7 +165,7 @@ export async function serve(env: Environment): Promise<number> {
   workersReady.catch(() => {}); // awaited below; a rejection after a failed check is expected
   let exitCode = 0;
   try {
-    // Multi-model mode starts without a model: POST /models loads them (serving/multi_model.ts).
+    // Multi-model mode starts without a model: POST /models loads them (serving/multi_model/).
     if (!multiModel.enabled) stored = await loadModel(config.modelDir);
     if (usesNginx) {
       ({ nginx, render } = await startNginx(nginxPath!, config, reserved, logging));

@@ -23,7 +23,7 @@
  */
 
 import { decodeModel } from "../model_store.ts";
-import { ModelRegistry, type RegistryEntry } from "../serving/model_registry.ts";
+import { ModelRegistry, type RegistryEntry } from "../serving/multi_model/registry.ts";
 import { makeBaseDir, type ServerHandle, startServer } from "../test/support/process.ts";
 import { syntheticModelText } from "../test/multi_model/synthetic_models.ts";
 

@@ -56,17 +56,6 @@ export function parseJsonObject(text: string, what: string): Record<string, unkn
   return parsed as Record<string, unknown>;
 }
 
-/**
- * Reads a JSON config file holding one object. A missing file gives `{}` when `optional`;
- * bad JSON or another shape throws an error naming the file.
- */
-export async function readJsonObject(
-  path: string,
-  options: { optional?: boolean } = {},
-): Promise<Record<string, unknown>> {
-  return (await readJsonFile(path, options)) ?? {};
-}
-
 /** Raw hyperparameters and where each came from. */
 export interface RawHyperparameters {
   /** The values as given (strings from the file, any JSON value from `SM_HPS`). */

@@ -15,20 +15,16 @@
  * @module
  */
 
+import type { LogFormat, LogLevel } from "../log.ts";
 import type { Environment } from "./paths.ts";
-
-/** Log levels, from most to least verbose (the same as `log.ts`). */
-export type LogLevelName = "debug" | "info" | "warn" | "error";
-
-/** Where a logging value came from: `default` or the variable that set it. */
-export type LogValueSource = "default" | `env ${string}`;
+import type { ValueSource } from "./serving_config.ts";
 
 /** The logging settings of `train`, `serve` and the workers. */
 export interface LogConfig {
   /** Lines below this level are dropped. */
-  readonly level: LogLevelName;
+  readonly level: LogLevel;
   /** `text` for people, `json` for CloudWatch Logs Insights. */
-  readonly format: "text" | "json";
+  readonly format: LogFormat;
   /** One access line per request (nginx, or the workers without nginx); off past `info`. */
   readonly accessLog: boolean;
   /** Access lines for `/ping` too (off by default: the health check runs every few seconds). */
@@ -36,15 +32,15 @@ export interface LogConfig {
   /** Seconds between the metrics lines of each worker; 0 turns them off. */
   readonly metricsIntervalSeconds: number;
   /** Where each value came from, by field name. */
-  readonly sources: Readonly<Record<keyof Omit<LogConfig, "sources" | "warnings">, LogValueSource>>;
+  readonly sources: Readonly<Record<keyof Omit<LogConfig, "sources" | "warnings">, ValueSource>>;
   /** Values that were present but unusable and were replaced by the default, in words. */
   readonly warnings: readonly string[];
 }
 
-const LEVELS: readonly LogLevelName[] = ["debug", "info", "warn", "error"];
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 /** Python `logging` names and numbers (`SAGEMAKER_CONTAINER_LOG_LEVEL=20`) as our levels. */
-function pythonLevel(text: string): LogLevelName | undefined {
+function pythonLevel(text: string): LogLevel | undefined {
   const upper = text.toUpperCase();
   if (/^\d+$/.test(upper)) {
     const value = Number(upper);
@@ -53,7 +49,7 @@ function pythonLevel(text: string): LogLevelName | undefined {
     if (value <= 30) return "warn";
     return "error";
   }
-  const names: Record<string, LogLevelName> = {
+  const names: Record<string, LogLevel> = {
     DEBUG: "debug",
     INFO: "info",
     WARN: "warn",
@@ -70,7 +66,7 @@ function readFlag(
   names: readonly string[],
   fallback: boolean,
   warnings: string[],
-): { value: boolean; source: LogValueSource } {
+): { value: boolean; source: ValueSource } {
   for (const name of names) {
     const text = env[name]?.trim().toLowerCase();
     if (text === undefined || text === "") continue;
@@ -97,14 +93,14 @@ function readFlag(
  */
 export function readLogConfig(env: Environment): LogConfig {
   const warnings: string[] = [];
-  let level: LogLevelName = "info";
-  let levelSource: LogValueSource = "default";
+  let level: LogLevel = "info";
+  let levelSource: ValueSource = "default";
   const levelText = env.LOG_LEVEL?.trim().toLowerCase();
   const containerText = env.SAGEMAKER_CONTAINER_LOG_LEVEL?.trim();
   if (levelText !== undefined && levelText !== "") {
     const named = levelText === "warning" ? "warn" : levelText;
-    if (LEVELS.includes(named as LogLevelName)) {
-      level = named as LogLevelName;
+    if (LEVELS.includes(named as LogLevel)) {
+      level = named as LogLevel;
       levelSource = "env LOG_LEVEL";
     } else {
       warnings.push(
@@ -126,8 +122,8 @@ export function readLogConfig(env: Environment): LogConfig {
     }
   }
 
-  let format: "text" | "json" = "text";
-  let formatSource: LogValueSource = "default";
+  let format: LogFormat = "text";
+  let formatSource: ValueSource = "default";
   const formatText = env.LOG_FORMAT?.trim().toLowerCase();
   if (formatText === "json" || formatText === "text") {
     format = formatText;
@@ -140,7 +136,7 @@ export function readLogConfig(env: Environment): LogConfig {
   const ping = readFlag(env, ["LOG_PING"], false, warnings);
 
   let metricsIntervalSeconds = 60;
-  let metricsSource: LogValueSource = "default";
+  let metricsSource: ValueSource = "default";
   const metricsText = env.METRICS_INTERVAL_SECONDS?.trim();
   if (metricsText !== undefined && metricsText !== "") {
     if (/^\d{1,6}$/.test(metricsText)) {

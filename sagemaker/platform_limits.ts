@@ -1,11 +1,10 @@
 /**
- * SageMaker's platform limits, and warnings for settings that go past them. Such settings
- * are accepted (a local run may want them) but the platform would cut the request anyway.
+ * SageMaker's platform limits, in one place, and warnings for settings that go past them. Such
+ * settings are accepted (a local run may want them) but the platform would cut the request
+ * anyway.
  *
  * @module
  */
-
-import type { ServingConfig } from "./serving_config.ts";
 
 /** Seconds SageMaker waits for a real-time invocation. */
 export const REALTIME_TIMEOUT_SECONDS = 60;
@@ -13,30 +12,78 @@ export const REALTIME_TIMEOUT_SECONDS = 60;
 /** Bytes SageMaker accepts in a real-time request body (6 MiB). */
 export const REALTIME_BODY_BYTES = 6 * 1024 * 1024;
 
-/** Megabytes SageMaker allows for one batch transform request. */
+/**
+ * SageMaker's cap, in MB, on `MaxPayloadInMB` of a batch transform request, and on
+ * `MaxConcurrentTransforms * MaxPayloadInMB`.
+ */
 export const BATCH_PAYLOAD_MB = 100;
 
+/** Characters SageMaker passes in `X-Amzn-SageMaker-Custom-Attributes`. */
+export const CUSTOM_ATTRIBUTES_MAX_LENGTH = 1024;
+
+/** What a batch transform job is told it may send: the answer of `/execution-parameters`. */
+export interface BatchLimits {
+  /** `MaxPayloadInMB`: the body limit, capped at {@linkcode BATCH_PAYLOAD_MB}. */
+  readonly maxPayloadMB: number;
+  /** `MaxConcurrentTransforms`: lowered so that it times `maxPayloadMB` stays within the cap. */
+  readonly maxConcurrentTransforms: number;
+}
+
+/**
+ * The batch limits to announce for a body limit of `payloadMB` and a wish of `concurrent`
+ * requests at once: both within {@linkcode BATCH_PAYLOAD_MB}, at least one request.
+ *
+ * @example
+ * ```ts
+ * batchLimits(30, 8); // { maxPayloadMB: 30, maxConcurrentTransforms: 3 }
+ * ```
+ */
+export function batchLimits(payloadMB: number, concurrent: number): BatchLimits {
+  const maxPayloadMB = Math.min(payloadMB, BATCH_PAYLOAD_MB);
+  return {
+    maxPayloadMB,
+    maxConcurrentTransforms: Math.max(
+      1,
+      Math.min(concurrent, Math.floor(BATCH_PAYLOAD_MB / maxPayloadMB)),
+    ),
+  };
+}
+
+/** The settings {@linkcode platformLimitWarnings} checks. */
+export interface ServingLimits {
+  /** True in a batch transform job. */
+  readonly batch: boolean;
+  /** Request timeout in seconds. */
+  readonly timeoutSeconds: number;
+  /** Largest accepted request body in bytes. */
+  readonly bodyLimitBytes: number;
+  /** `SAGEMAKER_MAX_PAYLOAD_IN_MB` as set, or its default. */
+  readonly maxPayloadMB: number;
+  /** Where each value came from: `env <VARIABLE>` names the variable that set it. */
+  readonly sources: Readonly<Record<string, string>>;
+}
+
 /** One warning per setting that exceeds what SageMaker allows. */
-export function platformLimitWarnings(config: ServingConfig): string[] {
+export function platformLimitWarnings(limits: ServingLimits): string[] {
   const warnings: string[] = [];
   // The variable that set the timeout (MODEL_SERVER_TIMEOUT or SAGEMAKER_MODEL_SERVER_TIMEOUT).
-  const timeoutName = config.sources.timeoutSeconds?.replace(/^env /, "") ?? "MODEL_SERVER_TIMEOUT";
-  if (!config.batch && config.timeoutSeconds > REALTIME_TIMEOUT_SECONDS) {
+  const timeoutName = limits.sources.timeoutSeconds?.replace(/^env /, "") ?? "MODEL_SERVER_TIMEOUT";
+  if (!limits.batch && limits.timeoutSeconds > REALTIME_TIMEOUT_SECONDS) {
     warnings.push(
-      `${timeoutName}=${config.timeoutSeconds} exceeds SageMaker's ` +
+      `${timeoutName}=${limits.timeoutSeconds} exceeds SageMaker's ` +
         `${REALTIME_TIMEOUT_SECONDS} s limit for real-time invocations: ` +
         `the platform gives up on the request first`,
     );
   }
-  if (!config.batch && config.bodyLimitBytes > REALTIME_BODY_BYTES) {
+  if (!limits.batch && limits.bodyLimitBytes > REALTIME_BODY_BYTES) {
     warnings.push(
-      `The body limit of ${config.bodyLimitBytes} bytes (SAGEMAKER_MAX_PAYLOAD_IN_MB) exceeds ` +
+      `The body limit of ${limits.bodyLimitBytes} bytes (SAGEMAKER_MAX_PAYLOAD_IN_MB) exceeds ` +
         `SageMaker's ${REALTIME_BODY_BYTES} bytes for real-time requests`,
     );
   }
-  if (config.batch && config.maxPayloadMB > BATCH_PAYLOAD_MB) {
+  if (limits.batch && limits.maxPayloadMB > BATCH_PAYLOAD_MB) {
     warnings.push(
-      `SAGEMAKER_MAX_PAYLOAD_IN_MB=${config.maxPayloadMB} exceeds SageMaker's ` +
+      `SAGEMAKER_MAX_PAYLOAD_IN_MB=${limits.maxPayloadMB} exceeds SageMaker's ` +
         `${BATCH_PAYLOAD_MB} MB limit for batch transform requests`,
     );
   }

@@ -7,12 +7,7 @@
 
 import { knownMediaType, MEDIA_TYPES, type MediaType } from "../codecs/negotiate.ts";
 import { type Environment, sageMakerPaths } from "./paths.ts";
-
-/** The body limit SageMaker allows for real-time endpoints: 6 MiB. */
-export const REALTIME_BODY_LIMIT = 6 * 1024 * 1024;
-
-/** SageMaker's cap on `MaxPayloadInMB`, and on `MaxConcurrentTransforms * MaxPayloadInMB`. */
-export const BATCH_PAYLOAD_CAP_MB = 100;
+import { type BatchLimits, batchLimits, REALTIME_BODY_BYTES } from "./platform_limits.ts";
 
 /** What to do with a record that cannot be read: fail the request (400) or mark the record. */
 export type BadRecordMode = "fail" | "mark";
@@ -32,22 +27,17 @@ export interface ServingConfig {
   readonly bodyLimitBytes: number;
   /** True in a batch transform job (`SAGEMAKER_BATCH=true`). */
   readonly batch: boolean;
-  /** `MaxPayloadInMB` announced by `/execution-parameters`. */
+  /** `SAGEMAKER_MAX_PAYLOAD_IN_MB` as set (6 by default), before SageMaker's batch cap. */
   readonly maxPayloadMB: number;
   /**
-   * `MaxConcurrentTransforms` announced by `/execution-parameters`: `SAGEMAKER_MAX_CONCURRENT_TRANSFORMS`
-   * or the worker count, lowered so that it times `MaxPayloadInMB` is at most 100.
+   * What `/execution-parameters` announces: `MaxPayloadInMB`, and `MaxConcurrentTransforms`
+   * from `SAGEMAKER_MAX_CONCURRENT_TRANSFORMS` or the worker count, both within SageMaker's cap.
    */
-  readonly maxConcurrentTransforms: number;
+  readonly batchLimits: BatchLimits;
   /** The response type for `Accept: *\/*` or no `Accept` (`SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`). */
   readonly defaultAccept?: MediaType;
   /** Default handling of unreadable records (`MODEL_SERVER_BAD_RECORDS`: `fail` or `mark`). */
   readonly badRecords: BadRecordMode;
-  /**
-   * TEST ONLY (`SERVING_TEST_HOOKS=true`): honour the custom attribute `test_sleep_ms=N`, which
-   * blocks the worker for N ms before predicting, to test timeouts. Never set it in production.
-   */
-  readonly testHooks: boolean;
   /** The folder holding the model. */
   readonly modelDir: string;
   /** Ports the workers may use behind nginx (`SAGEMAKER_SAFE_PORT_RANGE`, e.g. `20000-20999`). */
@@ -130,18 +120,13 @@ export function readServingConfig(env: Environment, cpuCount: number): ServingCo
   // One body limit for nginx and the workers: SAGEMAKER_MAX_PAYLOAD_IN_MB when set (batch
   // transform always sets it), else the 6 MiB SageMaker allows for real-time requests.
   const bodyLimitBytes = sources.maxPayloadMB === "default"
-    ? REALTIME_BODY_LIMIT
+    ? REALTIME_BODY_BYTES
     : maxPayloadMB * 1024 * 1024;
   sources.bodyLimitBytes = sources.maxPayloadMB;
   const concurrent = pick(
     "maxConcurrentTransforms",
     readInteger(env, ["SAGEMAKER_MAX_CONCURRENT_TRANSFORMS"], 1, 1024),
     workers,
-  );
-  const announcedMB = Math.min(maxPayloadMB, BATCH_PAYLOAD_CAP_MB);
-  const maxConcurrentTransforms = Math.max(
-    1,
-    Math.min(concurrent, Math.floor(BATCH_PAYLOAD_CAP_MB / announcedMB)),
   );
   let defaultAccept: MediaType | undefined;
   const acceptText = env.SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT?.trim();
@@ -173,10 +158,9 @@ export function readServingConfig(env: Environment, cpuCount: number): ServingCo
     bodyLimitBytes,
     batch,
     maxPayloadMB,
-    maxConcurrentTransforms,
+    batchLimits: batchLimits(maxPayloadMB, concurrent),
     defaultAccept,
     badRecords,
-    testHooks: env.SERVING_TEST_HOOKS === "true",
     modelDir: sageMakerPaths(env).modelDir,
     safePortRange: readPortRange(env, "SAGEMAKER_SAFE_PORT_RANGE"),
     sources,

@@ -5,20 +5,17 @@
  *
  * - `probabilities=true`: answer class probabilities (same as `Accept: ...; verbose=true`);
  * - `errors=mark`: answer an error marker for a record that cannot be read instead of failing
- *   the request; `errors=fail` forces the default;
- * - `test_sleep_ms=N`: TEST ONLY, honoured only with `SERVING_TEST_HOOKS=true`.
+ *   the request; `errors=fail` forces the default.
  *
  * @module
  */
 
+import { CUSTOM_ATTRIBUTES_MAX_LENGTH } from "../sagemaker/platform_limits.ts";
 import type { BadRecordMode } from "../sagemaker/serving_config.ts";
 import { HttpError } from "./errors.ts";
 
 /** The request (and response) header. */
 export const CUSTOM_ATTRIBUTES_HEADER = "x-amzn-sagemaker-custom-attributes";
-
-/** SageMaker's limit on the header's length, in characters. */
-export const MAX_CUSTOM_ATTRIBUTES_LENGTH = 1024;
 
 /** What the custom attributes ask of one invocation. */
 export interface InvocationAttributes {
@@ -26,8 +23,6 @@ export interface InvocationAttributes {
   readonly probabilities?: boolean;
   /** `errors=mark|fail`. */
   readonly badRecords?: BadRecordMode;
-  /** `test_sleep_ms=N` (test only). */
-  readonly testSleepMs?: number;
 }
 
 function invalid(key: string, value: string, expected: string): HttpError {
@@ -49,15 +44,14 @@ function invalid(key: string, value: string, expected: string): HttpError {
  */
 export function parseCustomAttributes(header: string | null): InvocationAttributes {
   if (header === null || header === "") return {};
-  if (header.length > MAX_CUSTOM_ATTRIBUTES_LENGTH) {
+  if (header.length > CUSTOM_ATTRIBUTES_MAX_LENGTH) {
     throw new HttpError(
       400,
-      `X-Amzn-SageMaker-Custom-Attributes is ${header.length} characters long: the limit is ${MAX_CUSTOM_ATTRIBUTES_LENGTH}`,
+      `X-Amzn-SageMaker-Custom-Attributes is ${header.length} characters long: the limit is ${CUSTOM_ATTRIBUTES_MAX_LENGTH}`,
     );
   }
   let probabilities: boolean | undefined;
   let badRecords: BadRecordMode | undefined;
-  let testSleepMs: number | undefined;
   for (const part of header.split(/[,;]/)) {
     const equals = part.indexOf("=");
     if (equals === -1) continue;
@@ -70,10 +64,7 @@ export function parseCustomAttributes(header: string | null): InvocationAttribut
     } else if (key === "errors") {
       if (lower !== "mark" && lower !== "fail") throw invalid(key, value, "mark or fail");
       badRecords = lower;
-    } else if (key === "test_sleep_ms") {
-      if (!/^\d{1,6}$/.test(value)) throw invalid(key, value, "a number of milliseconds");
-      testSleepMs = Number(value);
     }
   }
-  return { probabilities, badRecords, testSleepMs };
+  return { probabilities, badRecords };
 }

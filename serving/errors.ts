@@ -4,16 +4,16 @@
  * - JSON (when the answer type is `application/json` or `application/jsonlines`):
  *   `{"error": "Cannot parse line 3, field 2: \"x\" is not a number", "status": 400,
  *   "request_id": "..."}`;
- * - otherwise one line of `text/plain`: the message.
+ * - otherwise one line of `text/plain`: the message, then ` (request id ...)`.
  *
- * Every error answer carries the request id in the {@linkcode REQUEST_ID_HEADER} header. nginx's
- * own error pages (413, 503, 504 in `nginx.conf`) follow the same shape.
+ * Every error answer carries the request id in the `X-Request-Id` header too. nginx's own error
+ * pages (413, 503, 504 in `nginx.conf`) follow the same shape.
  *
  * @module
  */
 
-/** The response header carrying the request id. */
-export const REQUEST_ID_HEADER = "x-request-id";
+import { chooseResponseType, type MediaType, requestMediaType } from "../codecs/negotiate.ts";
+import { REQUEST_ID_HEADER } from "./request_id.ts";
 
 /** An error that the worker answers with `status` and `message`. */
 export class HttpError extends Error {
@@ -28,31 +28,49 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * True when an error answer to `request` is JSON: when the answer type negotiated from its
+ * `Accept` (else `defaultAccept`, else its own `Content-Type`, else CSV) is a JSON type. The same
+ * rule as for a successful answer, so a client reads its errors in the format it asked for.
+ */
+export function wantsJsonErrors(request: Request, defaultAccept?: MediaType): boolean {
+  const choice = chooseResponseType(request.headers.get("accept"), {
+    requestType: requestMediaType(request.headers.get("content-type")) ?? "text/csv",
+    defaultAccept,
+  });
+  return choice !== undefined && choice.type !== "text/csv";
+}
+
 /** Options of {@linkcode errorResponse}. */
 export interface ErrorResponseOptions {
   /** Answer with the JSON shape instead of a text line. */
-  json?: boolean;
-  /** The request id, sent in the {@linkcode REQUEST_ID_HEADER} header and the JSON body. */
-  requestId?: string;
+  readonly json?: boolean;
+  /** The request id, sent in the `X-Request-Id` header and named in the body. */
+  readonly requestId?: string;
   /** More headers. */
-  headers?: HeadersInit;
+  readonly headers?: HeadersInit;
 }
 
-/** Builds the error response: `{"error": ..., "status": ...}` for JSON, else one text line. */
+/**
+ * Builds the error response: `{"error": ..., "status": ..., "request_id": ...}` for JSON, else
+ * one text line ending in ` (request id ...)`.
+ */
 export function errorResponse(
   status: number,
   message: string,
   options: ErrorResponseOptions = {},
 ): Response {
   const headers = new Headers(options.headers);
-  if (options.requestId !== undefined) headers.set(REQUEST_ID_HEADER, options.requestId);
+  const requestId = options.requestId;
+  if (requestId !== undefined) headers.set(REQUEST_ID_HEADER, requestId);
   const line = message.replaceAll(/[\r\n]+/g, " ");
   if (options.json) {
     headers.set("content-type", "application/json");
     const body: Record<string, string | number> = { error: line, status };
-    if (options.requestId !== undefined) body.request_id = options.requestId;
+    if (requestId !== undefined) body.request_id = requestId;
     return new Response(JSON.stringify(body) + "\n", { status, headers });
   }
   headers.set("content-type", "text/plain; charset=utf-8");
-  return new Response(line + "\n", { status, headers });
+  const named = requestId === undefined ? line : `${line} (request id ${requestId})`;
+  return new Response(named + "\n", { status, headers });
 }

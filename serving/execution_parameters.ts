@@ -4,7 +4,7 @@
  * @module
  */
 
-import { BATCH_PAYLOAD_CAP_MB } from "../sagemaker/serving_config.ts";
+import type { BatchLimits } from "../sagemaker/platform_limits.ts";
 
 /** The answer SageMaker batch transform reads. */
 export interface ExecutionParameters {
@@ -17,8 +17,8 @@ export interface ExecutionParameters {
 }
 
 /**
- * Builds the answer from the serving configuration; `MaxPayloadInMB` is capped at 100 and
- * `MaxConcurrentTransforms * MaxPayloadInMB` never exceeds 100.
+ * Builds the answer from the batch limits of the serving configuration (`batchLimits` in
+ * `sagemaker/platform_limits.ts` keeps them within SageMaker's caps).
  *
  * @example
  * ```ts
@@ -26,17 +26,10 @@ export interface ExecutionParameters {
  * // { MaxConcurrentTransforms: 2, BatchStrategy: "MULTI_RECORD", MaxPayloadInMB: 6 }
  * ```
  */
-export function executionParameters(
-  config: { readonly maxConcurrentTransforms: number; readonly maxPayloadMB: number },
-): ExecutionParameters {
-  const payload = Math.min(config.maxPayloadMB, BATCH_PAYLOAD_CAP_MB);
-  const concurrent = Math.max(
-    1,
-    Math.min(config.maxConcurrentTransforms, Math.floor(BATCH_PAYLOAD_CAP_MB / payload)),
-  );
+export function executionParameters(limits: BatchLimits): ExecutionParameters {
   return {
-    MaxConcurrentTransforms: concurrent,
+    MaxConcurrentTransforms: limits.maxConcurrentTransforms,
     BatchStrategy: "MULTI_RECORD",
-    MaxPayloadInMB: payload,
+    MaxPayloadInMB: limits.maxPayloadMB,
   };
 }

@@ -74,3 +74,16 @@ export class RequestMetrics {
 export function residentMegabytes(): number {
   return Math.round(Deno.memoryUsage().rss / 1024 / 1024 * 10) / 10;
 }
+
+/** `handler` with every answer but `/ping`'s counted in `metrics` (status and latency). */
+export function withMetrics(
+  handler: (request: Request, path: string) => Promise<Response>,
+  metrics: RequestMetrics,
+): (request: Request, path: string) => Promise<Response> {
+  return async function counted(request: Request, path: string): Promise<Response> {
+    const begin = performance.now();
+    const response = await handler(request, path);
+    if (path !== "/ping") metrics.record(response.status, performance.now() - begin);
+    return response;
+  };
+}

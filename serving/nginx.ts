@@ -151,11 +151,6 @@ export class NginxProcess {
     forwardNginxLog(this.#child.stderr);
   }
 
-  /** The nginx master's process id. */
-  get pid(): number {
-    return this.#child.pid;
-  }
-
   /** Resolves when nginx exits. */
   get status(): Promise<Deno.CommandStatus> {
     return this.#child.status;

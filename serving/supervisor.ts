@@ -17,6 +17,8 @@ import { type CommandLine, READY_PREFIX } from "./self_command.ts";
 export interface SupervisorOptions {
   /** Number of workers. */
   readonly count: number;
+  /** The whole environment of every worker: nothing else is inherited. */
+  readonly env: Readonly<Record<string, string>>;
   /** The command line of worker `index` asked to listen on `port` (0: any free port). */
   readonly command: (index: number, port: number) => CommandLine;
   /** The port each worker asks for at first. */
@@ -83,11 +85,6 @@ export class Supervisor {
     return this.#slots.map((slot) => slot.port);
   }
 
-  /** The process ids of the running workers. */
-  get pids(): number[] {
-    return this.#slots.flatMap((slot) => (slot.child ? [slot.child.pid] : []));
-  }
-
   /**
    * Starts every worker and resolves with their ports once each has listened. A worker that dies
    * on the way is restarted like any other; a crash loop ends in `onGiveUp` instead.
@@ -134,6 +131,8 @@ export class Supervisor {
     const { command, args } = this.#options.command(slot.index, slot.port);
     const child = new Deno.Command(command, {
       args,
+      env: this.#options.env,
+      clearEnv: true,
       // Held open for the worker's life: its end tells the worker that the supervisor is gone.
       stdin: "piped",
       stdout: "piped",

@@ -9,12 +9,14 @@
 import { log } from "../log.ts";
 import { loadModel, type StoredModel } from "../model_store.ts";
 import { readLogConfig } from "../sagemaker/log_config.ts";
+import { containerMemoryBytes, readMultiModelConfig } from "../sagemaker/multi_model_config.ts";
 import type { Environment } from "../sagemaker/paths.ts";
 import { readServingConfig } from "../sagemaker/serving_config.ts";
 import { RequestMetrics, residentMegabytes } from "./metrics.ts";
-import { multiModelFromEnv } from "./multi_model.ts";
+import { multiModelHandlerFor } from "./multi_model/mod.ts";
 import { READY_PREFIX } from "./self_command.ts";
-import { startWorker } from "./worker.ts";
+import { createTestHookHandler, testHooksEnabled } from "./test_hooks.ts";
+import { createHandler, type HandlerOptions, startWorker } from "./worker.ts";
 
 /** How the supervisor asks a worker to listen. */
 export interface WorkerProcessOptions {
@@ -54,28 +56,34 @@ export async function runWorkerProcess(
   let stored: StoredModel | undefined;
   try {
     config = readServingConfig(env, navigator.hardwareConcurrency);
-    multiModel = multiModelFromEnv(env, config.workers);
+    const machine = { workers: config.workers, memoryBytes: containerMemoryBytes() };
+    multiModel = multiModelHandlerFor(readMultiModelConfig(env, machine));
     if (multiModel === undefined) stored = await loadModel(config.modelDir);
   } catch (error) {
     log.error(`worker cannot start: ${(error as Error).message}`);
     return 1;
   }
   const metrics = logging.metricsIntervalSeconds > 0 ? new RequestMetrics() : undefined;
+  const handlerOptions: HandlerOptions = {
+    config,
+    stored,
+    multiModel,
+    proxied: !options.public,
+    // Behind nginx, nginx writes the access lines; without it, the worker does.
+    accessLog: options.public && logging.accessLog,
+    pingAccessLog: logging.pingAccessLog,
+    metrics,
+  };
+  const handler = testHooksEnabled(env)
+    ? createTestHookHandler(handlerOptions)
+    : createHandler(handlerOptions);
   const listen = (hostname: string, port: number) =>
     startWorker({
       hostname,
       port,
       reusePort: options.public,
-      stored,
-      multiModel,
-      bodyLimitBytes: config.bodyLimitBytes,
-      config,
-      // Behind nginx, nginx writes the access lines; without it, the worker does.
-      accessLog: options.public && logging.accessLog,
-      pingAccessLog: logging.pingAccessLog,
-      metrics,
       onListen: (actual) => console.log(`${READY_PREFIX}${actual}`),
-    });
+    }, handler);
   let server: Deno.HttpServer;
   if (options.public) {
     server = listen("0.0.0.0", options.port);

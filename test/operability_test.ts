@@ -1,5 +1,5 @@
 /**
- * Operability (issue 10), one test per behaviour, against the real program: `main.ts serve` with
+ * Operability, one test per behaviour, against the real program: `main.ts serve` with
  * nginx in front of 2 workers (or, with `PATH=/nonexistent`, the workers alone), trained on iris.
  *
  * The two tests of errors from the algorithm module use the TEST ONLY hook of
@@ -121,8 +121,13 @@ for (const mode of ["nginx", "embedded"] as const) {
       assert.equal(accepted.text.split("\n").length - 1, limit / 16);
       const over = await invoke(server.url, csvOfSize(limit + 1));
       assert.equal(over.status, 413);
-      // nginx's 413 page and the worker's 413 name the same limit.
-      assert.equal(over.text, `Request body is larger than the limit of ${limit} bytes\n`);
+      // nginx's 413 page and the worker's 413 name the same limit, and the request id.
+      const id = over.headers.get("x-request-id");
+      assert.ok(id !== null && id.length >= 16, `request id: ${id}`);
+      assert.equal(
+        over.text,
+        `Request body is larger than the limit of ${limit} bytes (request id ${id})\n`,
+      );
     });
   });
 }
@@ -232,44 +237,63 @@ Deno.test("without nginx the workers write the access lines with the same fields
   });
 });
 
-Deno.test("request ids: SageMaker's id wins, then the caller's, else one is made up; error bodies and JSON error lines carry it", async () => {
-  await withServer({ LOG_FORMAT: "json" }, async (server) => {
-    const json = { "content-type": "text/csv", accept: "application/json" };
-    const both = await invoke(server.url, "1,2\n", {
-      ...json,
-      "x-amzn-sagemaker-inference-id": "ops-sagemaker-id",
-      "x-request-id": "ops-caller-id",
-    });
-    const callers = await invoke(server.url, "1,2\n", { ...json, "x-request-id": "ops-caller-id" });
-    const none = await invoke(server.url, "1,2\n", json);
-    const made = none.headers.get("x-request-id");
-    assert.ok(made !== null && made.length >= 16, `made-up id: ${made}`);
-    for (
-      const [answer, id] of [[both, "ops-sagemaker-id"], [callers, "ops-caller-id"], [
-        none,
-        made,
-      ]] as const
-    ) {
-      assert.equal(answer.status, 400);
-      assert.equal(answer.headers.get("x-request-id"), id);
-      assert.equal(JSON.parse(answer.text).request_id, id);
-      const failed = await waitForJsonLine(
-        server,
-        (l) => l.message === "request failed" && l.request_id === id,
-      );
-      assert.equal(failed.level, "warn");
-      assert.equal(failed.status, 400);
-      assert.match(String(failed.error), /expected 4 features, found 2/);
-      await waitForJsonLine(server, (l) => l.message === "access" && l.request_id === id);
-    }
-    // A success carries the id too (nginx adds it).
-    const ok = await invoke(server.url, FEATURES[0] + "\n", {
-      "content-type": "text/csv",
-      "x-amzn-sagemaker-inference-id": "ops-ok",
-    });
-    assert.equal(ok.headers.get("x-request-id"), "ops-ok");
+for (const mode of ["nginx", "embedded"] as const) {
+  Deno.test(`request ids in ${mode} mode: SageMaker's id wins, then the caller's, else one is made up; error bodies and error lines carry it`, async () => {
+    await withServer(
+      { LOG_FORMAT: "json", ...(mode === "embedded" ? NO_NGINX : {}) },
+      async (server) => {
+        assert.match(server.logs(), new RegExp(`"mode":"${mode}"`));
+        const json = { "content-type": "text/csv", accept: "application/json" };
+        const both = await invoke(server.url, "1,2\n", {
+          ...json,
+          "x-amzn-sagemaker-inference-id": "ops-sagemaker-id",
+          "x-request-id": "ops-caller-id",
+        });
+        const callers = await invoke(server.url, "1,2\n", {
+          ...json,
+          "x-request-id": "ops-caller-id",
+        });
+        const none = await invoke(server.url, "1,2\n", json);
+        const made = none.headers.get("x-request-id");
+        assert.ok(made !== null && made.length >= 16, `made-up id: ${made}`);
+        for (
+          const [answer, id] of [[both, "ops-sagemaker-id"], [callers, "ops-caller-id"], [
+            none,
+            made,
+          ]] as const
+        ) {
+          assert.equal(answer.status, 400);
+          assert.equal(answer.headers.get("x-request-id"), id);
+          assert.equal(JSON.parse(answer.text).request_id, id);
+          const failed = await waitForJsonLine(
+            server,
+            (l) => l.message === "request failed" && l.request_id === id,
+          );
+          assert.equal(failed.level, "warn");
+          assert.equal(failed.status, 400);
+          assert.match(String(failed.error), /expected 4 features, found 2/);
+          await waitForJsonLine(server, (l) => l.message === "access" && l.request_id === id);
+        }
+        // A text error names the id at the end of its line.
+        const text = await invoke(server.url, "1,2\n", {
+          "content-type": "text/csv",
+          "x-amzn-sagemaker-inference-id": "ops-text-id",
+          "x-request-id": "ops-caller-id",
+        });
+        assert.equal(text.status, 400);
+        assert.equal(text.headers.get("content-type"), "text/plain; charset=utf-8");
+        assert.match(text.text, / \(request id ops-text-id\)\n$/);
+        // A success carries the id too (nginx adds it, or the worker without nginx).
+        const ok = await invoke(server.url, FEATURES[0] + "\n", {
+          "content-type": "text/csv",
+          "x-amzn-sagemaker-inference-id": "ops-ok",
+          "x-request-id": "ops-caller-id",
+        });
+        assert.equal(ok.headers.get("x-request-id"), "ops-ok");
+      },
+    );
   });
-});
+}
 
 Deno.test("an AlgorithmError thrown by the model answers its status and message in the error shape", async () => {
   await withServer({ SERVING_TEST_HOOKS: "true", LOG_FORMAT: "json" }, async (server) => {
@@ -302,7 +326,7 @@ Deno.test("any other exception from the model is a 500 with the request id and n
     assert.equal(answer.status, 500);
     const body = JSON.parse(answer.text);
     assert.equal(body.request_id, "ops-unexpected");
-    assert.equal(body.error, "Internal error while handling request ops-unexpected: see the log");
+    assert.equal(body.error, "Internal error: see the log");
     assert.doesNotMatch(answer.text, /TypeError|test_hooks|\bat /);
     const line = await waitForJsonLine(
       server,

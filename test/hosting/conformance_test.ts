@@ -1,5 +1,5 @@
 /**
- * The SageMaker hosting and batch-transform contract (issue 5), one step per behaviour, against
+ * The SageMaker hosting and batch-transform contract, one step per behaviour, against
  * the real program: `main.ts serve` with nginx in front of 2 workers, trained on iris.
  *
  * @module
@@ -45,6 +45,13 @@ async function withServer(
 function lines(text: string): string[] {
   assert.ok(text.endsWith("\n"), `expected the answer to end with a newline: ${text.slice(-40)}`);
   return text.slice(0, -1).split("\n");
+}
+
+/** The text error body of `message` for `answer`: the message, then the request id it carries. */
+function textError(answer: { headers: Headers }, message: string): string {
+  const id = answer.headers.get("x-request-id");
+  assert.ok(id !== null, "a text error answer without X-Request-Id");
+  return `${message} (request id ${id})\n`;
 }
 
 /** Checks the error shape: JSON `{"error", "status", "request_id"}` and the request id header. */
@@ -232,10 +239,16 @@ Deno.test("Real-time endpoint: the hosting contract", async (t) => {
         assert.equal(leftIn.status, 400);
         assert.equal(
           leftIn.text,
-          "Cannot parse line 2: expected 4 features, found 5 (one more than expected: the label column may have been left in)\n",
+          textError(
+            leftIn,
+            "Cannot parse line 2: expected 4 features, found 5 (one more than expected: the label column may have been left in)",
+          ),
         );
         const short = await invoke(url, "1,2,3\n", { "content-type": "text/csv" });
-        assert.equal(short.text, "Cannot parse line 1: expected 4 features, found 3\n");
+        assert.equal(
+          short.text,
+          textError(short, "Cannot parse line 1: expected 4 features, found 3"),
+        );
       },
     );
 
@@ -245,7 +258,10 @@ Deno.test("Real-time endpoint: the hosting contract", async (t) => {
         const body = `${FEATURES[0]}\n${FEATURES[1]}\n5.1,oops,1.4,0.2\n${FEATURES[2]}\n`;
         const failed = await invoke(url, body, { "content-type": "text/csv" });
         assert.equal(failed.status, 400);
-        assert.equal(failed.text, 'Cannot parse line 3, field 2: "oops" is not a number\n');
+        assert.equal(
+          failed.text,
+          textError(failed, 'Cannot parse line 3, field 2: "oops" is not a number'),
+        );
 
         const marked = await invoke(url, body, {
           "content-type": "text/csv",
@@ -304,8 +320,12 @@ Deno.test("Real-time endpoint: the hosting contract", async (t) => {
         const asText = await invoke(url, tooLarge, { "content-type": "text/csv" });
         assert.equal(asText.status, 413);
         assert.equal(asText.headers.get("content-type"), "text/plain; charset=utf-8");
-        assert.equal(asText.text, "Request body is larger than the limit of 6291456 bytes\n");
-        assert.match(asText.headers.get("x-request-id") ?? "", /^[0-9a-f]{32}$/);
+        const madeUp = asText.headers.get("x-request-id") ?? "";
+        assert.match(madeUp, /^[0-9a-f]{32}$/);
+        assert.equal(
+          asText.text,
+          `Request body is larger than the limit of 6291456 bytes (request id ${madeUp})\n`,
+        );
 
         const success = await invoke(url, FEATURES[0], {
           "content-type": "text/csv",

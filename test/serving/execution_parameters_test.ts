@@ -3,7 +3,7 @@ import { ConfigError, readServingConfig } from "../../sagemaker/serving_config.t
 import { executionParameters } from "../../serving/execution_parameters.ts";
 
 function parametersFor(env: Record<string, string>, cpus = 2) {
-  return executionParameters(readServingConfig(env, cpus));
+  return executionParameters(readServingConfig(env, cpus).batchLimits);
 }
 
 Deno.test("executionParameters() announces one transform per worker and 6 MB by default", () => {

@@ -31,9 +31,10 @@ const stubModel: Model = {
 
 const stored = { model: stubModel } as unknown as StoredModel;
 
+const config = readServingConfig({}, 2);
+
 function handler(env: Record<string, string> = {}) {
-  const config = readServingConfig(env, 2);
-  return createHandler({ stored, bodyLimitBytes: config.bodyLimitBytes, config });
+  return createHandler({ stored, config: readServingConfig(env, 2) });
 }
 
 function post(body: BodyInit, headers: Record<string, string> = {}): Request {
@@ -87,7 +88,8 @@ Deno.test("/invocations answers 415 naming the types it reads", async () => {
   assert.equal(response.status, 415);
   assert.equal(
     await response.text(),
-    'Unsupported content type "image/png": supported are text/csv, application/json, application/jsonlines\n',
+    'Unsupported content type "image/png": supported are text/csv, application/json, ' +
+      `application/jsonlines (request id ${response.headers.get("x-request-id")})\n`,
   );
 });
 
@@ -132,9 +134,11 @@ Deno.test("/invocations refuses an unknown value for a known custom attribute", 
     post("1,0\n", { "x-amzn-sagemaker-custom-attributes": "errors=skip" }),
   );
   assert.equal(response.status, 400);
+  const id = response.headers.get("x-request-id");
+  assert.match(id ?? "", /^[0-9a-f-]{36}$/);
   assert.equal(
     await response.text(),
-    'Invalid custom attribute errors="skip": expected mark or fail\n',
+    `Invalid custom attribute errors="skip": expected mark or fail (request id ${id})\n`,
   );
 });
 
@@ -210,7 +214,7 @@ Deno.test("/invocations answers an AlgorithmError with its status in the error s
   };
   const handle = createHandler({
     stored: { model: refusing } as unknown as StoredModel,
-    bodyLimitBytes: 1024,
+    config: { ...config, bodyLimitBytes: 1024 },
   });
   const response = await handle(post("1,-1\n", { accept: "application/json" }));
   assert.equal(response.status, 422);
@@ -226,17 +230,21 @@ Deno.test("/invocations answers any other exception with a 500 that hides the st
   };
   const handle = createHandler({
     stored: { model: broken } as unknown as StoredModel,
-    bodyLimitBytes: 1024,
+    config: { ...config, bodyLimitBytes: 1024 },
   });
   const response = await handle(post("1,-1\n"));
   assert.equal(response.status, 500);
   const id = response.headers.get("x-request-id");
   assert.ok(id);
-  assert.equal(await response.text(), `Internal error while handling request ${id}: see the log\n`);
+  assert.equal(await response.text(), `Internal error: see the log (request id ${id})\n`);
 });
 
 Deno.test("/invocations behind nginx leaves the success id header to nginx but keeps it on errors", async () => {
-  const handle = createHandler({ stored, bodyLimitBytes: 1024, proxied: true });
+  const handle = createHandler({
+    stored,
+    config: { ...config, bodyLimitBytes: 1024 },
+    proxied: true,
+  });
   const success = await handle(post("1,0\n", { "x-request-id": "from-nginx" }));
   assert.equal(success.headers.get("x-request-id"), null);
   assert.equal(await success.text(), "high\n");

@@ -1,39 +1,18 @@
 /**
- * Multi-model endpoints: the `/models` routes SageMaker calls when `SAGEMAKER_MULTI_MODEL=true`.
- *
- * | Route                          | Answer                                                       |
- * | ------------------------------ | ------------------------------------------------------------ |
- * | `POST /models`                 | load `{"model_name", "url"}`: 200; 409 loaded; 400/404 no valid model; 507 over budget |
- * | `GET /models`                  | `{"models": [{"modelName", "modelUrl"}], "nextPageToken"?}`, sorted by name |
- * | `GET /models/{name}`           | `{"modelName", "modelUrl", ...}`; 404 unknown                |
- * | `DELETE /models/{name}`        | unload: 200; 404 unknown                                     |
- * | `POST /models/{name}/invoke`   | predict, exactly as `POST /invocations` does                 |
- *
- * How every worker answers for every model: the worker that gets `POST /models` validates and
- * loads the model, then registers it in the shared {@linkcode ModelRegistry} folder (atomic and
- * exclusive, so concurrent loads of a name give one 200 and 409s). On an invocation, any worker
- * reads the registry entry (one small file read) and answers from its own
- * {@linkcode ModelCache}, loading the model file on first use. An entry that is gone means the
- * model was unloaded; a new generation means it was reloaded. A timer drops cached copies of
- * unloaded models that are not invoked again.
+ * The `/models` routes of one worker in multi-model mode. How every worker answers for every
+ * model is told in `mod.ts`.
  *
  * @module
  */
 
-import { log } from "../log.ts";
-import type { Environment } from "../sagemaker/paths.ts";
-import {
-  containerMemoryBytes,
-  readMultiModelConfig,
-  REGISTRY_VARIABLE,
-} from "../sagemaker/multi_model_config.ts";
-import { ConfigError } from "../sagemaker/serving_config.ts";
-import { decodeModel, describeModel, MODEL_FILE_NAME, ModelFileError } from "../model_store.ts";
-import type { StoredModel } from "../model_store.ts";
-import { readBody } from "./body.ts";
-import { HttpError } from "./errors.ts";
-import { ModelCache } from "./model_cache.ts";
-import { isValidModelName, ModelRegistry, type RegistryEntry } from "./model_registry.ts";
+import { log } from "../../log.ts";
+import { describeModel, ModelFileError, type StoredModel } from "../../model_store.ts";
+import { readBody } from "../body.ts";
+import { HttpError } from "../errors.ts";
+import type { RouteParams, RouteTable } from "../routes.ts";
+import { ModelCache } from "./cache.ts";
+import { quote, readModelFile, resolveModelFile } from "./model_files.ts";
+import { isValidModelName, type ModelRegistry, type RegistryEntry } from "./registry.ts";
 
 /** Predicts with `stored` for `request`: the worker's `/invocations` code, model given. */
 export type InvokeModel = (request: Request, stored: StoredModel) => Promise<Response>;
@@ -52,8 +31,11 @@ export interface MultiModelOptions {
 
 /** The `/models` routes of one worker. */
 export interface MultiModelHandler {
-  /** Answers a request whose path is `/models` or under it; throws {@linkcode HttpError}. */
-  handle(request: Request, invoke: InvokeModel): Promise<Response>;
+  /**
+   * The routes `/models`, `/models/{name}` and `/models/{name}/invoke`, the last predicting
+   * through `invoke`. Their handlers throw {@linkcode HttpError} for a bad request.
+   */
+  routes(invoke: InvokeModel): RouteTable;
   /** The models this worker holds in memory (for tests and logs). */
   readonly cache: ModelCache<StoredModel>;
   /** Stops the sweep timer. */
@@ -66,16 +48,6 @@ const LOAD_BODY_LIMIT = 64 * 1024;
 /** Page size of `GET /models` without `max_results`, and the largest accepted one. */
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
-
-/** True for `/models` and every path under `/models/`. */
-export function isMultiModelPath(path: string): boolean {
-  return path === "/models" || path.startsWith("/models/");
-}
-
-/** A value for messages and logs: JSON-quoted (so escaped) and cut to 100 characters. */
-function quote(value: string): string {
-  return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}...` : value);
-}
 
 function checkName(name: unknown): string {
   if (typeof name !== "string") {
@@ -96,72 +68,6 @@ function json(value: unknown, status = 200): Response {
     status,
     headers: { "content-type": "application/json" },
   });
-}
-
-/** `path` with `.` and `..` resolved lexically; undefined when it is not absolute. */
-function normalizeAbsolute(path: string): string | undefined {
-  if (!path.startsWith("/")) return undefined;
-  const parts: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return "/" + parts.join("/");
-}
-
-function isInside(path: string, root: string): boolean {
-  return root === "/" || path === root || path.startsWith(root + "/");
-}
-
-function outsideRoot(url: string, root: string): HttpError {
-  return new HttpError(400, `Model url ${quote(url)} is outside the model root ${quote(root)}`);
-}
-
-async function realPathOrUndefined(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.realPath(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
-      return undefined;
-    }
-    throw error;
-  }
-}
-
-/**
- * The model file of `url` (a model folder or the model file itself), symlinks resolved; 400
- * when it lies outside `root`, checked before anything under `url` is read; 404 when missing.
- */
-async function resolveModelFile(url: string, root: string): Promise<string> {
-  const lexical = normalizeAbsolute(url);
-  if (lexical === undefined) {
-    throw new HttpError(400, `Invalid model url ${quote(url)}: expected an absolute path`);
-  }
-  const lexicalRoot = normalizeAbsolute(root) ?? root;
-  if (!isInside(lexical, lexicalRoot)) throw outsideRoot(url, root);
-  const realRoot = await realPathOrUndefined(lexicalRoot);
-  if (realRoot === undefined) {
-    throw new HttpError(404, `No model at ${quote(url)}: the model root ${quote(root)} is missing`);
-  }
-  const real = await realPathOrUndefined(lexical);
-  if (real === undefined) throw new HttpError(404, `No model at ${quote(url)}: no such file`);
-  if (!isInside(real, realRoot)) throw outsideRoot(url, root);
-  const info = await Deno.stat(real);
-  if (!info.isDirectory) return real;
-  const file = await realPathOrUndefined(`${real}/${MODEL_FILE_NAME}`);
-  if (file === undefined) {
-    throw new HttpError(404, `No model at ${quote(url)}: the folder holds no ${MODEL_FILE_NAME}`);
-  }
-  if (!isInside(file, realRoot)) throw outsideRoot(`${url}/${MODEL_FILE_NAME}`, root);
-  return file;
-}
-
-/** Reads and validates a model file; the size of the file stands for its memory use. */
-async function readModelFile(file: string): Promise<{ stored: StoredModel; bytes: number }> {
-  const data = await Deno.readFile(file);
-  const stored = await decodeModel(new TextDecoder().decode(data), file);
-  return { stored, bytes: data.byteLength };
 }
 
 function pageSize(text: string | null): number {
@@ -346,34 +252,25 @@ export function createMultiModelHandler(options: MultiModelOptions): MultiModelH
     return loaded.stored;
   }
 
-  async function handle(request: Request, invoke: InvokeModel): Promise<Response> {
-    const url = new URL(request.url);
-    const path = url.pathname;
-    const method = request.method;
-    if (path === "/models") {
-      if (method === "POST") return await load(request);
-      if (method === "GET") return await list(url);
-      throw new HttpError(405, `Use GET or POST for /models, not ${method}`);
-    }
-    const parts = path.slice("/models/".length).split("/");
-    let name: string;
-    try {
-      name = decodeURIComponent(parts[0]);
-    } catch {
-      name = parts[0];
-    }
-    if (parts.length > 2 || (parts.length === 2 && parts[1] !== "invoke")) {
-      throw new HttpError(404, `No route for ${method} ${quote(path)}`);
-    }
-    checkName(name);
-    if (parts.length === 2) {
-      if (method !== "POST") throw new HttpError(405, "Use POST for /models/{name}/invoke");
-      const stored = await modelOf(entryOf(name));
-      return await invoke(request, stored);
-    }
-    if (method === "GET") return json(describeEntry(entryOf(name)));
-    if (method === "DELETE") return await unload(name);
-    throw new HttpError(405, `Use GET or DELETE for /models/{name}, not ${method}`);
+  /** The registry entry of the `{name}` a route matched; 400 for an invalid name. */
+  function entryOfParam(params: RouteParams): RegistryEntry {
+    return entryOf(checkName(params.name));
+  }
+
+  function routes(invoke: InvokeModel): RouteTable {
+    return {
+      "/models": {
+        GET: (request) => list(new URL(request.url)),
+        POST: (request) => load(request),
+      },
+      "/models/{name}": {
+        GET: (_request, params) => Promise.resolve(json(describeEntry(entryOfParam(params)))),
+        DELETE: (_request, params) => unload(checkName(params.name)),
+      },
+      "/models/{name}/invoke": {
+        POST: async (request, params) => invoke(request, await modelOf(entryOfParam(params))),
+      },
+    };
   }
 
   async function sweep(): Promise<void> {
@@ -390,32 +287,10 @@ export function createMultiModelHandler(options: MultiModelOptions): MultiModelH
   if (timer !== undefined) Deno.unrefTimer(timer);
 
   return {
-    handle,
+    routes,
     cache,
     close() {
       if (timer !== undefined) clearInterval(timer);
     },
   };
-}
-
-/**
- * The `/models` routes of a worker process when `SAGEMAKER_MULTI_MODEL=true`, else undefined.
- * `serve` creates the registry folder and names it in `SAGEMAKER_MULTI_MODEL_REGISTRY`.
- */
-export function multiModelFromEnv(
-  env: Environment,
-  workers: number,
-): MultiModelHandler | undefined {
-  const config = readMultiModelConfig(env, { workers, memoryBytes: containerMemoryBytes() });
-  if (!config.enabled) return undefined;
-  if (config.registryDir === undefined) {
-    throw new ConfigError(
-      `SAGEMAKER_MULTI_MODEL=true but ${REGISTRY_VARIABLE} is not set: workers are started by serve`,
-    );
-  }
-  return createMultiModelHandler({
-    registry: new ModelRegistry(config.registryDir),
-    modelRoot: config.modelRoot,
-    cacheMaxBytes: config.cacheMaxBytes,
-  });
 }

@@ -4,7 +4,7 @@ import {
   isValidModelName,
   ModelRegistry,
   type RegistryEntry,
-} from "../../serving/model_registry.ts";
+} from "../../serving/multi_model/registry.ts";
 
 function entry(name: string, generation: string = crypto.randomUUID()): RegistryEntry {
   return {

@@ -1,6 +1,6 @@
 /** The per-worker LRU model cache: budget, eviction order, generations, sweeping. */
 import assert from "node:assert/strict";
-import { ModelCache } from "../../serving/model_cache.ts";
+import { ModelCache } from "../../serving/multi_model/cache.ts";
 
 function cacheOf(maxBytes: number): { cache: ModelCache<string>; evicted: string[] } {
   const evicted: string[] = [];

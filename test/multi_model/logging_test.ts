@@ -1,0 +1,82 @@
+/**
+ * Log lines of multi-model invocations, with nginx and without: the access line and the error
+ * line name the model SageMaker targets (`X-Amzn-SageMaker-Target-Model`), and the error line
+ * the real path.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { makeBaseDir, startServer } from "../support/process.ts";
+import { writeSyntheticModel } from "./synthetic_models.ts";
+
+type LogLine = Record<string, unknown>;
+
+function jsonLines(logs: string): LogLine[] {
+  return logs.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+}
+
+for (const mode of ["nginx", "embedded"] as const) {
+  Deno.test(`multi-model in ${mode} mode: access and error lines name the target model and the real path`, async () => {
+    const base = await makeBaseDir();
+    await writeSyntheticModel(`${base}/models/m-1/model`, { leaves: 8, tag: "m-1" });
+    const server = await startServer(base, {
+      SAGEMAKER_MULTI_MODEL: "true",
+      LOG_FORMAT: "json",
+      ...(mode === "embedded" ? { PATH: "/nonexistent" } : {}),
+    });
+    try {
+      await server.waitForLog(`"mode":"${mode}"`);
+      const load = await fetch(`${server.url}/models`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model_name: "m-1", url: `${base}/models/m-1/model` }),
+      });
+      assert.equal(load.status, 200, await load.text());
+      const headers = {
+        "content-type": "text/csv",
+        "x-amzn-sagemaker-target-model": "m-1.tar.gz",
+        "x-amzn-sagemaker-inference-id": `mm-${mode}-ok`,
+      };
+      const ok = await fetch(`${server.url}/models/m-1/invoke`, {
+        method: "POST",
+        headers,
+        body: "0,0,0,0\n",
+      });
+      assert.equal(ok.status, 200, await ok.text());
+      const bad = await fetch(`${server.url}/models/m-1/invoke`, {
+        method: "POST",
+        headers: { ...headers, "x-amzn-sagemaker-inference-id": `mm-${mode}-bad` },
+        body: "0,0\n",
+      });
+      assert.equal(bad.status, 400);
+      assert.match(await bad.text(), / \(request id mm-\w+-bad\)\n$/);
+
+      const find = async (match: (line: LogLine) => boolean) => {
+        const deadline = Date.now() + 10_000;
+        while (Date.now() < deadline) {
+          const found = jsonLines(server.logs()).find(match);
+          if (found !== undefined) return found;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        throw new Error(`No matching log line; log so far:\n${server.logs()}`);
+      };
+      const access = await find((l) => l.message === "access" && l.request_id === `mm-${mode}-ok`);
+      assert.equal(access.path, "/models/m-1/invoke");
+      assert.equal(access.target_model, "m-1.tar.gz");
+      const failed = await find((l) =>
+        l.message === "request failed" && l.request_id === `mm-${mode}-bad`
+      );
+      assert.equal(failed.path, "/models/m-1/invoke");
+      assert.equal(failed.target_model, "m-1.tar.gz");
+      assert.equal(failed.status, 400);
+      const failedAccess = await find((l) =>
+        l.message === "access" && l.request_id === `mm-${mode}-bad`
+      );
+      assert.equal(failedAccess.target_model, "m-1.tar.gz");
+    } finally {
+      assert.equal(await server.stop(), 0);
+      await Deno.remove(base, { recursive: true });
+    }
+  });
+}
