@@ -2,8 +2,8 @@
  * The one entry point of the image. SageMaker runs it with `train` or `serve`.
  *
  * ```sh
- * deno run --allow-read --allow-write --allow-env --allow-run --allow-net --allow-sys main.ts train
- * deno run --allow-read --allow-write --allow-env --allow-run --allow-net --allow-sys main.ts serve
+ * deno run -P=program main.ts train    # -P=program: the permission set of deno.json
+ * deno run -P=program main.ts serve
  * ```
  *
  * `serve` starts copies of this program with the internal command

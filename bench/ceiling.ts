@@ -5,8 +5,7 @@
  * top of this is what separates it from the limit of nginx + Deno on this machine.
  *
  * ```sh
- * SAGEMAKER_BIND_TO_PORT=8090 MODEL_SERVER_WORKERS=2 deno run --allow-read --allow-write \
- *   --allow-env --allow-run --allow-net --allow-sys bench/ceiling.ts serve
+ * SAGEMAKER_BIND_TO_PORT=8090 MODEL_SERVER_WORKERS=2 deno run -P=program bench/ceiling.ts serve
  * ```
  *
  * To try an nginx change before making it in `nginx.conf`, point `BENCH_NGINX_TEMPLATE` at an
@@ -86,7 +85,7 @@ export async function runCeilingServer(env: Record<string, string | undefined>):
   const root = new URL("../", import.meta.url).pathname;
   for (let i = 0; i < config.workers; i++) {
     const program = env.BENCH_CEILING_WORKERS === "ours"
-      ? ["--unstable-net", "main.ts", "worker", "--index", String(i), "--port", "0"]
+      ? ["main.ts", "worker", "--index", String(i), "--port", "0"]
       : [new URL(import.meta.url).pathname, "worker", "0"];
     workers.push(
       new Deno.Command(Deno.execPath(), {

@@ -5,10 +5,9 @@
  * self time. The `.cpuprofile` is kept for Chrome DevTools or speedscope.
  *
  * ```sh
- * deno run --allow-read --allow-write --allow-env --allow-run --allow-net --allow-sys \
- *   bench/profile.ts one --seconds 5      # 1-record CSV, 16 connections
- * deno run ... bench/profile.ts batch --repeats 10   # 5 MB CSV requests, one at a time
- * deno run ... bench/profile.ts one --ceiling        # the same load on a ceiling worker
+ * deno run -P=program bench/profile.ts one --seconds 5      # 1-record CSV, 16 connections
+ * deno run -P=program bench/profile.ts batch --repeats 10   # 5 MB CSV requests, one at a time
+ * deno run -P=program bench/profile.ts one --ceiling        # the same load on a ceiling worker
  * ```
  *
  * Besides the top functions it prints the busy time (samples that are not idle) per request,
