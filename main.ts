@@ -75,7 +75,7 @@ export async function main(args: string[]): Promise<number> {
   log.configure(logging);
   for (const warning of logging.warnings) log.warn(warning);
   // Start-up time is part of a cold start: loading commander alone costs about 70 ms, so the
-  // serving commands, which need no parsing, skip it (measured in bench/main.ts).
+  // serving commands, which need no parsing, skip it (`deno task bench` measures cold starts).
   if (args.length === 1 && args[0] === "serve") return (await import("./serve.ts")).serve(env);
   if (args[0] === "worker") {
     const options = parseWorkerArgs(args.slice(1));

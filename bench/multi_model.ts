@@ -1,7 +1,7 @@
 /**
  * The multi-model benchmark: load time per model, invocation latency for a hot (cached) and a
  * cold (evicted) model, and memory per loaded model, with 1,000 models of 1,000 leaves each by
- * default. Models are synthetic cart trees (`test/multi_model/synthetic_models.ts`) written
+ * default. Models are synthetic cart trees (`bench/synthetic_models.ts`) written
  * into a temporary SageMaker tree; the server is the real `main.ts serve` behind nginx.
  *
  * - load: `POST /models` one after the other, timed at the client (nginx round trip included);
@@ -24,8 +24,8 @@
 
 import { decodeModel } from "../model_store.ts";
 import { ModelRegistry, type RegistryEntry } from "../serving/model_registry.ts";
-import { makeBaseDir, type ServerHandle, startServer } from "../test/support/process.ts";
-import { syntheticModelText } from "../test/multi_model/synthetic_models.ts";
+import { makeBaseDir, type ServerHandle, startServer } from "./serve_process.ts";
+import { syntheticModelText } from "./synthetic_models.ts";
 
 /** How a run is configured. */
 export interface MultiModelBenchOptions {

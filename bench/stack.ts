@@ -6,6 +6,7 @@
  */
 
 import { listProcesses, type ProcessInfo, processTree } from "./process_tree.ts";
+import { freePort } from "./serve_process.ts";
 
 /** How to start one stack. */
 export interface StackSpec {
@@ -43,14 +44,6 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Where to write the stack's output. */
   logPath: string;
-}
-
-/** Asks the kernel for a free loopback TCP port. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 function sleep(ms: number): Promise<void> {
