@@ -19,7 +19,7 @@
 import { CsvTableReader } from "../codecs/csv.ts";
 
 /** One step's timing. */
-export interface StepTiming {
+interface StepTiming {
   /** What was timed. */
   readonly name: string;
   /** Median nanoseconds per call. */
@@ -29,7 +29,7 @@ export interface StepTiming {
 let sink: unknown;
 
 /** Times `step` in `rounds` rounds of `calls` calls, after a warm-up; the median per call. */
-export function timeStep(
+function timeStep(
   name: string,
   step: (i: number) => unknown,
   options: { rounds: number; calls: number },
@@ -46,7 +46,7 @@ export function timeStep(
 }
 
 /** The steps, each the old way then the new. */
-export function oneRecordSteps(options: { rounds: number; calls: number }): StepTiming[] {
+function oneRecordSteps(options: { rounds: number; calls: number }): StepTiming[] {
   const record = new TextEncoder().encode("5.123,3.456,1.789,0.234\n");
   const buffer = new Float64Array(4096);
   const slab = new Int32Array(16_384);

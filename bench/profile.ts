@@ -21,7 +21,7 @@ import { runWrk } from "./wrk.ts";
 import { PERMISSION_FLAGS } from "../serving/self_command.ts";
 
 /** One function's share of a profile. */
-export interface HotSpot {
+interface HotSpot {
   /** `name (file:line)`. */
   readonly where: string;
   /** Self time in milliseconds. */
@@ -31,7 +31,7 @@ export interface HotSpot {
 }
 
 /** Milliseconds of samples that are not `(idle)`. */
-export function busyMs(profile: CpuProfile): number {
+function busyMs(profile: CpuProfile): number {
   const idle = new Set(
     profile.nodes.filter((node) => node.callFrame.functionName === "(idle)").map((node) => node.id),
   );
@@ -49,7 +49,7 @@ interface ProfileNode {
 }
 
 /** A V8 `.cpuprofile` as Deno writes it. */
-export interface CpuProfile {
+interface CpuProfile {
   /** The call tree. */
   nodes: ProfileNode[];
   /** The node of each sample. */
@@ -61,7 +61,7 @@ export interface CpuProfile {
 const ROOT = new URL("../", import.meta.url).pathname;
 
 /** The areas {@linkcode areaOf} sorts functions into. */
-export const AREAS: readonly string[] = [
+const AREAS: readonly string[] = [
   "our code",
   "Deno HTTP server and Request/Response",
   "garbage collector",
@@ -70,7 +70,7 @@ export const AREAS: readonly string[] = [
 ];
 
 /** Sorts a profiled function into one of {@linkcode AREAS} by its name and file. */
-export function areaOf(functionName: string, url: string): string {
+function areaOf(functionName: string, url: string): string {
   if (url.startsWith(`file://${ROOT}`) && !url.includes("/node_modules/")) return AREAS[0];
   if (functionName === "(garbage collector)") return AREAS[2];
   if (
@@ -89,7 +89,7 @@ export function areaOf(functionName: string, url: string): string {
 }
 
 /** Busy milliseconds by area (see {@linkcode areaOf}). */
-export function busyByArea(profile: CpuProfile): Map<string, number> {
+function busyByArea(profile: CpuProfile): Map<string, number> {
   const byNode = new Map<number, ProfileNode>();
   for (const node of profile.nodes) byNode.set(node.id, node);
   const areas = new Map<string, number>(AREAS.map((area) => [area, 0]));
@@ -103,7 +103,7 @@ export function busyByArea(profile: CpuProfile): Map<string, number> {
 }
 
 /** Sums self time per function (by name, file and line) and returns the top `count` busy ones. */
-export function hotSpots(profile: CpuProfile, count: number): HotSpot[] {
+function hotSpots(profile: CpuProfile, count: number): HotSpot[] {
   const byNode = new Map<number, ProfileNode>();
   for (const node of profile.nodes) byNode.set(node.id, node);
   const selfUs = new Map<string, number>();
@@ -143,7 +143,7 @@ async function readyPort(child: Deno.ChildProcess): Promise<number> {
 }
 
 /** Runs one profile; returns the path of the `.cpuprofile` and the requests answered. */
-export async function profileWorker(
+async function profileWorker(
   scenario: "one" | "batch",
   options: { seconds: number; repeats: number; ceiling: boolean },
 ): Promise<{ path: string; requests: number }> {

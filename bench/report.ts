@@ -269,7 +269,7 @@ export function renderTrainJobTable(job: TrainJobComparison | string | undefined
 }
 
 /** Renders the training comparison as a Markdown table, or the reason there is none. */
-export function renderTrainingTable(training: readonly TrainingRow[] | string): string {
+function renderTrainingTable(training: readonly TrainingRow[] | string): string {
   if (typeof training === "string") return training;
   const lines = [
     "| rows x 20 features | ours fit s | scikit-learn fit s | speed-up | ours accuracy | scikit-learn accuracy | difference (points) |",
@@ -392,7 +392,7 @@ export function evaluateTargets(report: BenchReport): TargetResult[] {
 }
 
 /** Renders the targets as a Markdown table. */
-export function renderTargets(targets: readonly TargetResult[]): string {
+function renderTargets(targets: readonly TargetResult[]): string {
   const lines = ["| target | threshold | measured | verdict |", "| --- | --- | ---: | --- |"];
   for (const target of targets) {
     lines.push(`| ${target.name} | ${target.threshold} | ${target.measured} | ${target.verdict} |`);

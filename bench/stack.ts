@@ -127,7 +127,7 @@ async function survivors(pids: readonly number[]): Promise<number[]> {
  * Sends SIGTERM to the root process, waits up to 10 s for it and its descendants to end, then
  * SIGKILLs whatever of that tree is left. Only the processes of this tree are signalled.
  */
-export async function stopProcessTree(root: number, status: Promise<unknown>): Promise<void> {
+async function stopProcessTree(root: number, status: Promise<unknown>): Promise<void> {
   const pids = processTree(root, await listProcesses()).map((process) => process.pid);
   signalAll([root], "SIGTERM");
   const deadline = performance.now() + 10_000;

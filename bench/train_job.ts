@@ -17,12 +17,12 @@
  * @module
  */
 
-import { randomGenerator } from "./data.ts";
+import { createRandom } from "../algorithm/random.ts";
 import type { TrainJobComparison } from "./report.ts";
 import { PERMISSION_FLAGS } from "../serving/self_command.ts";
 
 /** What the benchmark measured. */
-export interface TrainJobFigures {
+interface TrainJobFigures {
   /** `File`, `File+gzip` or `Pipe`. */
   readonly mode: string;
   /** Records and features of the data. */
@@ -53,11 +53,11 @@ const REFERENCE_TRAIN = new URL("./reference/train.py", import.meta.url).pathnam
  * learnable from the first three features, in blocks so that no more than a few MB are in
  * memory at once.
  */
-export async function writeDataset(
+async function writeDataset(
   path: string,
   options: { rows: number; features: number; gzip?: boolean; seed?: number },
 ): Promise<number> {
-  const random = randomGenerator(options.seed ?? 42);
+  const random = createRandom(options.seed ?? 42);
   const file = await Deno.open(path, { write: true, create: true, truncate: true });
   const encoder = new TextEncoder();
   const block = 10_000;
@@ -115,7 +115,7 @@ function hasTimeCommand(): boolean {
 }
 
 /** Runs one training job on generated data and returns its figures. */
-export async function benchmarkTrainJob(
+async function benchmarkTrainJob(
   options: { rows: number; features: number; mode: "file" | "gzip" | "pipe"; keep?: boolean },
 ): Promise<TrainJobFigures> {
   const base = await Deno.makeTempDir({ prefix: "bench-train-job-" });

@@ -15,7 +15,6 @@ export {
   makeBaseDir,
   type ServerHandle,
   startServer,
-  type StartServerOptions,
 } from "../../bench/serve_process.ts";
 
 /** The repository root. */
