@@ -86,7 +86,7 @@ export interface BenchReport {
   readonly notes: readonly string[];
 }
 
-/** A target of issue 8 and whether this run met it. */
+/** A performance target and whether this run met it. */
 export interface TargetResult {
   /** What is compared, for example `1-record req/s at 16 connections`. */
   readonly name: string;
@@ -306,7 +306,10 @@ function judge(
   };
 }
 
-/** Judges the run against the targets of issue 8 (2 workers on 2 cores). */
+/**
+ * Judges the run against the project's performance targets: ratios to the reference and the
+ * ceiling, set for 2 workers on 2 cores.
+ */
 export function evaluateTargets(report: BenchReport): TargetResult[] {
   const { ours, reference, ceiling } = report;
   const results = [
@@ -426,7 +429,7 @@ export function renderReport(report: BenchReport): string {
     ...(report.trainingDetail === undefined
       ? []
       : ["The learner benchmark's own table (`bench/learner/run.ts`):", "", report.trainingDetail]),
-    "## Targets (issue 8)",
+    "## Targets",
     "",
     renderTargets(evaluateTargets(report)),
   ];
