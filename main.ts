@@ -44,7 +44,7 @@ export function parseWorkerArgs(
 }
 
 /** Builds the command line interface; each action reports its exit code through `exit`. */
-export async function buildCli(
+async function buildCli(
   env: Record<string, string>,
   exit: (code: number) => void,
 ): Promise<Command> {
