@@ -1,6 +1,6 @@
 /**
  * The benchmark's figures, the targets they are judged against, and the Markdown they are
- * printed and saved as. Pure functions only: `main.ts` measures, this module formats.
+ * printed and saved as. Pure functions only: `runner.ts` measures, this module formats.
  *
  * @module
  */
