@@ -46,15 +46,15 @@ RUN set -eu; \
       arm64) target=aarch64-unknown-linux-gnu; pkg=arm64 ;; \
       *) echo "Unsupported target architecture: $arch (use amd64 or arm64)" >&2; exit 1 ;; \
     esac; \
-    flags="--allow-read --allow-write --allow-env --allow-run --allow-net --allow-sys --unstable-net"; \
     mkdir -p /out/bin /out/lib/sagemaker-tree; \
     case "$RUNTIME" in \
       compile) \
-        deno compile --frozen --target "$target" $flags \
+        deno compile --frozen --target "$target" -P=program \
           --output /out/bin/sagemaker-tree main.ts; \
         rmdir /out/lib/sagemaker-tree /out/lib ;; \
       bundle) \
         echo "RUNTIME=bundle: Deno binary + deno bundle output instead of deno compile"; \
+        flags=$(deno run --frozen --cached-only scripts/permission_flags.ts); \
         deno bundle --frozen --platform deno --output /out/lib/sagemaker-tree/main.js main.ts; \
         curl -fsSL "$NPM_REGISTRY/@deno/linux-$pkg-glibc/-/linux-$pkg-glibc-$DENO_VERSION.tgz" \
           | tar -xz -C /out/lib/sagemaker-tree --strip-components=1 package/deno; \

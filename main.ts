@@ -2,8 +2,8 @@
  * The one entry point of the image. SageMaker runs it with `train` or `serve`.
  *
  * ```sh
- * deno run --allow-read --allow-write --allow-env --allow-run --allow-net --allow-sys main.ts train
- * deno run --allow-read --allow-write --allow-env --allow-run --allow-net --allow-sys main.ts serve
+ * deno run -P=program main.ts train    # -P=program: the permission set of deno.json
+ * deno run -P=program main.ts serve
  * ```
  *
  * `serve` starts copies of this program with the internal command
@@ -44,7 +44,7 @@ export function parseWorkerArgs(
 }
 
 /** Builds the command line interface; each action reports its exit code through `exit`. */
-export async function buildCli(
+async function buildCli(
   env: Record<string, string>,
   exit: (code: number) => void,
 ): Promise<Command> {
@@ -75,7 +75,7 @@ export async function main(args: string[]): Promise<number> {
   log.configure(logging);
   for (const warning of logging.warnings) log.warn(warning);
   // Start-up time is part of a cold start: loading commander alone costs about 70 ms, so the
-  // serving commands, which need no parsing, skip it (measured in bench/main.ts).
+  // serving commands, which need no parsing, skip it (`deno task bench` measures cold starts).
   if (args.length === 1 && args[0] === "serve") return (await import("./serve.ts")).serve(env);
   if (args[0] === "worker") {
     const options = parseWorkerArgs(args.slice(1));

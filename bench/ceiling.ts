@@ -5,8 +5,7 @@
  * top of this is what separates it from the limit of nginx + Deno on this machine.
  *
  * ```sh
- * SAGEMAKER_BIND_TO_PORT=8090 MODEL_SERVER_WORKERS=2 deno run --allow-read --allow-write \
- *   --allow-env --allow-run --allow-net --allow-sys bench/ceiling.ts serve
+ * SAGEMAKER_BIND_TO_PORT=8090 MODEL_SERVER_WORKERS=2 deno run -P=program bench/ceiling.ts serve
  * ```
  *
  * To try an nginx change before making it in `nginx.conf`, point `BENCH_NGINX_TEMPLATE` at an
@@ -22,20 +21,20 @@ import { readServingConfig } from "../sagemaker/serving_config.ts";
 import { PERMISSION_FLAGS } from "../serving/self_command.ts";
 
 /** The fixed answer: one label, as our server answers a one-record request. */
-export const CEILING_BODY = "setosa\n";
+const CEILING_BODY = "setosa\n";
 
 /**
  * The trivial handler: reads the request body, then answers {@linkcode CEILING_BODY}.
  * It calls `bytes()` without touching `request.body` first: the getter builds a
  * ReadableStream, and reading through it costs about twice the whole handler.
  */
-export async function handleCeiling(request: Request): Promise<Response> {
+async function handleCeiling(request: Request): Promise<Response> {
   await request.bytes();
   return new Response(CEILING_BODY, { headers: { "content-type": "text/csv" } });
 }
 
 /** Runs one worker on `port` of 127.0.0.1 (0: any) and prints `@ready <port>` once it listens. */
-export async function runCeilingWorker(port: number): Promise<void> {
+async function runCeilingWorker(port: number): Promise<void> {
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port,
@@ -78,7 +77,7 @@ async function readyPort(child: Deno.ChildProcess): Promise<number> {
  * Starts `MODEL_SERVER_WORKERS` ceiling workers and nginx in front of them on
  * `SAGEMAKER_BIND_TO_PORT`, with the values `main.ts serve` uses; runs until SIGTERM or SIGINT.
  */
-export async function runCeilingServer(env: Record<string, string | undefined>): Promise<void> {
+async function runCeilingServer(env: Record<string, string | undefined>): Promise<void> {
   const config = readServingConfig(env, navigator.hardwareConcurrency);
   const nginxPath = findNginx(env.PATH);
   if (nginxPath === undefined) throw new Error("Cannot run the ceiling: nginx is not installed");
@@ -86,7 +85,7 @@ export async function runCeilingServer(env: Record<string, string | undefined>):
   const root = new URL("../", import.meta.url).pathname;
   for (let i = 0; i < config.workers; i++) {
     const program = env.BENCH_CEILING_WORKERS === "ours"
-      ? ["--unstable-net", "main.ts", "worker", "--index", String(i), "--port", "0"]
+      ? ["main.ts", "worker", "--index", String(i), "--port", "0"]
       : [new URL(import.meta.url).pathname, "worker", "0"];
     workers.push(
       new Deno.Command(Deno.execPath(), {

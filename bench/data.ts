@@ -17,11 +17,6 @@ const CENTRES: readonly (readonly number[])[] = [
   [6.6, 3.0, 5.6, 2.0],
 ];
 
-/** Returns a deterministic pseudo-random generator of numbers in [0, 1) (mulberry32). */
-export function randomGenerator(seed: number): () => number {
-  return createRandom(seed);
-}
-
 /** One labelled record: the class index and four features in [0, 9.999]. */
 export interface IrisLikeRecord {
   /** Index into {@linkcode CLASSES}. */
@@ -32,7 +27,7 @@ export interface IrisLikeRecord {
 
 /** Makes `count` records from three overlapping Gaussian clouds, the same for the same seed. */
 export function irisLikeRecords(count: number, seed: number): IrisLikeRecord[] {
-  const random = randomGenerator(seed);
+  const random = createRandom(seed);
   function gaussian(): number {
     const u = Math.max(random(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());

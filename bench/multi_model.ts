@@ -1,7 +1,7 @@
 /**
  * The multi-model benchmark: load time per model, invocation latency for a hot (cached) and a
  * cold (evicted) model, and memory per loaded model, with 1,000 models of 1,000 leaves each by
- * default. Models are synthetic cart trees (`test/multi_model/synthetic_models.ts`) written
+ * default. Models are synthetic cart trees (`bench/synthetic_models.ts`) written
  * into a temporary SageMaker tree; the server is the real `main.ts serve` behind nginx.
  *
  * - load: `POST /models` one after the other, timed at the client (nginx round trip included);
@@ -24,11 +24,11 @@
 
 import { decodeModel } from "../model_store.ts";
 import { ModelRegistry, type RegistryEntry } from "../serving/multi_model/registry.ts";
-import { makeBaseDir, type ServerHandle, startServer } from "../test/support/process.ts";
-import { syntheticModelText } from "../test/multi_model/synthetic_models.ts";
+import { makeBaseDir, type ServerHandle, startServer } from "./serve_process.ts";
+import { syntheticModelText } from "./synthetic_models.ts";
 
 /** How a run is configured. */
-export interface MultiModelBenchOptions {
+interface MultiModelBenchOptions {
   /** Number of models. */
   readonly models: number;
   /** Leaves per model. */
@@ -44,7 +44,7 @@ export interface MultiModelBenchOptions {
 }
 
 /** Latency figures in milliseconds. */
-export interface Latency {
+interface Latency {
   /** Number of samples. */
   readonly count: number;
   /** Mean. */
@@ -56,7 +56,7 @@ export interface Latency {
 }
 
 /** What a run measured. */
-export interface MultiModelBenchResult {
+interface MultiModelBenchResult {
   /** The options of the run. */
   readonly options: MultiModelBenchOptions;
   /** Size of one model file in bytes (the cache's memory estimate). */
@@ -82,7 +82,7 @@ export interface MultiModelBenchResult {
 }
 
 /** The command line help. */
-export const USAGE = `Usage: deno run -A bench/multi_model.ts [options]
+const USAGE = `Usage: deno run -A bench/multi_model.ts [options]
 
   --models <n>      number of models (default 1000)
   --leaves <n>      leaves per model (default 1000)
@@ -94,7 +94,7 @@ const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const RECORD = "0.5,0.5,0.5,0.5\n";
 
 /** Summarises latency samples in milliseconds. */
-export function summarize(samples: readonly number[]): Latency {
+function summarize(samples: readonly number[]): Latency {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   const mean = sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length);
@@ -198,7 +198,7 @@ function registryReadMicros(): number {
 }
 
 /** Runs the benchmark and returns its figures. */
-export async function runMultiModelBench(
+async function runMultiModelBench(
   options: MultiModelBenchOptions,
 ): Promise<MultiModelBenchResult> {
   const base = await makeBaseDir();
@@ -280,7 +280,7 @@ function ms(value: number): string {
 }
 
 /** The report as Markdown: a table of the figures and how they were taken. */
-export function renderMultiModelReport(result: MultiModelBenchResult, date: string): string {
+function renderMultiModelReport(result: MultiModelBenchResult, date: string): string {
   const { options } = result;
   const row = (name: string, latency: Latency) =>
     `| ${name} | ${latency.count} | ${ms(latency.mean)} | ${ms(latency.p50)} | ${
@@ -328,7 +328,7 @@ export function renderMultiModelReport(result: MultiModelBenchResult, date: stri
 }
 
 /** Parses the command line; throws with a message naming the argument it cannot use. */
-export function parseOptions(args: readonly string[]): MultiModelBenchOptions | undefined {
+function parseOptions(args: readonly string[]): MultiModelBenchOptions | undefined {
   let models = 1000;
   let leaves = 1000;
   let save = true;

@@ -1,7 +1,8 @@
 /**
  * The micro-benchmark behind the one-record request's allocation-free steps: a one-record
  * request does so little work that allocating a typed array or parsing a URL is a visible share
- * of it. Prints nanoseconds per call, median of N rounds, of each step the old way and the new:
+ * of it. Prints nanoseconds per call, median of N rounds, of each step done the plain way and the
+ * way the request path does it:
  *
  * - reading the record into a new `Float64Array` or into the worker's reused buffer
  *   (`CsvReadOptions.buffer`, `serving/invocations.ts`);
@@ -19,7 +20,7 @@
 import { CsvTableReader } from "../codecs/csv.ts";
 
 /** One step's timing. */
-export interface StepTiming {
+interface StepTiming {
   /** What was timed. */
   readonly name: string;
   /** Median nanoseconds per call. */
@@ -29,7 +30,7 @@ export interface StepTiming {
 let sink: unknown;
 
 /** Times `step` in `rounds` rounds of `calls` calls, after a warm-up; the median per call. */
-export function timeStep(
+function timeStep(
   name: string,
   step: (i: number) => unknown,
   options: { rounds: number; calls: number },
@@ -45,8 +46,8 @@ export function timeStep(
   return { name, nanoseconds: perCall[perCall.length >> 1] };
 }
 
-/** The steps, each the old way then the new. */
-export function oneRecordSteps(options: { rounds: number; calls: number }): StepTiming[] {
+/** The steps, each the plain way first, then the way the request path does it. */
+function oneRecordSteps(options: { rounds: number; calls: number }): StepTiming[] {
   const record = new TextEncoder().encode("5.123,3.456,1.789,0.234\n");
   const buffer = new Float64Array(4096);
   const slab = new Int32Array(16_384);

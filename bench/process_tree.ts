@@ -114,7 +114,7 @@ export function isWorker(process: ProcessInfo, tree: readonly ProcessInfo[]): bo
 }
 
 /** Reads the resident memory of some processes in KiB; a process that is gone is left out. */
-export async function readRssKiB(pids: readonly number[]): Promise<Map<number, number>> {
+async function readRssKiB(pids: readonly number[]): Promise<Map<number, number>> {
   const rss = new Map<number, number>();
   if (pids.length === 0) return rss;
   const files = pids.map((pid) => `/proc/${pid}/status`).join(" ");
@@ -133,7 +133,7 @@ export function parsePss(smapsRollup: string): number {
 }
 
 /** Reads the proportional set size of some processes in KiB; a process that is gone is left out. */
-export async function readPssKiB(pids: readonly number[]): Promise<Map<number, number>> {
+async function readPssKiB(pids: readonly number[]): Promise<Map<number, number>> {
   const pss = new Map<number, number>();
   if (pids.length === 0) return pss;
   const files = pids.map((pid) => `/proc/${pid}/smaps_rollup`).join(" ");

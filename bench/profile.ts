@@ -5,10 +5,9 @@
  * self time. The `.cpuprofile` is kept for Chrome DevTools or speedscope.
  *
  * ```sh
- * deno run --allow-read --allow-write --allow-env --allow-run --allow-net --allow-sys \
- *   bench/profile.ts one --seconds 5      # 1-record CSV, 16 connections
- * deno run ... bench/profile.ts batch --repeats 10   # 5 MB CSV requests, one at a time
- * deno run ... bench/profile.ts one --ceiling        # the same load on a ceiling worker
+ * deno run -P=program bench/profile.ts one --seconds 5      # 1-record CSV, 16 connections
+ * deno run -P=program bench/profile.ts batch --repeats 10   # 5 MB CSV requests, one at a time
+ * deno run -P=program bench/profile.ts one --ceiling        # the same load on a ceiling worker
  * ```
  *
  * Besides the top functions it prints the busy time (samples that are not idle) per request,
@@ -22,7 +21,7 @@ import { runWrk } from "./wrk.ts";
 import { PERMISSION_FLAGS } from "../serving/self_command.ts";
 
 /** One function's share of a profile. */
-export interface HotSpot {
+interface HotSpot {
   /** `name (file:line)`. */
   readonly where: string;
   /** Self time in milliseconds. */
@@ -32,7 +31,7 @@ export interface HotSpot {
 }
 
 /** Milliseconds of samples that are not `(idle)`. */
-export function busyMs(profile: CpuProfile): number {
+function busyMs(profile: CpuProfile): number {
   const idle = new Set(
     profile.nodes.filter((node) => node.callFrame.functionName === "(idle)").map((node) => node.id),
   );
@@ -50,7 +49,7 @@ interface ProfileNode {
 }
 
 /** A V8 `.cpuprofile` as Deno writes it. */
-export interface CpuProfile {
+interface CpuProfile {
   /** The call tree. */
   nodes: ProfileNode[];
   /** The node of each sample. */
@@ -62,7 +61,7 @@ export interface CpuProfile {
 const ROOT = new URL("../", import.meta.url).pathname;
 
 /** The areas {@linkcode areaOf} sorts functions into. */
-export const AREAS: readonly string[] = [
+const AREAS: readonly string[] = [
   "our code",
   "Deno HTTP server and Request/Response",
   "garbage collector",
@@ -71,7 +70,7 @@ export const AREAS: readonly string[] = [
 ];
 
 /** Sorts a profiled function into one of {@linkcode AREAS} by its name and file. */
-export function areaOf(functionName: string, url: string): string {
+function areaOf(functionName: string, url: string): string {
   if (url.startsWith(`file://${ROOT}`) && !url.includes("/node_modules/")) return AREAS[0];
   if (functionName === "(garbage collector)") return AREAS[2];
   if (
@@ -90,7 +89,7 @@ export function areaOf(functionName: string, url: string): string {
 }
 
 /** Busy milliseconds by area (see {@linkcode areaOf}). */
-export function busyByArea(profile: CpuProfile): Map<string, number> {
+function busyByArea(profile: CpuProfile): Map<string, number> {
   const byNode = new Map<number, ProfileNode>();
   for (const node of profile.nodes) byNode.set(node.id, node);
   const areas = new Map<string, number>(AREAS.map((area) => [area, 0]));
@@ -104,7 +103,7 @@ export function busyByArea(profile: CpuProfile): Map<string, number> {
 }
 
 /** Sums self time per function (by name, file and line) and returns the top `count` busy ones. */
-export function hotSpots(profile: CpuProfile, count: number): HotSpot[] {
+function hotSpots(profile: CpuProfile, count: number): HotSpot[] {
   const byNode = new Map<number, ProfileNode>();
   for (const node of profile.nodes) byNode.set(node.id, node);
   const selfUs = new Map<string, number>();
@@ -144,7 +143,7 @@ async function readyPort(child: Deno.ChildProcess): Promise<number> {
 }
 
 /** Runs one profile; returns the path of the `.cpuprofile` and the requests answered. */
-export async function profileWorker(
+async function profileWorker(
   scenario: "one" | "batch",
   options: { seconds: number; repeats: number; ceiling: boolean },
 ): Promise<{ path: string; requests: number }> {

@@ -1,6 +1,6 @@
 /**
  * The benchmark's figures, the targets they are judged against, and the Markdown they are
- * printed and saved as. Pure functions only: `main.ts` measures, this module formats.
+ * printed and saved as. Pure functions only: `runner.ts` measures, this module formats.
  *
  * @module
  */
@@ -86,7 +86,7 @@ export interface BenchReport {
   readonly notes: readonly string[];
 }
 
-/** A target of issue 8 and whether this run met it. */
+/** A performance target and whether this run met it. */
 export interface TargetResult {
   /** What is compared, for example `1-record req/s at 16 connections`. */
   readonly name: string;
@@ -269,7 +269,7 @@ export function renderTrainJobTable(job: TrainJobComparison | string | undefined
 }
 
 /** Renders the training comparison as a Markdown table, or the reason there is none. */
-export function renderTrainingTable(training: readonly TrainingRow[] | string): string {
+function renderTrainingTable(training: readonly TrainingRow[] | string): string {
   if (typeof training === "string") return training;
   const lines = [
     "| rows x 20 features | ours fit s | scikit-learn fit s | speed-up | ours accuracy | scikit-learn accuracy | difference (points) |",
@@ -306,7 +306,10 @@ function judge(
   };
 }
 
-/** Judges the run against the targets of issue 8 (2 workers on 2 cores). */
+/**
+ * Judges the run against the project's performance targets: ratios to the reference and the
+ * ceiling, set for 2 workers on 2 cores.
+ */
 export function evaluateTargets(report: BenchReport): TargetResult[] {
   const { ours, reference, ceiling } = report;
   const results = [
@@ -392,7 +395,7 @@ export function evaluateTargets(report: BenchReport): TargetResult[] {
 }
 
 /** Renders the targets as a Markdown table. */
-export function renderTargets(targets: readonly TargetResult[]): string {
+function renderTargets(targets: readonly TargetResult[]): string {
   const lines = ["| target | threshold | measured | verdict |", "| --- | --- | ---: | --- |"];
   for (const target of targets) {
     lines.push(`| ${target.name} | ${target.threshold} | ${target.measured} | ${target.verdict} |`);
@@ -426,7 +429,7 @@ export function renderReport(report: BenchReport): string {
     ...(report.trainingDetail === undefined
       ? []
       : ["The learner benchmark's own table (`bench/learner/run.ts`):", "", report.trainingDetail]),
-    "## Targets (issue 8)",
+    "## Targets",
     "",
     renderTargets(evaluateTargets(report)),
   ];

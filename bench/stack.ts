@@ -6,6 +6,7 @@
  */
 
 import { listProcesses, type ProcessInfo, processTree } from "./process_tree.ts";
+import { freePort } from "./serve_process.ts";
 
 /** How to start one stack. */
 export interface StackSpec {
@@ -43,14 +44,6 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Where to write the stack's output. */
   logPath: string;
-}
-
-/** Asks the kernel for a free loopback TCP port. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -134,7 +127,7 @@ async function survivors(pids: readonly number[]): Promise<number[]> {
  * Sends SIGTERM to the root process, waits up to 10 s for it and its descendants to end, then
  * SIGKILLs whatever of that tree is left. Only the processes of this tree are signalled.
  */
-export async function stopProcessTree(root: number, status: Promise<unknown>): Promise<void> {
+async function stopProcessTree(root: number, status: Promise<unknown>): Promise<void> {
   const pids = processTree(root, await listProcesses()).map((process) => process.pid);
   signalAll([root], "SIGTERM");
   const deadline = performance.now() + 10_000;

@@ -17,12 +17,12 @@
  * @module
  */
 
-import { randomGenerator } from "./data.ts";
+import { createRandom } from "../algorithm/random.ts";
 import type { TrainJobComparison } from "./report.ts";
 import { PERMISSION_FLAGS } from "../serving/self_command.ts";
 
 /** What the benchmark measured. */
-export interface TrainJobFigures {
+interface TrainJobFigures {
   /** `File`, `File+gzip` or `Pipe`. */
   readonly mode: string;
   /** Records and features of the data. */
@@ -53,11 +53,11 @@ const REFERENCE_TRAIN = new URL("./reference/train.py", import.meta.url).pathnam
  * learnable from the first three features, in blocks so that no more than a few MB are in
  * memory at once.
  */
-export async function writeDataset(
+async function writeDataset(
   path: string,
   options: { rows: number; features: number; gzip?: boolean; seed?: number },
 ): Promise<number> {
-  const random = randomGenerator(options.seed ?? 42);
+  const random = createRandom(options.seed ?? 42);
   const file = await Deno.open(path, { write: true, create: true, truncate: true });
   const encoder = new TextEncoder();
   const block = 10_000;
@@ -114,71 +114,100 @@ function hasTimeCommand(): boolean {
   }
 }
 
+/** How {@linkcode benchmarkTrainJob} runs. */
+interface TrainJobOptions {
+  readonly rows: number;
+  readonly features: number;
+  readonly mode: "file" | "gzip" | "pipe";
+  readonly keep?: boolean;
+}
+
+/**
+ * Lays out the SageMaker tree under `base` with generated data: a file of the training channel,
+ * or for Pipe mode a source file and the channel's FIFO. Returns the data file and its size.
+ */
+async function writeJobTree(
+  base: string,
+  options: TrainJobOptions,
+): Promise<{ dataFile: string; bytes: number }> {
+  await Deno.mkdir(`${base}/input/data/training`, { recursive: true });
+  await Deno.mkdir(`${base}/input/config`, { recursive: true });
+  await Deno.writeTextFile(
+    `${base}/input/config/hyperparameters.json`,
+    JSON.stringify({ max_leaf_nodes: "1000", random_state: "0" }),
+  );
+  const gzip = options.mode === "gzip";
+  const dataFile = options.mode === "pipe"
+    ? `${base}/source.csv`
+    : `${base}/input/data/training/data.csv${gzip ? ".gz" : ""}`;
+  const generated = performance.now();
+  const bytes = await writeDataset(dataFile, { ...options, gzip });
+  console.error(
+    `generated ${options.rows} x ${options.features} (${(bytes / 1e6).toFixed(1)} MB) in ` +
+      `${((performance.now() - generated) / 1000).toFixed(1)} s`,
+  );
+  if (options.mode === "pipe") {
+    await Deno.remove(`${base}/input/data/training`);
+    await Deno.writeTextFile(
+      `${base}/input/config/inputdataconfig.json`,
+      JSON.stringify({ training: { ContentType: "text/csv", TrainingInputMode: "Pipe" } }),
+    );
+    const made = await new Deno.Command("mkfifo", { args: [`${base}/input/data/training_0`] })
+      .output();
+    if (made.code !== 0) throw new Error("mkfifo failed");
+  }
+  return { dataFile, bytes };
+}
+
+/**
+ * Runs `main.ts train` on the tree under `base` (feeding the FIFO from `dataFile` in Pipe mode);
+ * returns its stdout, wall seconds and peak RSS, from `/usr/bin/time` or else by polling.
+ */
+async function runJob(
+  base: string,
+  dataFile: string,
+  pipe: boolean,
+): Promise<{ stdout: string; wallSeconds: number; peakRssMiB: number }> {
+  const useTime = hasTimeCommand();
+  const deno = [Deno.execPath(), "run", "-A", MAIN, "train"];
+  const [command, ...args] = useTime
+    ? ["/usr/bin/time", "-f", "%M", "-o", `${base}/time.txt`, ...deno]
+    : deno;
+  const started = performance.now();
+  const child = new Deno.Command(command, {
+    args,
+    env: { SAGEMAKER_BASE_DIR: base },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = pipe
+    ? new Deno.Command("sh", {
+      args: ["-c", `cat "${dataFile}" > "${base}/input/data/training_0"`],
+    }).output()
+    : Promise.resolve(undefined);
+  const polled = useTime ? Promise.resolve(0) : peakRssByPolling(child.pid, child.status);
+  const [output] = await Promise.all([child.output(), writer]);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const stdout = new TextDecoder().decode(output.stdout);
+  if (output.code !== 0) {
+    throw new Error(`train failed:\n${stdout}\n${new TextDecoder().decode(output.stderr)}`);
+  }
+  const peakRssMiB = useTime
+    ? Number((await Deno.readTextFile(`${base}/time.txt`)).trim().split("\n").at(-1)) / 1024
+    : await polled;
+  return { stdout, wallSeconds, peakRssMiB };
+}
+
 /** Runs one training job on generated data and returns its figures. */
-export async function benchmarkTrainJob(
-  options: { rows: number; features: number; mode: "file" | "gzip" | "pipe"; keep?: boolean },
-): Promise<TrainJobFigures> {
+async function benchmarkTrainJob(options: TrainJobOptions): Promise<TrainJobFigures> {
   const base = await Deno.makeTempDir({ prefix: "bench-train-job-" });
   try {
-    await Deno.mkdir(`${base}/input/data`, { recursive: true });
-    await Deno.mkdir(`${base}/input/config`, { recursive: true });
-    await Deno.writeTextFile(
-      `${base}/input/config/hyperparameters.json`,
-      JSON.stringify({ max_leaf_nodes: "1000", random_state: "0" }),
+    const { dataFile, bytes } = await writeJobTree(base, options);
+    const { stdout, wallSeconds, peakRssMiB } = await runJob(
+      base,
+      dataFile,
+      options.mode === "pipe",
     );
-    const gzip = options.mode === "gzip";
-    const dataFile = options.mode === "pipe"
-      ? `${base}/source.csv`
-      : `${base}/input/data/training/data.csv${gzip ? ".gz" : ""}`;
-    await Deno.mkdir(`${base}/input/data/training`, { recursive: true });
-    const generated = performance.now();
-    const bytes = await writeDataset(dataFile, { ...options, gzip });
-    console.error(
-      `generated ${options.rows} x ${options.features} (${(bytes / 1e6).toFixed(1)} MB) in ` +
-        `${((performance.now() - generated) / 1000).toFixed(1)} s`,
-    );
-    if (options.mode === "pipe") {
-      await Deno.remove(`${base}/input/data/training`);
-      await Deno.writeTextFile(
-        `${base}/input/config/inputdataconfig.json`,
-        JSON.stringify({ training: { ContentType: "text/csv", TrainingInputMode: "Pipe" } }),
-      );
-      const made = await new Deno.Command("mkfifo", { args: [`${base}/input/data/training_0`] })
-        .output();
-      if (made.code !== 0) throw new Error("mkfifo failed");
-    }
-    const useTime = hasTimeCommand();
-    const deno = [Deno.execPath(), "run", "-A", MAIN, "train"];
-    const command = useTime
-      ? new Deno.Command("/usr/bin/time", {
-        args: ["-f", "%M", "-o", `${base}/time.txt`, ...deno],
-        env: { SAGEMAKER_BASE_DIR: base },
-        stdout: "piped",
-        stderr: "piped",
-      })
-      : new Deno.Command(deno[0], {
-        args: deno.slice(1),
-        env: { SAGEMAKER_BASE_DIR: base },
-        stdout: "piped",
-        stderr: "piped",
-      });
-    const started = performance.now();
-    const child = command.spawn();
-    const writer = options.mode === "pipe"
-      ? new Deno.Command("sh", {
-        args: ["-c", `cat "${dataFile}" > "${base}/input/data/training_0"`],
-      }).output()
-      : Promise.resolve(undefined);
-    const polled = useTime ? Promise.resolve(0) : peakRssByPolling(child.pid, child.status);
-    const [output] = await Promise.all([child.output(), writer]);
-    const wallSeconds = (performance.now() - started) / 1000;
-    const stdout = new TextDecoder().decode(output.stdout);
-    if (output.code !== 0) {
-      throw new Error(`train failed:\n${stdout}\n${new TextDecoder().decode(output.stderr)}`);
-    }
-    const peakRssMiB = useTime
-      ? Number((await Deno.readTextFile(`${base}/time.txt`)).trim().split("\n").at(-1)) / 1024
-      : await polled;
     const metric = (name: string) =>
       Number(new RegExp(`^${name}=([0-9.]+);$`, "m").exec(stdout)?.[1]);
     return {

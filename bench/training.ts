@@ -1,6 +1,6 @@
 /**
  * The training rows of the benchmark table come from the learner benchmark
- * (`bench/learner/run.ts`, issue 4), which fits our tree, scikit-learn's and xgboost's on the same
+ * (`bench/learner/run.ts`), which fits our tree, scikit-learn's and xgboost's on the same
  * synthetic files (20 features, at most 1,000 leaves). This module is the one place that knows
  * how to call it; it reads the learner's figures as rows, never from its markdown.
  *

@@ -5,15 +5,19 @@
  * @module
  */
 
-/** The Deno permissions the program runs with; `deno.json` tasks and the compile use these too. */
+import denoConfig from "../deno.json" with { type: "json" };
+
+/**
+ * The Deno permissions the program runs with, as flags: the `program` permission set of
+ * `deno.json` (which its tasks and the compile use as `-P=program`) and its unstable features.
+ * Workers get them spelled out because a bundle has no `deno.json` beside it.
+ */
 export const PERMISSION_FLAGS: readonly string[] = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-net",
-  "--allow-sys",
-  "--unstable-net",
+  ...Object.entries(denoConfig.permissions.program).map(([name, granted]) => {
+    if (granted !== true) throw new Error(`Cannot use deno.json permission ${name}: expected true`);
+    return `--allow-${name}`;
+  }),
+  ...denoConfig.unstable.map((feature) => `--unstable-${feature}`),
 ];
 
 /**

@@ -36,11 +36,13 @@ export const MAX_CLASSES = 1000;
 
 /** What one channel turned into: a feature table and the labels as first-seen indices. */
 export interface ChannelTable {
+  /** The features, row-major: `data[row * columns + column]`. */
   readonly features: { data: Float64Array; rows: number; columns: number };
   /** The label of each record as an index into `labelNames`. */
   readonly labelIds: Int32Array;
   /** The distinct labels in first-seen order. */
   readonly labelNames: readonly string[];
+  /** The files (or the pipe) the records were read from, in order. */
   readonly sources: readonly string[];
 }
 

@@ -67,7 +67,7 @@ Deno.test("formatRatio() keeps three significant digits", () => {
   assert.deepStrictEqual(formatRatio(undefined), "n/a");
 });
 
-Deno.test("evaluateTargets() judges every target of issue 8 by its ratio", () => {
+Deno.test("evaluateTargets() judges every target by its ratio", () => {
   const verdicts = evaluateTargets(REPORT).map((target) => [target.name, target.verdict]);
   assert.deepStrictEqual(verdicts, [
     ["1-record req/s at 16 conns, ours/ref", "PASS"], // 30x

@@ -1,12 +1,11 @@
 /**
  * `build_and_push.sh --dry-run` with fake `aws`, `docker` and `podman` on a minimal PATH: every
  * printed command, every AWS call it really makes (read-only ones only), and its early failures.
- * Also checks that the Dockerfile agrees with `.deno-version` and with the program's permissions.
+ * Also checks that the Dockerfile agrees with `.deno-version`.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { PERMISSION_FLAGS } from "../../serving/self_command.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const SCRIPT = `${REPO}/build_and_push.sh`;
@@ -270,13 +269,6 @@ Deno.test("Dockerfile DENO_VERSION default equals .deno-version", async () => {
   const match = dockerfile.match(/^ARG DENO_VERSION=(.+)$/m);
   assert.ok(match, "Dockerfile has no ARG DENO_VERSION=...");
   assert.equal(match[1].trim(), DENO_VERSION);
-});
-
-Deno.test("Dockerfile compiles with the permission flags the program spawns its workers with", async () => {
-  const dockerfile = await Deno.readTextFile(`${REPO}/Dockerfile`);
-  const match = dockerfile.match(/flags="([^"]+)"/);
-  assert.ok(match, 'Dockerfile has no flags="..." line');
-  assert.deepEqual(match[1].split(" "), [...PERMISSION_FLAGS]);
 });
 
 Deno.test("build_and_push.sh without --dry-run runs the printed commands, the password only on stdin", async () => {

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { makeBaseDir, startServer } from "../support/process.ts";
-import { writeSyntheticModel } from "./synthetic_models.ts";
+import { writeSyntheticModel } from "../../bench/synthetic_models.ts";
 
 type LogLine = Record<string, unknown>;
 

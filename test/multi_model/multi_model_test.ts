@@ -13,7 +13,7 @@ import {
   startServer,
   trainedBaseDir,
 } from "../support/process.ts";
-import { writeSyntheticModel } from "./synthetic_models.ts";
+import { writeSyntheticModel } from "../../bench/synthetic_models.ts";
 import { readDatasetCsv } from "../support/datasets.ts";
 
 const ZEROS = "0,0,0,0\n";

@@ -11,7 +11,7 @@ import type { Dataset } from "../../algorithm/types.ts";
 export type DatasetName = "iris" | "wine" | "breast_cancer";
 
 /** The folder that holds the bundled data sets. */
-export const TESTDATA_DIR: string = new URL("../testdata/", import.meta.url).pathname;
+const TESTDATA_DIR: string = new URL("../testdata/", import.meta.url).pathname;
 
 /** The text of a bundled data set, exactly as stored. */
 export function readDatasetCsv(name: DatasetName): string {

@@ -1,17 +1,24 @@
 /**
  * Test support: run the real program (`main.ts`) as a subprocess, in a throwaway SageMaker
- * tree, and talk to it over real HTTP.
+ * tree, and talk to it over real HTTP. Starting a server is shared with the benchmarks
+ * (`bench/serve_process.ts`), which must not depend on the tests.
  *
  * @module
  */
 
+import { MAIN, makeBaseDir, type ServerHandle } from "../../bench/serve_process.ts";
 import { PERMISSION_FLAGS } from "../../serving/self_command.ts";
+
+export {
+  freePort,
+  MAIN,
+  makeBaseDir,
+  type ServerHandle,
+  startServer,
+} from "../../bench/serve_process.ts";
 
 /** The repository root. */
 export const ROOT: string = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
-
-/** `main.ts`, run exactly as the image runs it (but with `deno run`). */
-export const MAIN: string = `${ROOT}/main.ts`;
 
 /** The output of a finished run of the program. */
 export interface RunResult {
@@ -43,15 +50,6 @@ export async function runMain(
   };
 }
 
-/** Creates an empty `/opt/ml`-like tree and returns its root. */
-export async function makeBaseDir(): Promise<string> {
-  const base = await Deno.makeTempDir({ prefix: "sagemaker-test-" });
-  for (const dir of ["input/config", "input/data/training", "model", "output"]) {
-    await Deno.mkdir(`${base}/${dir}`, { recursive: true });
-  }
-  return base;
-}
-
 /** Writes hyperparameters (string values, as SageMaker does) into a base dir. */
 export async function writeHyperparameters(
   base: string,
@@ -74,98 +72,6 @@ export async function trainedBaseDir(
   const result = await runMain(["train"], { SAGEMAKER_BASE_DIR: base });
   if (result.code !== 0) throw new Error(`train failed: ${result.stderr}`);
   return base;
-}
-
-/** Returns a TCP port that was free a moment ago. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
-/** A running `main.ts serve`. */
-export interface ServerHandle {
-  /** The public port. */
-  readonly port: number;
-  /** `http://127.0.0.1:<port>`. */
-  readonly url: string;
-  /** The serve process. */
-  readonly process: Deno.ChildProcess;
-  /** Everything the server has logged so far (stdout and stderr). */
-  logs(): string;
-  /** Waits until the log contains `text` (or throws after `timeoutMs`). */
-  waitForLog(text: string | RegExp, timeoutMs?: number): Promise<void>;
-  /** Sends SIGTERM and returns the exit code. */
-  stop(signal?: Deno.Signal): Promise<number>;
-}
-
-/** Starts `main.ts serve` on a free port and waits until `/ping` answers 200. */
-export async function startServer(
-  base: string,
-  env: Record<string, string> = {},
-  options: { waitForPing?: boolean; timeoutMs?: number } = {},
-): Promise<ServerHandle> {
-  const port = freePort();
-  const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSION_FLAGS, MAIN, "serve"],
-    env: {
-      SAGEMAKER_BASE_DIR: base,
-      SAGEMAKER_BIND_TO_PORT: String(port),
-      MODEL_SERVER_WORKERS: "2",
-      ...env,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let logs = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) logs += text;
-  };
-  const collected = Promise.all([collect(process.stdout), collect(process.stderr)]);
-  const url = `http://127.0.0.1:${port}`;
-  let exited = false;
-  process.status.then(() => (exited = true));
-  const handle: ServerHandle = {
-    port,
-    url,
-    process,
-    logs: () => logs,
-    async waitForLog(text, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      const found = () => typeof text === "string" ? logs.includes(text) : text.test(logs);
-      while (!found()) {
-        if (Date.now() > deadline) {
-          throw new Error(`Log never showed ${text}; log so far:\n${logs}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    },
-    async stop(signal: Deno.Signal = "SIGTERM") {
-      if (!exited) process.kill(signal);
-      const status = await process.status;
-      await collected;
-      return status.code;
-    },
-  };
-  if (options.waitForPing === false) return handle;
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  while (true) {
-    if (exited) throw new Error(`serve exited before it answered /ping:\n${logs}`);
-    try {
-      const response = await fetch(`${url}/ping`);
-      await response.body?.cancel();
-      if (response.status === 200) return handle;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await handle.stop("SIGKILL");
-      throw new Error(`serve did not answer /ping in time:\n${logs}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** Posts a body to `/invocations` and returns status and text. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseOptions } from "../../bench/main.ts";
+import { parseOptions } from "../../bench/options.ts";
 
 Deno.test("parseOptions() gives the bounded defaults and --quick shortens everything", () => {
   const defaults = parseOptions([], 2);
@@ -30,4 +30,6 @@ Deno.test("parseOptions() gives the bounded defaults and --quick shortens everyt
 Deno.test("parseOptions() names an argument it cannot use", () => {
   assert.throws(() => parseOptions(["--rounds", "0"], 2), /Invalid --rounds/);
   assert.throws(() => parseOptions(["--fast"], 2), /Unknown argument "--fast"/);
+  assert.throws(() => parseOptions(["--workers"], 2), /Missing a value after --workers/);
+  assert.throws(() => parseOptions(["constructor"], 2), /Unknown argument "constructor"/);
 });

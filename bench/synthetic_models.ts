@@ -7,8 +7,8 @@
  * @module
  */
 
-import { CART_FORMAT } from "../../algorithm/cart.ts";
-import { MODEL_FILE_NAME, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "../../model_store.ts";
+import { CART_FORMAT } from "../algorithm/cart.ts";
+import { MODEL_FILE_NAME, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "../model_store.ts";
 
 /** Options of {@linkcode syntheticModelText}. */
 export interface SyntheticModelOptions {
