@@ -95,8 +95,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Options of {@linkcode decodeModel} and {@linkcode loadModel}. */
+export interface LoadModelOptions {
+  /** The algorithms a model file may name; default `ALGORITHMS` of `algorithm/mod.ts`. */
+  readonly algorithms?: readonly Algorithm[];
+}
+
 /** Rebuilds a stored model from the model file's text; `source` names it in errors. */
-export async function decodeModel(text: string, source: string): Promise<StoredModel> {
+export async function decodeModel(
+  text: string,
+  source: string,
+  options: LoadModelOptions = {},
+): Promise<StoredModel> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -146,7 +156,7 @@ export async function decodeModel(text: string, source: string): Promise<StoredM
   }
   let algorithm: Algorithm;
   try {
-    algorithm = findAlgorithm(parsed.algorithm);
+    algorithm = findAlgorithm(parsed.algorithm, options.algorithms);
   } catch (error) {
     throw new ModelFileError(`Model file ${source}: ${(error as Error).message}`);
   }
@@ -165,7 +175,10 @@ export async function decodeModel(text: string, source: string): Promise<StoredM
 }
 
 /** Loads and validates the model file in `modelDir`; throws {@linkcode ModelFileError}. */
-export async function loadModel(modelDir: string): Promise<StoredModel> {
+export async function loadModel(
+  modelDir: string,
+  options: LoadModelOptions = {},
+): Promise<StoredModel> {
   const path = `${modelDir}/${MODEL_FILE_NAME}`;
   let text: string;
   try {
@@ -176,7 +189,7 @@ export async function loadModel(modelDir: string): Promise<StoredModel> {
     }
     throw new ModelFileError(`Cannot read model file ${path}: ${(error as Error).message}`);
   }
-  return await decodeModel(text, path);
+  return await decodeModel(text, path, options);
 }
 
 /** A one-line summary of a stored model for logs. */

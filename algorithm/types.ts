@@ -59,8 +59,8 @@ export interface FitOptions {
 /**
  * A learning algorithm: how to fit a model, and how to turn it into JSON and back.
  *
- * To bring your own model, implement this interface in a module of `algorithm/` and
- * register it in `algorithm/mod.ts`.
+ * To bring your own model, implement this interface in a folder of `algorithm/` and list it
+ * in `ALGORITHMS` in `algorithm/mod.ts` ("Bring your own algorithm" in `docs/learner.md`).
  */
 export interface Algorithm {
   /** The name users select with the `algorithm` hyperparameter, for example `cart`. */

@@ -6,7 +6,7 @@
  *
  * - reading the record into a new `Float64Array` or into the worker's reused buffer
  *   (`CsvReadOptions.buffer`, `serving/invocations.ts`);
- * - the predicted labels as a new `Int32Array` or as a view of a slab (`algorithm/cart.ts`);
+ * - the predicted labels as a new `Int32Array` or as a view of a slab (`algorithm/cart/model.ts`);
  * - the request path by `new URL()` or by the `/invocations` suffix check (`pathOf` in
  *   `serving/worker.ts`).
  *

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { CART_FORMAT } from "../algorithm/cart.ts";
+import { CART_FORMAT } from "../algorithm/cart/mod.ts";
 import { MODEL_FILE_NAME, MODEL_FORMAT, MODEL_FORMAT_VERSION } from "../model_store.ts";
 
 /** Options of {@linkcode syntheticModelText}. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cart } from "../algorithm/cart.ts";
+import { cart } from "../algorithm/cart/mod.ts";
 import { parseHyperparameters } from "../algorithm/hyperparameters.ts";
 import {
   decodeModel,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { cart, CartModel } from "../../algorithm/cart.ts";
+import { cart, CartModel } from "../../algorithm/cart/mod.ts";
 import { parseHyperparameters } from "../../algorithm/hyperparameters.ts";
 import type { Dataset, Matrix } from "../../algorithm/types.ts";
 

@@ -4,9 +4,9 @@
  * wants, and wrap its model so that it predicts indices and probabilities.
  *
  * ml-cart re-scans the data for every candidate threshold, so its fit time grows with the
- * square of the rows; {@linkcode adviseMlCart} warns (with the estimated time) above
- * {@linkcode ML_CART_WARN_SECONDS} and refuses above {@linkcode ML_CART_MAX_ROWS} rows unless
- * `allow_slow=true`. Its fit is synchronous, so a SIGTERM waits for it to finish.
+ * square of the rows; `advice.ts` warns (with the estimated time) above 10 s and refuses above
+ * 5,000 rows unless `allow_slow=true`. Its fit is synchronous, so a SIGTERM waits for it to
+ * finish.
  *
  * The library is imported on first use: importing it costs about 20 ms, which every serving
  * worker would otherwise pay at start-up even for a `cart` model.
@@ -23,53 +23,9 @@ import {
   type Matrix,
   type Model,
   type ModelHeader,
-} from "./types.ts";
-import type { HyperparameterSpecs, HyperparameterValues } from "./hyperparameters.ts";
-
-/** Rows above which ml-cart is refused: measured 72 s at 10,000 rows x 20 features. */
-export const ML_CART_MAX_ROWS = 5_000;
-
-/** Estimated seconds above which ml-cart's fit logs a warning with the estimate. */
-export const ML_CART_WARN_SECONDS = 10;
-
-/** Seconds ml-cart takes for 10,000 rows x 20 features on a 2-core machine (measured). */
-const SECONDS_AT_10K_ROWS = 72;
-
-/** Estimated fit time of ml-cart in seconds: it grows with the square of the rows. */
-export function estimateMlCartSeconds(rows: number, columns: number): number {
-  return SECONDS_AT_10K_ROWS * (rows / 10_000) ** 2 * (columns / 20);
-}
-
-/** What {@linkcode mlCart} does with data of a given size, and its estimated fit time. */
-export interface MlCartAdvice {
-  /** `fit` trains silently, trains with a logged warning, or refuses unless `allow_slow=true`. */
-  action: "fit" | "warn" | "refuse";
-  /** Estimated fit time in seconds. */
-  seconds: number;
-  /** The message logged or thrown, naming the estimate and the way out; empty for `fit`. */
-  message: string;
-}
-
-/**
- * Decides whether ml-cart should train on `rows x columns`: refused above
- * {@linkcode ML_CART_MAX_ROWS} rows, warned above {@linkcode ML_CART_WARN_SECONDS} estimated.
- */
-export function adviseMlCart(rows: number, columns: number): MlCartAdvice {
-  const seconds = estimateMlCartSeconds(rows, columns);
-  const estimate = `ml-cart would take about ${Math.round(seconds)} s for ${rows} rows x ` +
-    `${columns} features (its time grows with the square of the rows)`;
-  if (rows > ML_CART_MAX_ROWS) {
-    return {
-      action: "refuse",
-      seconds,
-      message: `${estimate}: use algorithm=cart, or set allow_slow=true to wait`,
-    };
-  }
-  if (seconds > ML_CART_WARN_SECONDS) {
-    return { action: "warn", seconds, message: `${estimate}; algorithm=cart takes well under 1 s` };
-  }
-  return { action: "fit", seconds, message: "" };
-}
+} from "../types.ts";
+import type { HyperparameterSpecs, HyperparameterValues } from "../hyperparameters.ts";
+import { adviseMlCart, ML_CART_MAX_ROWS } from "./advice.ts";
 
 const hyperparameters: HyperparameterSpecs = {
   max_depth: {

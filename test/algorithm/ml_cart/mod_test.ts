@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { adviseMlCart, ML_CART_MAX_ROWS, mlCart } from "../../algorithm/ml_cart.ts";
-import { parseHyperparameters } from "../../algorithm/hyperparameters.ts";
-import type { Dataset } from "../../algorithm/types.ts";
-import { readDataset } from "../support/datasets.ts";
+import { ML_CART_MAX_ROWS } from "../../../algorithm/ml_cart/advice.ts";
+import { mlCart } from "../../../algorithm/ml_cart/mod.ts";
+import { parseHyperparameters } from "../../../algorithm/hyperparameters.ts";
+import type { Dataset } from "../../../algorithm/types.ts";
+import { readDataset } from "../../support/datasets.ts";
 
 Deno.test("mlCart fits iris and predicts through the Algorithm interface", async () => {
   const iris = readDataset("iris");
@@ -41,16 +42,6 @@ Deno.test("mlCart refuses too many rows with the estimated time unless allow_slo
     mlCart.fit(data, parseHyperparameters({}, mlCart.hyperparameters)),
     /ml-cart would take about 18 s for 5001 rows x 20 features .*allow_slow=true/,
   );
-});
-
-Deno.test("adviseMlCart fits small data, warns with the estimate, refuses large data", () => {
-  assert.equal(adviseMlCart(1000, 20).action, "fit");
-  const warn = adviseMlCart(4000, 20); // 72 s * 0.16 = 11.5 s
-  assert.equal(warn.action, "warn");
-  assert.match(warn.message, /about 12 s for 4000 rows/);
-  const refuse = adviseMlCart(10_000, 20);
-  assert.equal(refuse.action, "refuse");
-  assert.equal(Math.round(refuse.seconds), 72);
 });
 
 Deno.test("mlCart refuses a record with the wrong number of features", async () => {

@@ -10,10 +10,10 @@
  * @module
  */
 
-import type { Matrix } from "./types.ts";
+import type { Matrix } from "../types.ts";
 
 /** Rows sampled to place the quantile bin edges of a feature with many distinct values. */
-export const BIN_SAMPLE_ROWS = 50_000;
+const BIN_SAMPLE_ROWS = 50_000;
 
 /** Cells of the lookup table that narrows the bin search of a value to a few edges. */
 const LOOKUP_CELLS = 1024;

@@ -1,0 +1,159 @@
+/**
+ * Fitting a CART tree: checks the data, resolves the hyperparameters, bins the features and
+ * grows the tree. Without `max_leaf_nodes` the tree grows depth first; with it, best first by
+ * impurity decrease (a heap), as scikit-learn does.
+ *
+ * @module
+ */
+
+import type { Dataset, FitOptions } from "../types.ts";
+import type { HyperparameterValues } from "../hyperparameters.ts";
+import { binFeatures } from "./binning.ts";
+import { type CartParams, effectiveParams, resolveParams } from "./hyperparameters.ts";
+import type { FlatTree } from "./model.ts";
+import { type Candidate, TreeBuilder } from "./tree_builder.ts";
+
+/** Milliseconds of work between two yields to the event loop during fit. */
+const YIELD_EVERY_MS = 100;
+
+/** A max-heap of candidates by improvement (earlier node first on ties). */
+class CandidateHeap {
+  items: Candidate[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  static before(a: Candidate, b: Candidate): boolean {
+    return a.improvement > b.improvement || (a.improvement === b.improvement && a.node < b.node);
+  }
+
+  push(item: Candidate): void {
+    const items = this.items;
+    items.push(item);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!CandidateHeap.before(items[i], items[parent])) break;
+      [items[i], items[parent]] = [items[parent], items[i]];
+      i = parent;
+    }
+  }
+
+  pop(): Candidate {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop()!;
+    if (items.length > 0) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let best = i;
+        if (l < items.length && CandidateHeap.before(items[l], items[best])) best = l;
+        if (r < items.length && CandidateHeap.before(items[r], items[best])) best = r;
+        if (best === i) break;
+        [items[i], items[best]] = [items[best], items[i]];
+        i = best;
+      }
+    }
+    return top;
+  }
+}
+
+/** Waits for a macrotask every {@linkcode YIELD_EVERY_MS} and stops when the signal aborts. */
+function createCheckpoint(signal: AbortSignal | undefined): () => Promise<void> {
+  let last = performance.now();
+  return async function checkpoint(): Promise<void> {
+    const now = performance.now();
+    if (now - last < YIELD_EVERY_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    last = performance.now();
+    if (signal?.aborted) throw signal.reason;
+  };
+}
+
+/** A fitted tree with what the model records about it. */
+export interface FittedTree {
+  /** The tree as flat arrays. */
+  readonly tree: FlatTree;
+  /** Depth of the deepest leaf (the root alone has depth 0). */
+  readonly depth: number;
+  /** Number of leaves. */
+  readonly leaves: number;
+  /** The effective hyperparameters it was grown with. */
+  readonly params: CartParams;
+}
+
+/** Fits a flat CART tree to `data` with validated cart hyperparameters. */
+export async function fitTree(
+  data: Dataset,
+  params: HyperparameterValues,
+  options: FitOptions = {},
+): Promise<FittedTree> {
+  const { features, labels, classes } = data;
+  const { rows, columns } = features;
+  if (rows === 0) throw new Error("Cannot fit a tree to 0 rows");
+  if (labels.length !== rows) {
+    throw new Error(`Cannot fit a tree: ${rows} rows but ${labels.length} labels`);
+  }
+  if (features.data.length !== rows * columns) {
+    throw new Error(
+      `Cannot fit a tree: expected ${rows * columns} feature values, found ${features.data.length}`,
+    );
+  }
+  const classCount = classes.length;
+  const classCounts = new Float64Array(classCount);
+  for (let i = 0; i < rows; i++) {
+    const y = labels[i];
+    if (!(y >= 0 && y < classCount)) {
+      throw new Error(`Cannot fit a tree: label ${y} of row ${i} is not a class index`);
+    }
+    classCounts[y]++;
+  }
+  options.signal?.throwIfAborted();
+  const resolved = resolveParams(params, { rows, columns, classCounts });
+  const checkpoint = createCheckpoint(options.signal);
+  const started = performance.now();
+  const binned = await binFeatures(features, resolved.maxBins, { checkpoint });
+  options.log?.(
+    `cart: binned ${rows} rows x ${columns} features in ${
+      Math.round(performance.now() - started)
+    } ms`,
+  );
+  const builder = new TreeBuilder(binned, labels, resolved);
+  const bestFirst = Number.isFinite(resolved.maxLeafNodes);
+  const root = builder.search.isLeafBySize(classCounts, 0)
+    ? (builder.addNode(classCounts, 0), null)
+    : builder.prepare(0, rows, 0, classCounts, null);
+  if (root !== null) {
+    if (bestFirst) {
+      const heap = new CandidateHeap();
+      heap.push(root);
+      while (heap.size > 0 && builder.leaves < resolved.maxLeafNodes) {
+        for (const child of builder.split(heap.pop())) heap.push(child);
+        await checkpoint();
+      }
+      for (const rest of heap.items) builder.releaseHistogram(rest.histogram);
+    } else {
+      const stack: Candidate[] = [root];
+      while (stack.length > 0) {
+        const children = builder.split(stack.pop()!);
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+        await checkpoint();
+      }
+    }
+  }
+  options.log?.(
+    `cart: grew ${builder.leaves} leaves, depth ${builder.depth} in ${
+      Math.round(performance.now() - started)
+    } ms`,
+  );
+  return {
+    tree: builder.tree(),
+    depth: builder.depth,
+    leaves: builder.leaves,
+    params: effectiveParams(resolved),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Our CART decision-tree classifier (`algorithm=cart`, the default), with scikit-learn's
+ * hyperparameters, defaults and split rules.
+ *
+ * How it learns: every feature is first binned (`binning.ts`): a feature with at most
+ * `max_bins` distinct values keeps one bin per value, so its splits are exact, the same
+ * candidate thresholds as scikit-learn; a feature with more gets `max_bins` quantile bins. A
+ * node's split search (`split_search.ts`) then reads a class-count histogram per feature instead
+ * of sorting its rows, and the larger child's histogram is the parent's minus the smaller
+ * child's (`tree_builder.ts`), so each level of the tree only touches the rows of the smaller
+ * children. Without `max_leaf_nodes` the tree grows depth first; with it, best first by impurity
+ * decrease, as scikit-learn does (`fit.ts`).
+ *
+ * A threshold lies halfway between the largest training value left of it and the smallest right
+ * of it, and a record goes left when `value <= threshold`.
+ *
+ * NaN rule: NaN is treated as larger than every number, in training and in prediction alike, so a
+ * NaN feature always goes to the right child (`NaN <= threshold` is false).
+ *
+ * The fitted tree is flat typed arrays (`model.ts`), saved as base64 of their bytes
+ * (`format.ts`).
+ *
+ * @module
+ */
+
+import type { Algorithm, Dataset, FitOptions, Model } from "../types.ts";
+import type { HyperparameterValues } from "../hyperparameters.ts";
+import { fitTree } from "./fit.ts";
+import { loadTree, saveTree } from "./format.ts";
+import { CART_HYPERPARAMETERS } from "./hyperparameters.ts";
+import { CartModel } from "./model.ts";
+
+export type { CartParams } from "./hyperparameters.ts";
+export { CartModel, type CartModelInfo, type FlatTree } from "./model.ts";
+export { CART_FORMAT } from "./format.ts";
+
+/**
+ * Our CART decision tree behind the {@linkcode Algorithm} interface (`algorithm=cart`).
+ *
+ * @example
+ * ```ts
+ * const model = await cart.fit(dataset, parseHyperparameters({ max_depth: "5" }, cart.hyperparameters));
+ * const labels = model.predict(matrix);
+ * ```
+ */
+export const cart: Algorithm = {
+  name: "cart",
+  hyperparameters: CART_HYPERPARAMETERS,
+
+  async fit(data: Dataset, params: HyperparameterValues, options?: FitOptions): Promise<Model> {
+    const fitted = await fitTree(data, params, options);
+    return new CartModel(fitted.tree, {
+      featureCount: data.features.columns,
+      classes: data.classes,
+      depth: fitted.depth,
+      leaves: fitted.leaves,
+      params: fitted.params,
+    });
+  },
+
+  save: saveTree,
+  load: loadTree,
+};

@@ -1,0 +1,206 @@
+/**
+ * The split search of the CART learner: from a node's class histogram, the split with the best
+ * Gini or entropy decrease, and scikit-learn's rules for when a node stays a leaf.
+ *
+ * A histogram counts the node's rows per class and global bin (class-major), so a feature's
+ * candidate thresholds are its bin boundaries, scanned left to right with running class counts.
+ *
+ * @module
+ */
+
+import { createRandom } from "../random.ts";
+import type { BinnedFeatures } from "./binning.ts";
+import type { ResolvedParams } from "./hyperparameters.ts";
+
+/** scikit-learn's `EPSILON` (`np.finfo("double").eps`) used in its leaf and decrease tests. */
+const EPSILON = 2.220446049250313e-16;
+
+/** Where {@linkcode SplitSearch.find} records the best split of a node. */
+export interface SplitTarget {
+  /** The feature the node tests. */
+  splitFeature: number;
+  /** The feature's last bin that goes to the left child. */
+  splitBin: number;
+  /** Weighted impurity decrease of the split, scikit-learn's formula. */
+  improvement: number;
+}
+
+/** Impurity of weighted class counts `w` whose sum is `total`. */
+function impurity(criterion: "gini" | "entropy", w: Float64Array, total: number): number {
+  if (total <= 0) return 0;
+  let result = criterion === "gini" ? 1 : 0;
+  for (let k = 0; k < w.length; k++) {
+    const p = w[k] / total;
+    if (criterion === "gini") result -= p * p;
+    else if (p > 0) result -= p * Math.log2(p);
+  }
+  return result;
+}
+
+/** Finds the best split of each node of one fit; it owns the seeded feature draws. */
+export class SplitSearch {
+  private readonly binned: BinnedFeatures;
+  private readonly params: ResolvedParams;
+  private readonly classCount: number;
+  private readonly random: () => number;
+  private readonly featureOrder: Int32Array;
+  private readonly totalWeight: number;
+  private readonly leftCounts: Float64Array;
+  private readonly weighted: Float64Array;
+  private readonly weightedRight: Float64Array;
+
+  /** Prepares the search for the rows of `binned` labelled `labels`. */
+  constructor(binned: BinnedFeatures, labels: Int32Array, params: ResolvedParams) {
+    const classCount = params.classWeight.length;
+    this.binned = binned;
+    this.params = params;
+    this.classCount = classCount;
+    this.random = createRandom(params.seed);
+    this.featureOrder = new Int32Array(binned.columns);
+    for (let c = 0; c < binned.columns; c++) this.featureOrder[c] = c;
+    let totalWeight = 0;
+    for (let i = 0; i < labels.length; i++) totalWeight += params.classWeight[labels[i]];
+    this.totalWeight = totalWeight;
+    this.leftCounts = new Float64Array(classCount);
+    this.weighted = new Float64Array(classCount);
+    this.weightedRight = new Float64Array(classCount);
+  }
+
+  /** Weighted impurity of unweighted class counts. */
+  private nodeImpurity(counts: Float64Array): { impurity: number; weight: number } {
+    const w = this.weighted;
+    let weight = 0;
+    for (let k = 0; k < this.classCount; k++) {
+      w[k] = counts[k] * this.params.classWeight[k];
+      weight += w[k];
+    }
+    return { impurity: impurity(this.params.criterion, w, weight), weight };
+  }
+
+  /** Whether a node is a leaf before any split search (scikit-learn's first test). */
+  isLeafBySize(counts: Float64Array, depth: number): boolean {
+    let n = 0;
+    for (let k = 0; k < this.classCount; k++) n += counts[k];
+    const p = this.params;
+    if (depth >= p.maxDepth || n < p.minSamplesSplit || n < 2 * p.minSamplesLeaf) return true;
+    return this.nodeImpurity(counts).impurity <= EPSILON;
+  }
+
+  /**
+   * Finds the best split of a node from its class `histogram` and unweighted class `counts`,
+   * and records it in `target`. Returns false when the node must stay a leaf (no valid split,
+   * or too small an impurity decrease).
+   */
+  find(histogram: Int32Array, counts: Float64Array, target: SplitTarget): boolean {
+    const { binCounts, binOffsets, columns } = this.binned;
+    const totalBins = binOffsets[columns];
+    const k = this.classCount;
+    const cw = this.params.classWeight;
+    const minLeaf = this.params.minSamplesLeaf;
+    const gini = this.params.criterion === "gini";
+    let n = 0;
+    for (let j = 0; j < k; j++) n += counts[j];
+    const left = this.leftCounts;
+    let bestProxy = -Infinity;
+    let bestFeature = -1;
+    let bestBin = -1;
+    const featureOrder = this.featureOrder;
+    const drawAll = this.params.maxFeatures >= columns;
+    let visited = 0;
+    for (let i = 0; i < columns; i++) {
+      if (!drawAll) {
+        if (visited >= this.params.maxFeatures && bestFeature >= 0) break;
+        const pick = i + Math.floor(this.random() * (columns - i));
+        const swap = featureOrder[i];
+        featureOrder[i] = featureOrder[pick];
+        featureOrder[pick] = swap;
+      }
+      const f = featureOrder[i];
+      const bins = binCounts[f];
+      if (bins < 2) continue;
+      const offset = binOffsets[f];
+      left.fill(0);
+      let nLeft = 0;
+      let splittable = false;
+      for (let b = 0; b < bins - 1; b++) {
+        let inBin = 0;
+        for (let j = 0; j < k; j++) {
+          const c = histogram[j * totalBins + offset + b];
+          left[j] += c;
+          inBin += c;
+        }
+        if (inBin === 0) continue;
+        nLeft += inBin;
+        const nRight = n - nLeft;
+        if (nRight === 0) break;
+        splittable = true;
+        if (nLeft < minLeaf) continue;
+        if (nRight < minLeaf) break;
+        let proxy: number;
+        if (gini) {
+          let wl = 0;
+          let wr = 0;
+          let sl = 0;
+          let sr = 0;
+          for (let j = 0; j < k; j++) {
+            const l = left[j] * cw[j];
+            const r = (counts[j] - left[j]) * cw[j];
+            wl += l;
+            wr += r;
+            sl += l * l;
+            sr += r * r;
+          }
+          proxy = sl / wl + sr / wr;
+        } else {
+          let wl = 0;
+          let wr = 0;
+          let sl = 0;
+          let sr = 0;
+          for (let j = 0; j < k; j++) {
+            const l = left[j] * cw[j];
+            const r = (counts[j] - left[j]) * cw[j];
+            wl += l;
+            wr += r;
+            if (l > 0) sl += l * Math.log(l);
+            if (r > 0) sr += r * Math.log(r);
+          }
+          proxy = sl - wl * Math.log(wl) + sr - wr * Math.log(wr);
+        }
+        if (proxy > bestProxy) {
+          bestProxy = proxy;
+          bestFeature = f;
+          bestBin = b;
+        }
+      }
+      // A feature counts towards max_features only if it is not constant in this node.
+      if (splittable) visited++;
+    }
+    if (bestFeature < 0) return false;
+    // Exact improvement, scikit-learn's formula.
+    const offset = binOffsets[bestFeature];
+    left.fill(0);
+    for (let b = 0; b <= bestBin; b++) {
+      for (let j = 0; j < k; j++) left[j] += histogram[j * totalBins + offset + b];
+    }
+    const wLeft = new Float64Array(k);
+    const wRight = this.weightedRight;
+    let sumLeft = 0;
+    let sumRight = 0;
+    for (let j = 0; j < k; j++) {
+      wLeft[j] = left[j] * cw[j];
+      wRight[j] = (counts[j] - left[j]) * cw[j];
+      sumLeft += wLeft[j];
+      sumRight += wRight[j];
+    }
+    const { impurity: parentImpurity, weight } = this.nodeImpurity(counts);
+    const improvement = (weight / this.totalWeight) *
+      (parentImpurity -
+        (sumRight / weight) * impurity(this.params.criterion, wRight, sumRight) -
+        (sumLeft / weight) * impurity(this.params.criterion, wLeft, sumLeft));
+    if (improvement + EPSILON < this.params.minImpurityDecrease) return false;
+    target.splitFeature = bestFeature;
+    target.splitBin = bestBin;
+    target.improvement = improvement;
+    return true;
+  }
+}

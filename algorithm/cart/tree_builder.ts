@@ -1,0 +1,331 @@
+/**
+ * The CART tree builder: turns nodes into splits and keeps every node's rows contiguous.
+ *
+ * The rows' bin codes are moved (as 32-bit words) at every split so that each node's rows are
+ * one block: a histogram pass streams through memory. The larger child's histogram is the
+ * parent's minus the smaller child's, so each level only reads the rows of the smaller children.
+ * The order in which nodes are split (depth first or best first) is the caller's choice.
+ *
+ * @module
+ */
+
+import type { BinnedFeatures } from "./binning.ts";
+import type { ResolvedParams } from "./hyperparameters.ts";
+import type { FlatTree } from "./model.ts";
+import { SplitSearch, type SplitTarget } from "./split_search.ts";
+
+/** Histograms of frontier nodes kept for the subtraction trick are capped at this many bytes. */
+const HISTOGRAM_BUDGET_BYTES = 128 * 1024 * 1024;
+
+/** A node being grown: its rows and, once searched, its best split. */
+export interface Candidate extends SplitTarget {
+  /** The node's id in the tree. */
+  node: number;
+  /** First of the node's rows in the builder's row order. */
+  start: number;
+  /** End (exclusive) of the node's rows. */
+  end: number;
+  /** Depth of the node; the root has depth 0. */
+  depth: number;
+  /** Unweighted class counts. */
+  counts: Float64Array;
+  /** Class histogram over the global bins, class-major, or null when it was not kept. */
+  histogram: Int32Array | null;
+}
+
+/**
+ * Builds the class histogram of rows `[start, end)` into `histogram` (class-major). The rows
+ * are in node order: the builder keeps every node's rows contiguous.
+ */
+function fillHistogram(
+  histogram: Int32Array,
+  binned: BinnedFeatures,
+  labels: Int32Array,
+  start: number,
+  end: number,
+): void {
+  histogram.fill(0);
+  const { codes, columns, binOffsets, stride } = binned;
+  const totalBins = binOffsets[columns];
+  for (let i = start; i < end; i++) {
+    const base = i * stride;
+    const classBase = labels[i] * totalBins;
+    for (let c = 0; c < columns; c++) {
+      histogram[classBase + binOffsets[c] + codes[base + c]]++;
+    }
+  }
+}
+
+function subtractHistogram(target: Int32Array, minus: Int32Array): void {
+  for (let i = 0; i < target.length; i++) target[i] -= minus[i];
+}
+
+/** Grows a tree on binned data, one split at a time. */
+export class TreeBuilder {
+  private readonly binned: BinnedFeatures;
+  private readonly params: ResolvedParams;
+  private readonly classCount: number;
+  /** The split search and leaf rules, shared by every node. */
+  readonly search: SplitSearch;
+  /** The rows' bin codes as 32-bit words, moved so that every node's rows are contiguous. */
+  private readonly words: Uint32Array;
+  private readonly wordsPerRow: number;
+  /** Labels in the same (node) order as `words`. */
+  private readonly rowLabels: Int32Array;
+  private scratchWords = new Uint32Array(0);
+  private scratchLabels = new Int32Array(0);
+  private readonly histogramLength: number;
+  private spareHistograms: Int32Array[] = [];
+  private liveHistogramBytes = 0;
+  private feature: Int32Array;
+  private threshold: Float64Array;
+  private left: Int32Array;
+  private right: Int32Array;
+  private value: Float64Array;
+  private nodes = 0;
+  /** Number of leaves grown so far. */
+  leaves = 0;
+  /** Depth of the deepest node so far. */
+  depth = 0;
+
+  /** Prepares to grow a tree on `binned`, whose rows are labelled `labels`; moves its codes. */
+  constructor(binned: BinnedFeatures, labels: Int32Array, params: ResolvedParams) {
+    const classCount = params.classWeight.length;
+    this.binned = binned;
+    this.params = params;
+    this.classCount = classCount;
+    this.search = new SplitSearch(binned, labels, params);
+    const codes = binned.codes;
+    this.words = new Uint32Array(codes.buffer, codes.byteOffset, codes.byteLength / 4);
+    this.wordsPerRow = binned.rows === 0 ? 0 : this.words.length / binned.rows;
+    this.rowLabels = Int32Array.from(labels);
+    this.histogramLength = binned.binOffsets[binned.columns] * classCount;
+    const capacity = 1024;
+    this.feature = new Int32Array(capacity);
+    this.threshold = new Float64Array(capacity);
+    this.left = new Int32Array(capacity);
+    this.right = new Int32Array(capacity);
+    this.value = new Float64Array(capacity * classCount);
+  }
+
+  /** A histogram for a candidate, from the pool when one is spare. */
+  private takeHistogram(): Int32Array {
+    this.liveHistogramBytes += this.histogramLength * 4;
+    return this.spareHistograms.pop() ?? new Int32Array(this.histogramLength);
+  }
+
+  /** Returns a histogram no candidate needs any more to the pool. */
+  releaseHistogram(histogram: Int32Array | null): void {
+    if (histogram === null) return;
+    this.liveHistogramBytes -= this.histogramLength * 4;
+    if (this.spareHistograms.length < 8) this.spareHistograms.push(histogram);
+  }
+
+  /** Appends a node (as a leaf) and returns its id. */
+  addNode(counts: Float64Array, depth: number): number {
+    if (this.nodes === this.feature.length) this.grow();
+    const id = this.nodes++;
+    this.feature[id] = -2;
+    this.threshold[id] = -2;
+    this.left[id] = -1;
+    this.right[id] = -1;
+    const k = this.classCount;
+    for (let j = 0; j < k; j++) this.value[id * k + j] = counts[j] * this.params.classWeight[j];
+    this.leaves++;
+    if (depth > this.depth) this.depth = depth;
+    return id;
+  }
+
+  /** Doubles the capacity of the node arrays. */
+  private grow(): void {
+    const capacity = this.feature.length * 2;
+    const feature = new Int32Array(capacity);
+    feature.set(this.feature);
+    this.feature = feature;
+    const threshold = new Float64Array(capacity);
+    threshold.set(this.threshold);
+    this.threshold = threshold;
+    const left = new Int32Array(capacity);
+    left.set(this.left);
+    this.left = left;
+    const right = new Int32Array(capacity);
+    right.set(this.right);
+    this.right = right;
+    const value = new Float64Array(capacity * this.classCount);
+    value.set(this.value);
+    this.value = value;
+  }
+
+  /**
+   * Moves the rows of `[start, end)` whose code of feature `f` is <= `bin` before the others,
+   * keeping their order, and returns where the right rows start.
+   */
+  private partition(start: number, end: number, f: number, bin: number, rightRows: number): number {
+    const { codes, stride } = this.binned;
+    const words = this.words;
+    const labels = this.rowLabels;
+    const perRow = this.wordsPerRow;
+    if (this.scratchLabels.length < rightRows) {
+      this.scratchLabels = new Int32Array(rightRows);
+      this.scratchWords = new Uint32Array(rightRows * perRow);
+    }
+    const scratch = this.scratchWords;
+    const scratchLabels = this.scratchLabels;
+    let write = start;
+    let aside = 0;
+    for (let i = start; i < end; i++) {
+      const from = i * perRow;
+      if (codes[i * stride + f] <= bin) {
+        if (write !== i) {
+          const to = write * perRow;
+          for (let w = 0; w < perRow; w++) words[to + w] = words[from + w];
+          labels[write] = labels[i];
+        }
+        write++;
+      } else {
+        const to = aside * perRow;
+        for (let w = 0; w < perRow; w++) scratch[to + w] = words[from + w];
+        scratchLabels[aside++] = labels[i];
+      }
+    }
+    words.set(scratch.subarray(0, aside * perRow), write * perRow);
+    labels.set(scratchLabels.subarray(0, aside), write);
+    return write;
+  }
+
+  /** Makes a node for rows `[start, end)`; returns a candidate if it can be split. */
+  prepare(
+    start: number,
+    end: number,
+    depth: number,
+    counts: Float64Array,
+    histogram: Int32Array | null,
+  ): Candidate | null {
+    const node = this.addNode(counts, depth);
+    const candidate: Candidate = {
+      node,
+      start,
+      end,
+      depth,
+      counts,
+      histogram,
+      splitFeature: -1,
+      splitBin: -1,
+      improvement: 0,
+    };
+    if (histogram === null) {
+      candidate.histogram = this.takeHistogram();
+      fillHistogram(candidate.histogram, this.binned, this.rowLabels, start, end);
+    }
+    if (!this.search.find(candidate.histogram!, counts, candidate)) {
+      this.releaseHistogram(candidate.histogram);
+      return null;
+    }
+    if (this.liveHistogramBytes > HISTOGRAM_BUDGET_BYTES) {
+      this.releaseHistogram(candidate.histogram);
+      candidate.histogram = null;
+    }
+    return candidate;
+  }
+
+  /** Splits a candidate's node; returns the children that can be split further. */
+  split(candidate: Candidate): Candidate[] {
+    const { columns, binOffsets, binLow, binHigh } = this.binned;
+    const totalBins = binOffsets[columns];
+    const f = candidate.splitFeature;
+    const b = candidate.splitBin;
+    const k = this.classCount;
+    if (candidate.histogram === null) {
+      candidate.histogram = this.takeHistogram();
+      fillHistogram(
+        candidate.histogram,
+        this.binned,
+        this.rowLabels,
+        candidate.start,
+        candidate.end,
+      );
+    }
+    const histogram = candidate.histogram;
+    // The threshold lies between the highest value left and the lowest value right of it.
+    const offset = binOffsets[f];
+    let next = b + 1;
+    for (;; next++) {
+      let inBin = 0;
+      for (let j = 0; j < k; j++) inBin += histogram[j * totalBins + offset + next];
+      if (inBin > 0) break;
+    }
+    const low = binHigh[offset + b];
+    const high = binLow[offset + next];
+    let threshold = low / 2 + high / 2;
+    if (threshold === high || !Number.isFinite(threshold)) threshold = low;
+    const leftCounts = new Float64Array(k);
+    const rightCounts = new Float64Array(k);
+    for (let bin = 0; bin <= b; bin++) {
+      for (let c = 0; c < k; c++) leftCounts[c] += histogram[c * totalBins + offset + bin];
+    }
+    let rightRows = 0;
+    for (let c = 0; c < k; c++) {
+      rightCounts[c] = candidate.counts[c] - leftCounts[c];
+      rightRows += rightCounts[c];
+    }
+    // Partition the rows: left when the bin code is <= b.
+    const middle = this.partition(candidate.start, candidate.end, f, b, rightRows);
+    const depth = candidate.depth + 1;
+    const needLeft = !this.search.isLeafBySize(leftCounts, depth);
+    const needRight = !this.search.isLeafBySize(rightCounts, depth);
+    let leftHistogram: Int32Array | null = null;
+    let rightHistogram: Int32Array | null = null;
+    const leftSmaller = middle - candidate.start <= candidate.end - middle;
+    if (needLeft || needRight) {
+      const small = this.takeHistogram();
+      if (leftSmaller) {
+        fillHistogram(small, this.binned, this.rowLabels, candidate.start, middle);
+      } else fillHistogram(small, this.binned, this.rowLabels, middle, candidate.end);
+      const needSmall = leftSmaller ? needLeft : needRight;
+      const needLarge = leftSmaller ? needRight : needLeft;
+      let large: Int32Array | null = null;
+      if (needLarge) {
+        subtractHistogram(histogram, small);
+        large = histogram;
+      } else this.releaseHistogram(histogram);
+      let smallKept: Int32Array | null = small;
+      if (!needSmall) {
+        this.releaseHistogram(small);
+        smallKept = null;
+      }
+      leftHistogram = leftSmaller ? smallKept : large;
+      rightHistogram = leftSmaller ? large : smallKept;
+    } else this.releaseHistogram(histogram);
+    candidate.histogram = null;
+    const node = candidate.node;
+    this.leaves--; // the node stops being a leaf
+    this.feature[node] = f;
+    this.threshold[node] = threshold;
+    const children: Candidate[] = [];
+    this.left[node] = this.nodes;
+    if (needLeft) {
+      const child = this.prepare(candidate.start, middle, depth, leftCounts, leftHistogram);
+      if (child !== null) children.push(child);
+    } else this.addNode(leftCounts, depth);
+    this.right[node] = this.nodes;
+    if (needRight) {
+      const child = this.prepare(middle, candidate.end, depth, rightCounts, rightHistogram);
+      if (child !== null) children.push(child);
+    } else this.addNode(rightCounts, depth);
+    return children;
+  }
+
+  /** The grown tree, trimmed to its nodes. */
+  tree(): FlatTree {
+    const n = this.nodes;
+    return {
+      nodes: n,
+      classCount: this.classCount,
+      feature: this.feature.slice(0, n),
+      threshold: this.threshold.slice(0, n),
+      left: this.left.slice(0, n),
+      right: this.right.slice(0, n),
+      value: this.value.slice(0, n * this.classCount),
+    };
+  }
+}
