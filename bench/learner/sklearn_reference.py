@@ -1,4 +1,4 @@
-"""Reference accuracies for test/algorithm/cart_test.ts.
+"""Reference accuracies for test/algorithm/cart/mod_test.ts.
 
 Run with Debian's scikit-learn:  /usr/bin/python3 bench/learner/sklearn_reference.py
 For each data set in test/testdata (headerless CSV, label first), row i belongs to fold i % 5;
