@@ -16,7 +16,7 @@
  * @module
  */
 
-import { CsvTableReader } from "../codecs/csv.ts";
+import { CsvTableReader } from "../codecs/csv_reader.ts";
 
 /** One step's timing. */
 export interface StepTiming {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { NumberTable } from "./csv.ts";
+import type { NumberTable } from "./table.ts";
 import type { PredictionEncoder, PredictionSet } from "./predictions.ts";
 
 /** A request that is not valid JSON or not a list of records; names the record when it can. */
