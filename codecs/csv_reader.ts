@@ -6,7 +6,8 @@
  * - blank lines (nothing but spaces) are skipped and are not records;
  * - spaces and tabs around a field are ignored; a field may be wrapped in double quotes;
  * - numbers follow `number.ts` (scientific notation, `nan` and an empty field as NaN);
- *   anything else that is not a number is an error naming the line and the field;
+ *   infinities (`inf`, `1e999`) and anything else that is not a number are errors naming the
+ *   line and the field;
  * - every record must have the same number of fields as the first (or as `columns`).
  *
  * The parser reads bytes, not strings: it never builds a string per field on the fast path.
@@ -447,18 +448,19 @@ export class CsvTableReader {
           break;
         }
         const value = parseNumber(bytes, fieldStart, i);
-        if (value === undefined) {
+        if (value === undefined || value === Infinity || value === -Infinity) {
           // A wrong field count explains a non-number better (a label column left in).
           const fields = this.#countFields(bytes, start, end);
           if (fields !== (hasLabel ? features + 1 : features)) {
             field = fields;
             break;
           }
+          // Infinities are refused like scikit-learn does: a split on them means nothing.
           throw new CsvError(
             this.#line,
             `Cannot parse ${this.#where()}, field ${field + 1}: ${
               fieldText(bytes, fieldStart, i)
-            } is not a number`,
+            } is not a ${value === undefined ? "number" : "finite number"}`,
           );
         }
         data[offset++] = value;

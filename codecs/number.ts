@@ -3,8 +3,9 @@
  * training files and `text/csv` requests.
  *
  * Accepted: decimal text with an optional sign, fraction and exponent (`-1.5e-3`, `.5`, `5.`);
- * `nan` (any case, optionally signed) and an empty field are NaN; `inf` and `infinity` are
- * infinities. Anything else is not a number.
+ * `nan` (any case, optionally signed) and an empty field are NaN; `inf`, `infinity` and numbers
+ * too large for a double are infinities, which the readers refuse. Anything else is not a
+ * number.
  *
  * @module
  */

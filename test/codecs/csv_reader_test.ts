@@ -207,3 +207,49 @@ Deno.test("CsvTableReader with skipRepeatedHeaders keeps every record", () => {
   assert.deepEqual(table.labels, ["x", "z"]);
   assert.deepEqual([...table.features.data], [1, 2, 3, 4]);
 });
+
+Deno.test("parseCsvTable() refuses infinities and numbers too large for a double", () => {
+  const huge = "9".repeat(400);
+  const cases: [string, number, string][] = [
+    ["1,inf,3\n", 2, '"inf"'],
+    ["1,2,-Infinity\n", 3, '"-Infinity"'],
+    ["1e999,2,3\n", 1, '"1e999"'],
+    [`1,${huge},3\n`, 2, `"${"9".repeat(40)}..."`],
+    ['1,2," +INF "\n', 3, '"\\" +INF \\""'],
+  ];
+  for (const [text, field, shown] of cases) {
+    const error = parseError(`4,5,6\n${text}`);
+    assert.equal(error.line, 2, text);
+    assert.equal(
+      error.message,
+      `Cannot parse line 2, field ${field}: ${shown} is not a finite number`,
+      text,
+    );
+  }
+});
+
+Deno.test("CsvTableReader names the source file of a refused infinity", () => {
+  const reader = new CsvTableReader({ labelColumn: 0, source: "train.csv" });
+  assert.throws(
+    () => reader.push(encoder.encode("a,1,2\nb,3,-inf\n")),
+    /^CsvError: Cannot parse train.csv line 2, field 3: "-inf" is not a finite number$/,
+  );
+});
+
+Deno.test("CsvTableReader in mark mode marks a record holding an infinity", () => {
+  const reader = new CsvTableReader({ features: 2, onBadRecord: "mark" });
+  reader.push(encoder.encode("1,2\n1e400,4\n5,6\n"));
+  const { features, errors } = reader.finish();
+  assert.equal(features.rows, 3);
+  assert.deepEqual([...errors], [[
+    1,
+    'Cannot parse line 2, field 1: "1e400" is not a finite number',
+  ]]);
+  assert.deepEqual(Array.from(features.data.subarray(4)), [5, 6]);
+});
+
+Deno.test("parseCsvTable() still reads nan and an empty field as missing values next to large finite numbers", () => {
+  const [row] = rows("nan,,1.7976931348623157e308\n");
+  assert.ok(Number.isNaN(row[0]) && Number.isNaN(row[1]));
+  assert.equal(row[2], 1.7976931348623157e308);
+});
