@@ -1,5 +1,5 @@
 /**
- * The micro-benchmark behind the hand-written CSV reader (`codecs/csv.ts`): parses the serving
+ * The micro-benchmark behind the hand-written CSV reader (`codecs/csv_reader.ts`): parses the serving
  * benchmark's 5 MB request (200,000 records of 4 features) with it and with the obvious code
  * (decode to a string, split lines and commas, `Number()` each field), fed in 64 KB chunks as a
  * request body arrives, and prints the median of N runs of each, interleaved. (The reader's
@@ -13,7 +13,8 @@
  * @module
  */
 
-import { CsvTableReader, type NumberTable } from "../codecs/csv.ts";
+import { CsvTableReader } from "../codecs/csv_reader.ts";
+import type { NumberTable } from "../codecs/table.ts";
 import { irisLikeRecords, toCsv } from "./data.ts";
 
 /** One reader's timings. */
@@ -79,7 +80,7 @@ export function compareCsvReaders(
   const readers: { name: string; make: () => ChunkReader }[] = [
     { name: "string split + Number()", make: () => new SplitCsvReader() },
     {
-      name: "single-pass (codecs/csv.ts)",
+      name: "single-pass (codecs/csv_reader.ts)",
       make: () => new CsvTableReader({ features: options.features }, 32_768 * options.features),
     },
   ];

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { CsvTableReader } from "../codecs/csv.ts";
+import { CsvTableReader } from "../codecs/csv_reader.ts";
 
 /** One step's timing. */
 interface StepTiming {

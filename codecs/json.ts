@@ -3,12 +3,13 @@
  *
  * A request is `{"instances": [record, ...]}` or a bare `[record, ...]`, where a record is a list
  * of numbers (`[5.1, 3.5, 1.4, 0.2]`) or `{"features": [...]}`. `null` is a missing value (NaN),
- * like an empty CSV field. The answer is `{"predictions": [...]}`, one entry per record.
+ * like an empty CSV field; a number too large for a double (`1e999`) is an error. The answer is
+ * `{"predictions": [...]}`, one entry per record.
  *
  * @module
  */
 
-import type { NumberTable } from "./csv.ts";
+import type { NumberTable } from "./table.ts";
 import type { PredictionEncoder, PredictionSet } from "./predictions.ts";
 
 /** A request that is not valid JSON or not a list of records; names the record when it can. */
@@ -78,8 +79,14 @@ export function readJsonRecord(
   }
   for (let i = 0; i < features; i++) {
     const value = values[i];
-    if (typeof value === "number") data[offset + i] = value;
-    else if (value === null) data[offset + i] = NaN;
+    if (typeof value === "number") {
+      // JSON.parse turns a number too large for a double (`1e999`) into Infinity; refused like
+      // a CSV `inf`, as scikit-learn does.
+      if (value === Infinity || value === -Infinity) {
+        return `Cannot parse ${where}, field ${i + 1}: the number is too large (not finite)`;
+      }
+      data[offset + i] = value;
+    } else if (value === null) data[offset + i] = NaN;
     else {
       return `Cannot parse ${where}, field ${i + 1}: ${describe(value)} is not a number`;
     }

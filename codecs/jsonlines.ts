@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { NumberTable } from "./csv.ts";
+import type { NumberTable } from "./table.ts";
 import { jsonPrediction, JsonRecordError, quoteClasses, readJsonRecord } from "./json.ts";
 import type { PredictionEncoder, PredictionSet } from "./predictions.ts";
 

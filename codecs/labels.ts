@@ -4,10 +4,39 @@
  * @module
  */
 
+const SPACE = 0x20;
+const TAB = 0x09;
+const QUOTE = 0x22;
+const textDecoder = new TextDecoder();
+
 /** Sorts labels the way scikit-learn's `np.unique` would for the column's type. */
 export function sortClasses(classes: string[]): string[] {
   const numeric = classes.every((label) => label !== "" && Number.isFinite(Number(label)));
   return numeric
     ? [...classes].sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0))
     : [...classes].sort();
+}
+
+/**
+ * Decodes the label field `[start, end)` of a CSV record: trimmed, surrounding quotes removed.
+ * Short ASCII labels skip the `TextDecoder` (a tenth of the cost).
+ */
+export function decodeLabel(bytes: Uint8Array, start = 0, end: number = bytes.length): string {
+  while (start < end && (bytes[start] === SPACE || bytes[start] === TAB)) start++;
+  while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB)) end--;
+  if (end - start >= 2 && bytes[start] === QUOTE && bytes[end - 1] === QUOTE) {
+    start++;
+    end--;
+  }
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (bytes[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii && end - start <= 64) {
+    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  return textDecoder.decode(bytes.subarray(start, end));
 }

@@ -1,7 +1,7 @@
 /**
  * What `/invocations` answers, before it is encoded: a label (and optionally one probability per
  * class) for every record, or an error marker for a record that could not be read. Each response
- * codec (`csv.ts`, `json.ts`, `jsonlines.ts`) exports a {@linkcode PredictionEncoder} for it.
+ * codec (`csv_encoder.ts`, `json.ts`, `jsonlines.ts`) exports a {@linkcode PredictionEncoder} for it.
  *
  * @module
  */

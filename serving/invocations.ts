@@ -10,7 +10,8 @@
  */
 
 import type { Matrix, Model } from "../algorithm/mod.ts";
-import { CSV_PREDICTION_ENCODER, CsvError, CsvTableReader } from "../codecs/csv.ts";
+import { CSV_PREDICTION_ENCODER } from "../codecs/csv_encoder.ts";
+import { CsvError, CsvTableReader } from "../codecs/csv_reader.ts";
 import { JSON_PREDICTION_ENCODER, JsonRecordError, parseJsonRecords } from "../codecs/json.ts";
 import { JSONLINES_PREDICTION_ENCODER, JsonLinesReader } from "../codecs/jsonlines.ts";
 import {

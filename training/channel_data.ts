@@ -7,7 +7,7 @@
  */
 
 import type { Dataset } from "../algorithm/mod.ts";
-import { CsvTableReader } from "../codecs/csv.ts";
+import { CsvTableReader } from "../codecs/csv_reader.ts";
 import { sortClasses } from "../codecs/labels.ts";
 import { log } from "../log.ts";
 import { channelDir, channelPipe, type SageMakerPaths } from "../sagemaker/paths.ts";

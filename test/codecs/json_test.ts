@@ -107,3 +107,19 @@ Deno.test("JSON_PREDICTION_ENCODER joins slices into one valid list", () => {
     JSON_PREDICTION_ENCODER.tail;
   assert.deepEqual(JSON.parse(text), { predictions: ["no", "yes", "yes"] });
 });
+
+Deno.test("parseJsonRecords() refuses a number too large for a double, naming record and field", () => {
+  for (const number of ["1e999", "-1e999", "9".repeat(400)]) {
+    const error = rejection(`[[1, 2], [3, ${number}]]`);
+    assert.equal(error.record, 2);
+    assert.equal(
+      error.message,
+      "Cannot parse record 2, field 2: the number is too large (not finite)",
+    );
+  }
+  const error = rejection(`{"instances": [{"features": [1e999, 1]}]}`);
+  assert.equal(
+    error.message,
+    "Cannot parse record 1, field 1: the number is too large (not finite)",
+  );
+});

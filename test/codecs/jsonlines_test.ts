@@ -70,3 +70,13 @@ Deno.test("JSONLINES_PREDICTION_ENCODER writes one JSON value a line", () => {
     probabilities: { no: 0.75, yes: 0.25 },
   });
 });
+
+Deno.test("JsonLinesReader refuses a number too large for a double, naming line and field", () => {
+  const reader = new JsonLinesReader({ features: 2 });
+  assert.throws(
+    () => reader.push(encoder.encode('[1, 2]\n\n{"features": [3, -1e999]}\n')),
+    (error: unknown) =>
+      error instanceof JsonRecordError && error.record === 3 &&
+      error.message === "Cannot parse line 3, field 2: the number is too large (not finite)",
+  );
+});

@@ -5,8 +5,8 @@
  * - one record a line; `\n` and `\r\n` line ends; a trailing newline is optional;
  * - blank lines (nothing but spaces) are skipped and are not records;
  * - spaces and tabs around a field are ignored; a field may be wrapped in double quotes;
- * - numbers may use scientific notation (`1.5e-3`); `nan`, `NaN` and an empty field are NaN,
- *   `inf`/`-inf` are infinities; anything else that is not a number is an error naming the
+ * - numbers follow `number.ts` (scientific notation, `nan` and an empty field as NaN);
+ *   infinities (`inf`, `1e999`) and anything else that is not a number are errors naming the
  *   line and the field;
  * - every record must have the same number of fields as the first (or as `columns`).
  *
@@ -15,17 +15,9 @@
  * @module
  */
 
-import type { PredictionEncoder, PredictionSet } from "./predictions.ts";
-
-/** A row-major table of numbers (the same shape as the algorithm's `Matrix`). */
-export interface NumberTable {
-  /** `rows * columns` values, row-major. */
-  readonly data: Float64Array;
-  /** Number of records. */
-  readonly rows: number;
-  /** Number of values per record. */
-  readonly columns: number;
-}
+import { decodeLabel } from "./labels.ts";
+import { parseNumber, POWERS_OF_TEN } from "./number.ts";
+import type { NumberTable } from "./table.ts";
 
 /** A parse error that names the line (1-based, counting blank lines) and what was wrong. */
 export class CsvError extends Error {
@@ -102,118 +94,8 @@ const PLUS = 0x2b;
 const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
-const LOWER_E = 0x65;
-const UPPER_E = 0x45;
 
-/** Exact powers of ten: dividing or multiplying by them rounds once, so results are exact. */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
-const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const textDecoder = new TextDecoder();
-
-/**
- * Parses the bytes `[start, end)` as one number, fast for ordinary decimal text.
- * Returns `undefined` when the text is not a number.
- */
-function parseNumber(bytes: Uint8Array, start: number, end: number): number | undefined {
-  // Trim spaces and tabs, then one pair of surrounding quotes.
-  while (start < end && (bytes[start] === SPACE || bytes[start] === TAB)) start++;
-  while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB)) end--;
-  if (end - start >= 2 && bytes[start] === QUOTE && bytes[end - 1] === QUOTE) {
-    start++;
-    end--;
-    while (start < end && bytes[start] === SPACE) start++;
-    while (end > start && bytes[end - 1] === SPACE) end--;
-  }
-  if (start === end) return NaN;
-
-  let i = start;
-  let negative = false;
-  if (bytes[i] === MINUS || bytes[i] === PLUS) {
-    negative = bytes[i] === MINUS;
-    i++;
-  }
-  let mantissa = 0;
-  let digits = 0;
-  let scale = 0;
-  let sawDigit = false;
-  while (i < end) {
-    const c = bytes[i];
-    if (c < ZERO || c > NINE) break;
-    mantissa = mantissa * 10 + (c - ZERO);
-    digits++;
-    sawDigit = true;
-    i++;
-  }
-  if (i < end && bytes[i] === DOT) {
-    i++;
-    while (i < end) {
-      const c = bytes[i];
-      if (c < ZERO || c > NINE) break;
-      mantissa = mantissa * 10 + (c - ZERO);
-      digits++;
-      scale--;
-      sawDigit = true;
-      i++;
-    }
-  }
-  if (sawDigit && i < end && (bytes[i] === LOWER_E || bytes[i] === UPPER_E)) {
-    i++;
-    let exponentNegative = false;
-    if (i < end && (bytes[i] === MINUS || bytes[i] === PLUS)) {
-      exponentNegative = bytes[i] === MINUS;
-      i++;
-    }
-    let exponent = 0;
-    let exponentDigits = 0;
-    while (i < end && bytes[i] >= ZERO && bytes[i] <= NINE && exponentDigits < 6) {
-      exponent = exponent * 10 + (bytes[i] - ZERO);
-      exponentDigits++;
-      i++;
-    }
-    if (exponentDigits === 0) return slowParseNumber(bytes, start, end);
-    scale += exponentNegative ? -exponent : exponent;
-  }
-  if (!sawDigit || i !== end) return slowParseNumber(bytes, start, end);
-  // 15 digits always fit in a double exactly; one multiply or divide by an exact power of
-  // ten then rounds once, which is what Number() would give.
-  if (digits > 15 || scale < -22 || scale > 22) return slowParseNumber(bytes, start, end);
-  const value = scale < 0 ? mantissa / POWERS_OF_TEN[-scale] : mantissa * POWERS_OF_TEN[scale];
-  return negative ? -value : value;
-}
-
-/** The rare cases: long mantissas, large exponents, `nan`, `inf`. */
-function slowParseNumber(bytes: Uint8Array, start: number, end: number): number | undefined {
-  const text = textDecoder.decode(bytes.subarray(start, end));
-  const lower = text.toLowerCase();
-  if (lower === "nan" || lower === "-nan" || lower === "+nan") return NaN;
-  if (lower === "inf" || lower === "+inf" || lower === "infinity" || lower === "+infinity") {
-    return Infinity;
-  }
-  if (lower === "-inf" || lower === "-infinity") return -Infinity;
-  return NUMBER_TEXT.test(text) ? Number(text) : undefined;
-}
-
-/** Decodes a label field: trimmed, surrounding quotes removed. */
-function parseLabel(bytes: Uint8Array, start: number, end: number): string {
-  while (start < end && (bytes[start] === SPACE || bytes[start] === TAB)) start++;
-  while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB)) end--;
-  if (end - start >= 2 && bytes[start] === QUOTE && bytes[end - 1] === QUOTE) {
-    start++;
-    end--;
-  }
-  let ascii = true;
-  for (let i = start; i < end; i++) {
-    if (bytes[i] >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii && end - start <= 64) {
-    return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
-  }
-  return textDecoder.decode(bytes.subarray(start, end));
-}
 
 /** Shows a field's text in an error message, shortened. */
 function fieldText(bytes: Uint8Array, start: number, end: number): string {
@@ -396,7 +278,7 @@ export class CsvTableReader {
           c = ++i < length ? bytes[i] : -1;
         }
         if (i === labelStart || c === QUOTE || c === SPACE || c === TAB) return -1;
-        label = parseLabel(bytes, labelStart, i);
+        label = decodeLabel(bytes, labelStart, i);
       } else {
         let negative = false;
         if (c === MINUS || c === PLUS) {
@@ -558,7 +440,7 @@ export class CsvTableReader {
         throw new CsvError(this.#line, `Cannot parse ${this.#where()}: a quote is not closed`);
       }
       if (hasLabel && field === labelColumn) {
-        label = parseLabel(bytes, fieldStart, i);
+        label = decodeLabel(bytes, fieldStart, i);
       } else {
         const featureIndex = hasLabel && field > labelColumn ? field - 1 : field;
         if (featureIndex >= features) {
@@ -566,18 +448,19 @@ export class CsvTableReader {
           break;
         }
         const value = parseNumber(bytes, fieldStart, i);
-        if (value === undefined) {
+        if (value === undefined || value === Infinity || value === -Infinity) {
           // A wrong field count explains a non-number better (a label column left in).
           const fields = this.#countFields(bytes, start, end);
           if (fields !== (hasLabel ? features + 1 : features)) {
             field = fields;
             break;
           }
+          // Infinities are refused like scikit-learn does: a split on them means nothing.
           throw new CsvError(
             this.#line,
             `Cannot parse ${this.#where()}, field ${field + 1}: ${
               fieldText(bytes, fieldStart, i)
-            } is not a number`,
+            } is not a ${value === undefined ? "number" : "finite number"}`,
           );
         }
         data[offset++] = value;
@@ -612,49 +495,3 @@ export function parseCsvTable(bytes: Uint8Array, options: CsvReadOptions = {}): 
   reader.push(bytes);
   return reader.finish();
 }
-
-/** The class labels as CSV fields, per class list (a model's list never changes). */
-const csvNames = new WeakMap<readonly string[], string[]>();
-
-/** Quotes a CSV field when it holds a comma, a quote or a line break. */
-function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/**
- * The `text/csv` answer: one line per record, in order.
- * - a label alone: `setosa`;
- * - with probabilities: the label, then one probability per class in the model's class order:
- *   `setosa,0.98,0.02,0`;
- * - a record that could not be read (error-marker mode): one quoted field starting with
- *   `error: `, for example `"error: Cannot parse line 3, field 2: ""x"" is not a number"`.
- */
-export const CSV_PREDICTION_ENCODER: PredictionEncoder = {
-  contentType: "text/csv",
-  head: "",
-  tail: "",
-  records(set: PredictionSet, start: number, end: number): string {
-    const { classes, labels, probabilities, errors } = set;
-    const first = set.first ?? 0;
-    let names = csvNames.get(classes);
-    if (names === undefined) {
-      names = classes.map(csvField);
-      csvNames.set(classes, names);
-    }
-    const width = classes.length;
-    let out = "";
-    for (let i = start; i < end; i++) {
-      const error = errors === undefined || errors.size === 0 ? undefined : errors.get(first + i);
-      if (error !== undefined) {
-        out += `"error: ${error.replaceAll('"', '""')}"\n`;
-        continue;
-      }
-      out += names[labels[i]];
-      if (probabilities !== undefined) {
-        for (let c = 0; c < width; c++) out += "," + probabilities[i * width + c];
-      }
-      out += "\n";
-    }
-    return out;
-  },
-};

@@ -1,11 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  CSV_PREDICTION_ENCODER,
-  CsvError,
-  CsvTableReader,
-  parseCsvTable,
-} from "../../codecs/csv.ts";
-import { encodeAll } from "../../codecs/predictions.ts";
+import { CsvError, CsvTableReader, parseCsvTable } from "../../codecs/csv_reader.ts";
 
 const encoder = new TextEncoder();
 
@@ -110,42 +104,6 @@ Deno.test("CsvTableReader in mark mode keeps a NaN row and indexes errors over t
   assert.match(errors.get(4)!, /line 5: expected 2 features, found 3/);
 });
 
-Deno.test("CSV_PREDICTION_ENCODER writes one label a line", () => {
-  const set = { classes: ["a", "b"], labels: Int32Array.of(1, 0, 1) };
-  assert.equal(encodeAll(CSV_PREDICTION_ENCODER, set), "b\na\nb\n");
-});
-
-Deno.test("CSV_PREDICTION_ENCODER writes the label then one probability per class", () => {
-  const set = {
-    classes: ["a", "b,c"],
-    labels: Int32Array.of(1, 0),
-    probabilities: Float64Array.of(0.25, 0.75, 1, 0),
-  };
-  assert.equal(encodeAll(CSV_PREDICTION_ENCODER, set), '"b,c",0.25,0.75\na,1,0\n');
-});
-
-Deno.test("CSV_PREDICTION_ENCODER writes a quoted error marker for a marked record", () => {
-  const set = {
-    classes: ["a", "b"],
-    labels: Int32Array.of(1, 0),
-    errors: new Map([[1, 'Cannot parse line 2, field 1: "x" is not a number']]),
-  };
-  assert.equal(
-    encodeAll(CSV_PREDICTION_ENCODER, set),
-    'b\n"error: Cannot parse line 2, field 1: ""x"" is not a number"\n',
-  );
-});
-
-Deno.test("CSV_PREDICTION_ENCODER finds errors by the slice's first index", () => {
-  const set = {
-    classes: ["a", "b"],
-    labels: Int32Array.of(1, 0),
-    errors: new Map([[11, "bad"]]),
-    first: 10,
-  };
-  assert.equal(CSV_PREDICTION_ENCODER.records(set, 0, 2), 'b\n"error: bad"\n');
-});
-
 Deno.test("CsvTableReader reads the same table whatever the chunk boundaries", () => {
   const text = '1,2.5,-3\r\n\n4.25,+5,.5\n  6 ,"7",8e1\n-0.125,1234567890.12345,1.\n9,10,11';
   const bytes = encoder.encode(text);
@@ -203,4 +161,95 @@ Deno.test("CsvTableReader reads labels on the plain path and skips a numeric rep
   const { features, labels } = reader.finish();
   assert.deepEqual(Array.from(features.data), [0.5, 1.5, 2, 4]);
   assert.deepEqual(labels, ["a", "b"]);
+});
+
+Deno.test("CsvTableReader with labelIds keeps labels as first-seen indices, not strings", () => {
+  const reader = new CsvTableReader({ labelColumn: 1, labelIds: true }, 4);
+  // More records than the initial id buffer holds, to exercise its growth.
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) lines.push(`${i},${["b", "a", "c"][i % 3]},${i * 2}`);
+  reader.push(new TextEncoder().encode(lines.join("\n")));
+  const table = reader.finish();
+  assert.deepEqual(table.labels, []);
+  assert.deepEqual(table.labelNames, ["b", "a", "c"]);
+  assert.equal(table.labelIds?.length, 3000);
+  assert.deepEqual([...table.labelIds!.subarray(0, 4)], [0, 1, 2, 0]);
+  assert.equal(table.features.columns, 2);
+  assert.deepEqual([...table.features.data.subarray(2998 * 2)], [2998, 5996, 2999, 5998]);
+});
+
+Deno.test("CsvTableReader without labelIds still returns one string per record", () => {
+  const reader = new CsvTableReader({ labelColumn: 0 });
+  reader.push(new TextEncoder().encode("x,1\ny,2\n"));
+  const table = reader.finish();
+  assert.deepEqual(table.labels, ["x", "y"]);
+  assert.equal(table.labelIds, undefined);
+});
+
+Deno.test("CsvTableReader with skipRepeatedHeaders skips the header where it repeats", () => {
+  const reader = new CsvTableReader({ labelColumn: 0, header: true, skipRepeatedHeaders: true });
+  const text = "y,a,b\r\nx,1,2\ny,a,b\nz,3,4\ny,a,bb\n";
+  assert.throws(
+    () => reader.push(new TextEncoder().encode(text)),
+    /line 5, field 2: "a" is not a number/,
+  );
+  const plain = new CsvTableReader({ labelColumn: 0, header: true });
+  assert.throws(
+    () => plain.push(new TextEncoder().encode("y,a,b\nx,1,2\ny,a,b\n")),
+    /line 3, field 2: "a" is not a number/,
+  );
+});
+
+Deno.test("CsvTableReader with skipRepeatedHeaders keeps every record", () => {
+  const reader = new CsvTableReader({ labelColumn: 0, header: true, skipRepeatedHeaders: true });
+  reader.push(new TextEncoder().encode("y,a,b\nx,1,2\ny,a,b\nz,3,4\n"));
+  const table = reader.finish();
+  assert.deepEqual(table.labels, ["x", "z"]);
+  assert.deepEqual([...table.features.data], [1, 2, 3, 4]);
+});
+
+Deno.test("parseCsvTable() refuses infinities and numbers too large for a double", () => {
+  const huge = "9".repeat(400);
+  const cases: [string, number, string][] = [
+    ["1,inf,3\n", 2, '"inf"'],
+    ["1,2,-Infinity\n", 3, '"-Infinity"'],
+    ["1e999,2,3\n", 1, '"1e999"'],
+    [`1,${huge},3\n`, 2, `"${"9".repeat(40)}..."`],
+    ['1,2," +INF "\n', 3, '"\\" +INF \\""'],
+  ];
+  for (const [text, field, shown] of cases) {
+    const error = parseError(`4,5,6\n${text}`);
+    assert.equal(error.line, 2, text);
+    assert.equal(
+      error.message,
+      `Cannot parse line 2, field ${field}: ${shown} is not a finite number`,
+      text,
+    );
+  }
+});
+
+Deno.test("CsvTableReader names the source file of a refused infinity", () => {
+  const reader = new CsvTableReader({ labelColumn: 0, source: "train.csv" });
+  assert.throws(
+    () => reader.push(encoder.encode("a,1,2\nb,3,-inf\n")),
+    /^CsvError: Cannot parse train.csv line 2, field 3: "-inf" is not a finite number$/,
+  );
+});
+
+Deno.test("CsvTableReader in mark mode marks a record holding an infinity", () => {
+  const reader = new CsvTableReader({ features: 2, onBadRecord: "mark" });
+  reader.push(encoder.encode("1,2\n1e400,4\n5,6\n"));
+  const { features, errors } = reader.finish();
+  assert.equal(features.rows, 3);
+  assert.deepEqual([...errors], [[
+    1,
+    'Cannot parse line 2, field 1: "1e400" is not a finite number',
+  ]]);
+  assert.deepEqual(Array.from(features.data.subarray(4)), [5, 6]);
+});
+
+Deno.test("parseCsvTable() still reads nan and an empty field as missing values next to large finite numbers", () => {
+  const [row] = rows("nan,,1.7976931348623157e308\n");
+  assert.ok(Number.isNaN(row[0]) && Number.isNaN(row[1]));
+  assert.equal(row[2], 1.7976931348623157e308);
 });
