@@ -52,7 +52,8 @@ Deno.test("a request holding an infinity gets a 400 naming the record and field"
     for (const { type, body, message } of cases) {
       const answer = await invoke(server.url, body, { "content-type": type, accept: "text/csv" });
       assert.equal(answer.status, 400, `${type} ${body.slice(0, 40)}: ${answer.text}`);
-      assert.equal(answer.text, `${message}\n`);
+      const id = answer.headers.get("x-request-id");
+      assert.equal(answer.text, `${message} (request id ${id})\n`);
     }
     // NaN and empty fields stay missing values and get a prediction.
     const missing = await invoke(server.url, "nan,2\n,9\n", { "content-type": "text/csv" });
