@@ -15,8 +15,8 @@
  * @module
  */
 
-import { decodeLabel } from "./labels.ts";
-import { parseNumber, POWERS_OF_TEN } from "./number.ts";
+import { decodeLabel, LabelColumn } from "./labels.ts";
+import { numberEnd, parseNumber, POWERS_OF_TEN, readLongNumber, readNumber } from "./number.ts";
 import type { NumberTable } from "./table.ts";
 
 /** A parse error that names the line (1-based, counting blank lines) and what was wrong. */
@@ -94,6 +94,8 @@ const PLUS = 0x2b;
 const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
 
 const textDecoder = new TextDecoder();
 
@@ -119,9 +121,7 @@ export class CsvTableReader {
   #features: number | undefined;
   #data: Float64Array;
   #rows = 0;
-  #labels: string[] = [];
-  #labelIds: Int32Array | undefined;
-  #labelNames = new Map<string, number>();
+  #labels: LabelColumn;
   #errors = new Map<number, string>();
   #line = 0;
   #drained = 0;
@@ -137,7 +137,7 @@ export class CsvTableReader {
     this.#data = options.buffer !== undefined && options.buffer.length >= capacityHint
       ? options.buffer
       : new Float64Array(Math.max(16, capacityHint));
-    if (options.labelIds === true) this.#labelIds = new Int32Array(1024);
+    this.#labels = new LabelColumn({ ids: options.labelIds === true });
   }
 
   /** The number of records read since the last {@linkcode CsvTableReader.drain} (or so far). */
@@ -207,11 +207,8 @@ export class CsvTableReader {
     const columns = this.#features ?? 0;
     return {
       features: { data: this.#data.subarray(0, this.#rows * columns), rows: this.#rows, columns },
-      labels: this.#labels,
-      ...(this.#labelIds === undefined ? {} : {
-        labelIds: this.#labelIds.subarray(0, this.#rows),
-        labelNames: [...this.#labelNames.keys()],
-      }),
+      labels: this.#labels.strings,
+      ...this.#labels.ids(this.#rows),
       errors: this.#errors,
     };
   }
@@ -251,11 +248,12 @@ export class CsvTableReader {
   }
 
   /**
-   * The fast path for an ordinary record (measured in `bench/csv_parse.ts`): plain decimal
-   * numbers (and an unquoted label) separated by commas and ending in `\n` or `\r\n`, each
-   * number parsed in the same pass that finds the commas and the line end. Returns the index
-   * after the line's `\n`, or -1 for anything else (quotes, spaces, exponents, `nan`, empty
-   * fields, more than 15 digits, a wrong field count, no line end in `bytes`): the general path
+   * The fast path for an ordinary record (measured in `bench/csv_parse.ts`): numbers that
+   * {@linkcode readNumber} reads on its fast path (any decimal or scientific notation up to 19
+   * significant digits, numpy's `%.18e` included) and an unquoted label, separated by commas
+   * and ending in `\n` or `\r\n`, each number parsed in the same pass that finds the commas
+   * and the line end. Returns the index after the line's `\n`, or -1 for anything else (quotes,
+   * spaces, `nan`, empty fields, a wrong field count, no line end in `bytes`): the general path
    * then reads the line from `start`, and nothing read here counts.
    */
   #readPlainRecord(bytes: Uint8Array, start: number, features: number): number {
@@ -280,6 +278,9 @@ export class CsvTableReader {
         if (i === labelStart || c === QUOTE || c === SPACE || c === TAB) return -1;
         label = decodeLabel(bytes, labelStart, i);
       } else {
+        // Short plain decimals inline (no call); anything longer or with an exponent, such as
+        // numpy's `%.18e`, through readNumber().
+        const numberStart = i;
         let negative = false;
         if (c === MINUS || c === PLUS) {
           negative = c === MINUS;
@@ -293,7 +294,14 @@ export class CsvTableReader {
           c = ++i < length ? bytes[i] : -1;
         }
         let decimals = 0;
-        if (c === DOT) {
+        if (c === DOT && digits === 1 && i + 19 < length) {
+          // numpy's `%.18e` (a digit, a point, 18 digits, an exponent): skip the loop below.
+          const e = bytes[i + 19];
+          if (e === LOWER_E || e === UPPER_E) digits = 16;
+        }
+        if (digits > 15) {
+          // Read by readLongNumber() below.
+        } else if (c === DOT) {
           c = ++i < length ? bytes[i] : -1;
           while (c >= ZERO && c <= NINE) {
             mantissa = mantissa * 10 + (c - ZERO);
@@ -301,12 +309,22 @@ export class CsvTableReader {
             c = ++i < length ? bytes[i] : -1;
           }
         }
-        // Up to 15 digits fit a double exactly; one division by an exact power of ten rounds
-        // once, as parseNumber() and Number() do.
         digits += decimals;
-        if (digits === 0 || digits > 15) return -1;
-        const value = decimals === 0 ? mantissa : mantissa / POWERS_OF_TEN[decimals];
-        data[offset++] = negative ? -value : value;
+        if (digits === 0) return -1;
+        if (digits > 15 || c === LOWER_E || c === UPPER_E) {
+          const value = digits > 15
+            ? readLongNumber(bytes, numberStart, length)
+            : readNumber(bytes, numberStart, length);
+          if (value !== value) return -1;
+          data[offset++] = value;
+          i = numberEnd();
+          c = i < length ? bytes[i] : -1;
+        } else {
+          // Up to 15 digits fit a double exactly; one division by an exact power of ten
+          // rounds once, as Number() does.
+          const value = decimals === 0 ? mantissa : mantissa / POWERS_OF_TEN[decimals];
+          data[offset++] = negative ? -value : value;
+        }
       }
       if (field < last) {
         if (c !== COMMA) return -1;
@@ -324,7 +342,7 @@ export class CsvTableReader {
       if (this.#isHeaderLine(bytes, start, end)) return -1;
     }
     this.#line++;
-    if (labelColumn >= 0) this.#pushLabel(label);
+    if (labelColumn >= 0) this.#labels.add(this.#rows, label);
     this.#rows++;
     return i;
   }
@@ -366,26 +384,8 @@ export class CsvTableReader {
     const columns = this.#features ?? 0;
     this.#ensureCapacity((this.#rows + 1) * columns);
     this.#data.fill(NaN, this.#rows * columns, (this.#rows + 1) * columns);
-    if (this.#options.labelColumn !== undefined) this.#pushLabel("");
+    if (this.#options.labelColumn !== undefined) this.#labels.add(this.#rows, "");
     this.#rows++;
-  }
-
-  #pushLabel(label: string): void {
-    if (this.#labelIds === undefined) {
-      this.#labels.push(label);
-      return;
-    }
-    let id = this.#labelNames.get(label);
-    if (id === undefined) {
-      id = this.#labelNames.size;
-      this.#labelNames.set(label, id);
-    }
-    if (this.#rows >= this.#labelIds.length) {
-      const grown = new Int32Array(this.#labelIds.length * 2);
-      grown.set(this.#labelIds);
-      this.#labelIds = grown;
-    }
-    this.#labelIds[this.#rows] = id;
   }
 
   #ensureCapacity(values: number): void {
@@ -479,7 +479,7 @@ export class CsvTableReader {
         `Cannot parse ${this.#where()}: expected ${features} features, found ${found}${hint}`,
       );
     }
-    if (hasLabel) this.#pushLabel(label);
+    if (hasLabel) this.#labels.add(this.#rows, label);
     this.#rows++;
   }
 }

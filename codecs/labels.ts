@@ -40,3 +40,45 @@ export function decodeLabel(bytes: Uint8Array, start = 0, end: number = bytes.le
   }
   return textDecoder.decode(bytes.subarray(start, end));
 }
+
+/**
+ * The label column of a CSV read: one string per record, or with `ids` each record's label as
+ * an index into the distinct labels in first-seen order (4 bytes a record instead of a string,
+ * for big training files).
+ */
+export class LabelColumn {
+  /** One label per record, without `ids`. */
+  readonly strings: string[] = [];
+  #ids: Int32Array | undefined;
+  #names = new Map<string, number>();
+
+  /** Creates an empty column; `ids` keeps indices instead of strings. */
+  constructor(options: { ids: boolean }) {
+    if (options.ids) this.#ids = new Int32Array(1024);
+  }
+
+  /** Records the label of record `row` (rows are added in order). */
+  add(row: number, label: string): void {
+    if (this.#ids === undefined) {
+      this.strings.push(label);
+      return;
+    }
+    let id = this.#names.get(label);
+    if (id === undefined) {
+      id = this.#names.size;
+      this.#names.set(label, id);
+    }
+    if (row >= this.#ids.length) {
+      const grown = new Int32Array(this.#ids.length * 2);
+      grown.set(this.#ids);
+      this.#ids = grown;
+    }
+    this.#ids[row] = id;
+  }
+
+  /** With `ids`: the first `rows` indices and the distinct labels; otherwise nothing. */
+  ids(rows: number): { labelIds?: Int32Array; labelNames?: string[] } {
+    if (this.#ids === undefined) return {};
+    return { labelIds: this.#ids.subarray(0, rows), labelNames: [...this.#names.keys()] };
+  }
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeLabel, sortClasses } from "../../codecs/labels.ts";
+import { decodeLabel, LabelColumn, sortClasses } from "../../codecs/labels.ts";
 
 const encoder = new TextEncoder();
 
@@ -17,4 +17,19 @@ Deno.test("decodeLabel() decodes UTF-8 and long labels", () => {
 Deno.test("sortClasses() sorts numeric labels by value and others as strings", () => {
   assert.deepEqual(sortClasses(["10", "9", "1.5"]), ["1.5", "9", "10"]);
   assert.deepEqual(sortClasses(["b", "a", "10"]), ["10", "a", "b"]);
+});
+
+Deno.test("LabelColumn keeps strings, or with ids first-seen indices that outgrow their buffer", () => {
+  const strings = new LabelColumn({ ids: false });
+  strings.add(0, "b");
+  strings.add(1, "a");
+  assert.deepEqual(strings.strings, ["b", "a"]);
+  assert.deepEqual(strings.ids(2), {});
+  const ids = new LabelColumn({ ids: true });
+  for (let row = 0; row < 3000; row++) ids.add(row, ["y", "x"][row % 2]);
+  const { labelIds, labelNames } = ids.ids(3000);
+  assert.deepEqual(labelNames, ["y", "x"]);
+  assert.equal(labelIds?.length, 3000);
+  assert.deepEqual([...labelIds!.subarray(2996)], [0, 1, 0, 1]);
+  assert.deepEqual(ids.strings, []);
 });
