@@ -20,7 +20,7 @@
  */
 
 import { CsvTableReader } from "../codecs/csv_reader.ts";
-import { randomGenerator } from "./data.ts";
+import { createRandom } from "../algorithm/random.ts";
 
 /** One input's timing in one format. */
 export interface FormatTiming {
@@ -45,7 +45,7 @@ function numpyExponential(x: number): string {
 
 /** `rows` records of 64 features as CSV, the values short decimals or `%.18e` of them. */
 function csvBody(rows: number, format: "short" | "%.18e", seed: number): Uint8Array {
-  const random = randomGenerator(seed);
+  const random = createRandom(seed);
   let text = "";
   for (let row = 0; row < rows; row++) {
     const fields: string[] = [];
