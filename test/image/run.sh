@@ -223,6 +223,9 @@ check "/tmp is mode 1777 ($(stat -c %a "$root/tmp"))" test "$(stat -c %a "$root/
 check "/etc/passwd has sagemaker with uid 1000, gid 1000" \
   grep -qx 'sagemaker:x:1000:1000:[^:]*:[^:]*:[^:]*' "$root/etc/passwd"
 check "/etc/group has sagemaker with gid 1000" grep -qx 'sagemaker:x:1000:' "$root/etc/group"
+# nginx started as root with no `user` directive looks up its built-in user nobody:nogroup.
+nginx_user() { grep -q '^nobody:x:65534:65534:' "$root/etc/passwd" && grep -qx 'nogroup:x:65534:' "$root/etc/group"; }
+check "/etc/passwd has nobody and /etc/group nogroup (nginx's default worker user when root)" nginx_user
 not_owned=$(find "$root/opt/ml" ! -uid 1000 -print -o ! -gid 1000 -print | head -n 3)
 check "the /opt/ml tree is owned by 1000:1000${not_owned:+; not: $not_owned}" \
   test -d "$root/opt/ml/input/data" -a -d "$root/opt/ml/model" -a -d "$root/opt/ml/output" -a -z "$not_owned"
