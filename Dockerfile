@@ -122,7 +122,6 @@ ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/sagemaker-tree"]
 # flags are the build stage's flags (test/image/run.sh checks that they agree). Workers start the
 # same way (serving/self_command.ts: Deno.execPath() run <flags> Deno.mainModule).
 FROM scratch AS runtime-bundle
-ENV DENO_DIR=/tmp/deno-dir DENO_NO_UPDATE_CHECK=1
 ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/lib/sagemaker-tree/deno", "run", "--cached-only", "--no-config", "--allow-read", "--allow-write", "--allow-env", "--allow-run", "--allow-net", "--allow-sys", "--unstable-net", "/usr/local/lib/sagemaker-tree/main.js"]
 
 FROM runtime-${RUNTIME}
@@ -132,7 +131,10 @@ LABEL com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true \
       org.opencontainers.image.title="sagemaker-tree" \
       org.opencontainers.image.description="SageMaker bring-your-own-algorithm decision tree (Deno)" \
       sagemaker-tree.runtime=${RUNTIME}
-ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# Deno's caches (the runtime's code cache; a compiled program's npm analysis cache) go under /tmp,
+# not under $HOME (root's /root is not in the image), so the program writes only /opt/ml and /tmp.
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    DENO_DIR=/tmp/deno-dir DENO_NO_UPDATE_CHECK=1
 COPY --from=rootfs /rootfs/ /
 # Root by default like SageMaker; `docker run --user sagemaker` works too (writes: /opt/ml, /tmp).
 WORKDIR /opt/ml
