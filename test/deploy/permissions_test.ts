@@ -1,7 +1,7 @@
 /**
  * The program's permissions have one source, the `program` permission set and the `unstable`
- * list of `deno.json`: the tasks and the image's compile use `-P=program`, and the workers and the
- * image's bundle launcher use the same set spelled out as flags (`PERMISSION_FLAGS`).
+ * list of `deno.json`: the tasks and the image's compile use `-P=program`, the workers the same set
+ * as flags (`PERMISSION_FLAGS`), and the image's bundle launcher a config generated from it.
  *
  * @module
  */
@@ -28,6 +28,12 @@ function* textFiles(dir: string, prefix = ""): Generator<string> {
   }
 }
 
+/** Prints the state of every permission and whether unstable net is on. */
+const PROBE = `const names = ["read", "write", "env", "run", "net", "sys", "ffi"] as const;
+const states = [];
+for (const name of names) states.push(name + "=" + (await Deno.permissions.query({ name })).state);
+console.log(states.join(" "), "listenDatagram=" + typeof Deno.listenDatagram);`;
+
 async function runDeno(args: string[]): Promise<string> {
   const output = await new Deno.Command(Deno.execPath(), {
     args,
@@ -51,13 +57,7 @@ Deno.test("deno.json tasks run the program, its tests and the bench with -P=prog
 Deno.test("PERMISSION_FLAGS grant what -P=program grants, unstable net included", async () => {
   const probe = await Deno.makeTempFile({ suffix: ".ts" });
   try {
-    await Deno.writeTextFile(
-      probe,
-      `const names = ["read", "write", "env", "run", "net", "sys", "ffi"] as const;
-const states = [];
-for (const name of names) states.push(name + "=" + (await Deno.permissions.query({ name })).state);
-console.log(states.join(" "), "listenDatagram=" + typeof Deno.listenDatagram);`,
-    );
+    await Deno.writeTextFile(probe, PROBE);
     const fromSet = await runDeno(["run", "--config", `${ROOT}/deno.json`, "-P=program", probe]);
     const fromFlags = await runDeno(["run", "--no-config", ...PERMISSION_FLAGS, probe]);
     assert.equal(fromFlags, fromSet);
@@ -67,16 +67,44 @@ console.log(states.join(" "), "listenDatagram=" + typeof Deno.listenDatagram);`,
   }
 });
 
-Deno.test("scripts/permission_flags.ts prints PERMISSION_FLAGS for the bundle launcher", async () => {
-  const printed = await runDeno(["run", "scripts/permission_flags.ts"]);
-  assert.deepEqual(printed.split(" "), [...PERMISSION_FLAGS]);
+Deno.test("scripts/bundle_config.ts gives the bundle launcher the same -P=program", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config = await runDeno(["run", "-P=program", "scripts/bundle_config.ts"]);
+    assert.deepEqual(JSON.parse(config), {
+      permissions: denoConfig.permissions,
+      unstable: denoConfig.unstable,
+      lock: false,
+    });
+    await Deno.writeTextFile(`${dir}/deno.json`, config);
+    const probe = `${dir}/probe.ts`;
+    await Deno.writeTextFile(probe, PROBE);
+    const fromBundleConfig = await runDeno([
+      "run",
+      "-q",
+      "--config",
+      `${dir}/deno.json`,
+      "-P=program",
+      probe,
+    ]);
+    const fromFlags = await runDeno(["run", "--no-config", ...PERMISSION_FLAGS, probe]);
+    assert.equal(fromBundleConfig, fromFlags);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
-Deno.test("the Dockerfile compiles with -P=program and gives the bundle launcher the printed flags", async () => {
+Deno.test("the Dockerfile compiles with -P=program and runs the bundle with the generated config", async () => {
   const dockerfile = await Deno.readTextFile(`${ROOT}/Dockerfile`);
   assert.match(dockerfile, /deno compile --frozen --target "\$target" -P=program /);
-  assert.match(dockerfile, /flags=\$\(deno run [^)]*scripts\/permission_flags\.ts\)/);
-  assert.match(dockerfile, /deno run --cached-only --no-config \$flags /);
+  assert.match(
+    dockerfile,
+    /deno run [^\n]*scripts\/bundle_config\.ts \\\n\s*> \/out\/lib\/sagemaker-tree\/deno\.json/,
+  );
+  assert.match(
+    dockerfile,
+    /"run", "-q", "--cached-only", "--config", "\/usr\/local\/lib\/sagemaker-tree\/deno\.json", "-P=program"/,
+  );
 });
 
 Deno.test("spellsOutFlags() tells a list of the flags from the mention of one", () => {

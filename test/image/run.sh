@@ -58,12 +58,34 @@ check "Dockerfile DENO_VERSION default ($dockerfile_default) equals .deno-versio
 # shellcheck disable=SC2016 # a literal $ in the pattern
 check "build_and_push.sh passes --build-arg DENO_VERSION from .deno-version" \
   grep -qF -- '--build-arg "DENO_VERSION=$deno_version"' "$repo/build_and_push.sh"
-check "Dockerfile ENTRYPOINT is exec form" grep -Eq '^ENTRYPOINT \["[^"]+"(, "[^"]+")*\]$' "$repo/Dockerfile"
-# The compiled variant: the final stage copies only /out, and the compile branch puts exactly
-# one file there (the deno compile output) besides the train/serve wrappers.
-final_copies=$(sed -n '/^FROM \${RUNTIME_BASE}/,$p' "$repo/Dockerfile" | grep -c '^COPY' || true)
-check "final stage has one COPY, and it is --from=build /out/" \
-  test "$final_copies" = 1 -a -n "$(grep -x 'COPY --from=build /out/ /usr/local/' "$repo/Dockerfile")"
+exec_form() { # every ENTRYPOINT (there is one per runtime-* stage) is exec form
+  local lines
+  lines=$(grep '^ENTRYPOINT' "$repo/Dockerfile")
+  [[ $(wc -l <<<"$lines") == 2 ]] && ! grep -Evq '^ENTRYPOINT \["[^"]+"(, "[^"]+")*\]$' <<<"$lines"
+}
+check "Dockerfile ENTRYPOINTs (2) are exec form" exec_form
+# The final image is one COPY of the rootfs stage's /rootfs onto an empty image: the final stage
+# is FROM one of the runtime-* stages, which are FROM scratch and set only the ENTRYPOINT.
+final_stage=$(awk '/^FROM /{stage=""} {stage=stage $0 "\n"} END{printf "%s", stage}' "$repo/Dockerfile")
+final_from=$(head -n1 <<<"$final_stage")
+final_copies=$(grep '^COPY' <<<"$final_stage" || true)
+# shellcheck disable=SC2016 # a literal ${RUNTIME}
+check "final stage is FROM runtime-\${RUNTIME} (got: $final_from)" test "$final_from" = 'FROM runtime-${RUNTIME}'
+check "final stage has one COPY, and it is --from=rootfs /rootfs/ / (got: $(tr '\n' ';' <<<"$final_copies"))" \
+  test "$final_copies" = 'COPY --from=rootfs /rootfs/ /'
+check "final stage has no RUN or ADD" test -z "$(grep -E '^(RUN|ADD)' <<<"$final_stage" || true)"
+stage_of() { # stage_of NAME: the lines of the stage NAME
+  awk -v name="$1" '/^FROM /{inside = ($NF == name)} inside' "$repo/Dockerfile"
+}
+runtime_stages_empty() {
+  local name body
+  for name in runtime-compile runtime-bundle; do
+    body=$(stage_of "$name" | grep -Ev '^(#|$)')
+    [[ $(head -n1 <<<"$body") == "FROM scratch AS $name" ]] || return 1
+    [[ $(tail -n +2 <<<"$body") == "ENTRYPOINT ["*"]" ]] || return 1
+  done
+}
+check "runtime-compile and runtime-bundle are FROM scratch with only an ENTRYPOINT" runtime_stages_empty
 compile_branch=$(sed -n '/^      compile) \\$/,/;; \\$/p' "$repo/Dockerfile")
 compile_outputs() {
   [[ $compile_branch == *"--output /out/bin/sagemaker-tree main.ts"* ]] &&
@@ -72,6 +94,13 @@ compile_outputs() {
       "/out/bin/sagemaker-tree /out/lib /out/lib/sagemaker-tree " ]]
 }
 check "compile branch writes only /out/bin/sagemaker-tree (and removes /out/lib)" compile_outputs
+compile_entry=$(stage_of runtime-compile | sed -n 's/^ENTRYPOINT //p' | jq -r 'join(" ")')
+check "compile entry point runs the compiled executable under tini ($compile_entry)" \
+  test "$compile_entry" = "/usr/bin/tini -- /usr/local/bin/sagemaker-tree"
+bundle_entry=$(stage_of runtime-bundle | sed -n 's/^ENTRYPOINT //p' | jq -r 'join(" ")')
+check "bundle entry point runs deno with -P=program from the generated deno.json and the bundle" \
+  test "$bundle_entry" = \
+  "/usr/bin/tini -- /usr/local/lib/sagemaker-tree/deno run -q --cached-only --config /usr/local/lib/sagemaker-tree/deno.json -P=program /usr/local/lib/sagemaker-tree/main.js"
 
 log "Base image (debootstrap bookworm minbase, cached in $cache)"
 mkdir -p "$cache"
@@ -127,7 +156,8 @@ cat <<'EOF'
 NOTE: this build SUBSTITUTES the `deno compile` step. `deno compile` downloads its runtime
 (denort) from dl.deno.land, which this machine cannot reach. With RUNTIME=bundle the same
 Dockerfile puts the Deno binary (npm @deno/linux-*-glibc) plus one `deno bundle`d main.js where
-the compiled executable would be. Every other step is the one that ships.
+the compiled executable would be, and the entry point (stage runtime-bundle instead of
+runtime-compile) runs that binary with the bundle. Every other step is the one that ships.
 EOF
 build_started=$(date +%s)
 if bah bud --isolation chroot --pull=never --layers \
@@ -147,22 +177,67 @@ root=$(bah mount "$container")
 check "label accept-bind-to-port=true" test "$(bah inspect --type image --format \
   '{{index .OCIv1.Config.Labels "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"}}' "$image")" = true
 read -r -a entrypoint <<<"$(bah inspect --type image --format '{{range .OCIv1.Config.Entrypoint}}{{.}} {{end}}' "$image")"
-check "entrypoint is tini -- /usr/local/bin/sagemaker-tree" \
-  test "${entrypoint[*]}" = "/usr/bin/tini -- /usr/local/bin/sagemaker-tree"
+check "entry point is the runtime-bundle stage's (${entrypoint[*]})" test "${entrypoint[*]}" = "$bundle_entry"
+# SageMaker runs `docker run IMAGE train|serve`: with no CMD, that word is the program's argument.
+image_env=$(bah inspect --type image --format '{{range .OCIv1.Config.Env}}{{.}} {{end}}' "$image")
+check "DENO_DIR is under /tmp ($image_env)" grep -q 'DENO_DIR=/tmp/' <<<"$image_env"
+check "no CMD, so train/serve reach the program as its argument" \
+  test -z "$(bah inspect --type image --format '{{range .OCIv1.Config.Cmd}}{{.}}{{end}}' "$image")"
+# Every file (not directory) in the image, and what it may be: anything else fails the check.
+image_files=$(cd "$root" && find . -xdev ! -type d | sed 's|^\./||' | sort)
+echo "files in the image ($(wc -l <<<"$image_files")):"
+(cd "$root" && find . -xdev ! -type d -printf '  %M %U:%G %10s  %P %l\n' | sort -k4)
+unexpected=$(grep -Ev '^(usr/local/lib/sagemaker-tree/(deno|deno\.json|main\.js)|usr/sbin/nginx|usr/bin/tini|etc/(passwd|group)|usr/lib(64)?/([a-z0-9_-]+/)?(lib[^/]+|ld-linux[^/]*)\.so(\.[0-9]+)*|bin|sbin|lib|lib32|lib64|libx32)$' \
+  <<<"$image_files" || true)
+check "the image holds only the runtime, the bundle, nginx, tini, shared libraries, passwd and group${unexpected:+; unexpected: $(tr '\n' ' ' <<<"$unexpected")}" \
+  test -z "$unexpected"
+for link in bin sbin lib lib32 lib64 libx32; do
+  if [[ -L $root/$link && $(readlink "$root/$link") != "usr/$link" ]]; then fail "/$link -> usr/$link"; fi
+done
+# The shared libraries are exactly what nginx, tini and deno load: ask the image's own dynamic
+# loader (chroot into the image, ld.so --list) and compare with the library files present.
+loader=$(cd "$root" && find usr -name 'ld-linux*.so*' ! -type d | head -n1)
+loaded_libs() {
+  local exe
+  for exe in usr/sbin/nginx usr/bin/tini usr/local/lib/sagemaker-tree/deno; do
+    chroot "$root" "/$loader" --list "/$exe" || echo "$exe: ld.so --list failed"
+  done
+}
+loaded=$(loaded_libs 2>&1)
+missing=$(grep -E 'not found|failed' <<<"$loaded" || true)
+check "nginx, tini and deno find every library they load in the image${missing:+: $missing}" test -z "$missing"
+used_files=$(grep -o '/[^ ]*' <<<"$loaded" | while read -r lib; do
+  (cd "$root" && realpath -m --relative-to=. "./$lib" 2>/dev/null) || true
+done | sort -u)
+present_libs=$(grep -E '\.so(\.[0-9]+)*$' <<<"$image_files" | sort -u)
+unused=$(comm -23 <(echo "$present_libs") <(echo "$used_files"))
+check "every shared library in the image is loaded by one of them ($(wc -l <<<"$present_libs") libraries)${unused:+; unused: $(tr '\n' ' ' <<<"$unused")}" \
+  test -n "$present_libs" -a -z "$unused"
+shells=$(cd "$root" && find . -xdev \( -name sh -o -name bash -o -name dash -o -name ash -o -name zsh \
+  -o -name busybox -o -name toybox \) -print)
+check "no shell in the image${shells:+: $shells}" test -z "$shells"
+pkg=$(cd "$root" && find . -xdev \( -name 'dpkg*' -o -name 'apt*' \) -print | head -n 5)
+check "no package manager or package database (dpkg, apt)${pkg:+: $pkg}" test -z "$pkg"
+certs=$(cd "$root" && find . -xdev \( -name '*.crt' -o -name '*.pem' -o -path ./etc/ssl \) -print | head -n 3)
+check "no CA certificates (nothing in the image makes TLS connections)${certs:+: $certs}" test -z "$certs"
+check "/tmp is mode 1777 ($(stat -c %a "$root/tmp"))" test "$(stat -c %a "$root/tmp")" = 1777
+check "/etc/passwd has sagemaker with uid 1000, gid 1000" \
+  grep -qx 'sagemaker:x:1000:1000:[^:]*:[^:]*:[^:]*' "$root/etc/passwd"
+check "/etc/group has sagemaker with gid 1000" grep -qx 'sagemaker:x:1000:' "$root/etc/group"
+# nginx started as root with no `user` directive looks up its built-in user nobody:nogroup.
+nginx_user() { grep -q '^nobody:x:65534:65534:' "$root/etc/passwd" && grep -qx 'nogroup:x:65534:' "$root/etc/group"; }
+check "/etc/passwd has nobody and /etc/group nogroup (nginx's default worker user when root)" nginx_user
+not_owned=$(find "$root/opt/ml" ! -uid 1000 -print -o ! -gid 1000 -print | head -n 3)
+check "the /opt/ml tree is owned by 1000:1000${not_owned:+; not: $not_owned}" \
+  test -d "$root/opt/ml/input/data" -a -d "$root/opt/ml/model" -a -d "$root/opt/ml/output" -a -z "$not_owned"
 modules=$(find "$root" -xdev -name node_modules -print | head -n 5)
 check "no node_modules in the image${modules:+: $modules}" test -z "$modules"
-local_files=$(cd "$root/usr/local" && find bin lib -type f -o -type l | sort | tr '\n' ' ')
-echo "/usr/local: $local_files"
-check "/usr/local holds only the runtime files" test "$local_files" = \
-  "bin/sagemaker-tree bin/serve bin/train lib/sagemaker-tree/deno lib/sagemaker-tree/main.js "
-denos=$(find "$root" -xdev -name deno -type f ! -path "$root/usr/local/lib/sagemaker-tree/deno" -print)
-check "no other deno binary or DENO_DIR in the image${denos:+: $denos}" \
-  test -z "$denos" -a ! -e "$root/deno-dir" -a ! -e "$root/root/.cache/deno"
-for tool in gcc cc make node npm curl; do
-  if [[ -e $root/usr/bin/$tool ]]; then fail "no $tool in the final image"; else pass "no $tool in the final image"; fi
-done
-check "nginx installed" test -x "$root/usr/sbin/nginx"
-check "train and serve on PATH" test -x "$root/usr/local/bin/train" -a -x "$root/usr/local/bin/serve"
+local_files=$(cd "$root/usr/local" && find . ! -type d | sed 's|^\./||' | sort | tr '\n' ' ')
+check "/usr/local holds only the runtime, the bundle and its config ($local_files)" \
+  test "$local_files" = "lib/sagemaker-tree/deno lib/sagemaker-tree/deno.json lib/sagemaker-tree/main.js "
+check "nginx in the image" test -x "$root/usr/sbin/nginx"
+layers=$(bah inspect --type image --format '{{len .OCIv1.RootFS.DiffIDs}}' "$image")
+check "the image is one layer (got $layers)" test "$layers" = 1
 
 log "arm64: the build stage with TARGETARCH=arm64 (--target build; no arm64 base here to run)"
 elf_machine() { od -A n -t x1 -j 18 -N 2 "$1" | tr -d ' \n'; } # b700 aarch64, 3e00 x86-64
@@ -185,8 +260,25 @@ log "Run train and serve inside the image (buildah run --isolation chroot)"
 ml="$work/ml"
 cp -a "$repo/local-test/test-dir" "$ml"
 mkdir -p "$ml/model" "$ml/output"
-touch "$work/marker"
-sleep 1
+
+# The image has no shell and none of the tools the harness needs inside the container (unshare,
+# setpriv, touch). They come from the base image (util-linux and coreutils of the same Debian
+# release), with the libraries they load, mounted read-only at $tools_mnt and run by their own
+# dynamic loader, so nothing of the image's is used or changed by them.
+tools="$work/tools"
+tools_mnt=/tmp/.image-test-tools
+mkdir -p "$tools"
+base_ctr=$(bah from --pull-never "$base_image")
+base_root=$(bah mount "$base_ctr")
+for exe in usr/bin/unshare usr/bin/setpriv usr/bin/touch; do
+  cp "$base_root/$exe" "$tools/"
+  for lib in $(chroot "$base_root" ldd "/$exe" | grep -o '/[^ ]*'); do cp -L "$base_root$lib" "$tools/"; done
+done
+bah rm "$base_ctr" >/dev/null
+tool_loader=$(cd "$tools" && ls ld-linux*)
+tool() { # tool NAME: the command line that runs the harness tool NAME inside the container
+  printf '%s\n' "$tools_mnt/$tool_loader" --library-path "$tools_mnt" "$tools_mnt/$1"
+}
 
 # Like `docker run -v $ml:/opt/ml [--user U] IMAGE ARGS...`: the image's ENTRYPOINT + ARGS as
 # PID 1 of a new PID namespace (chroot isolation has none), so `docker stop` semantics hold.
@@ -194,10 +286,23 @@ sleep 1
 as_pid1() { # as_pid1 UID:GID
   local home=/root
   [[ ${1%%:*} == 0 ]] || home=/nonexistent
-  printf '%s\n' --cap-add CAP_SYS_ADMIN -e "HOME=$home" -v "$ml:/opt/ml" "$container" -- \
-    unshare --pid --fork --mount-proc setpriv "--reuid=${1%%:*}" "--regid=${1##*:}" \
-    --clear-groups --bounding-set=-sys_admin --
+  printf '%s\n' --cap-add CAP_SYS_ADMIN -e "HOME=$home" -v "$ml:/opt/ml" -v "$tools:$tools_mnt:ro" \
+    "$container" --
+  tool unshare
+  printf '%s\n' --pid --fork --mount-proc
+  tool setpriv
+  printf '%s\n' "--reuid=${1%%:*}" "--regid=${1##*:}" --clear-groups --bounding-set=-sys_admin --
 }
+# A first harness-only run, before the write check's marker: buildah makes its mount points
+# (/proc, /dev, /etc/hosts, ...) in the image's root on the first run, which is not the program's
+# doing.
+mapfile -t touch_cmd < <(tool touch)
+bah run --isolation chroot -v "$ml:/opt/ml" -v "$tools:$tools_mnt:ro" "$container" -- \
+  "${touch_cmd[@]}" /opt/ml/.harness-ready
+rm -f "$ml/.harness-ready"
+touch "$work/marker"
+sleep 1
+
 run_image() { # run_image UID:GID ARGS...
   local user=$1
   shift
@@ -283,7 +388,7 @@ serve_as() {
   fi
   local main_pid
   main_pid=$(ps -o pid=,args= -s "$serve_pid" |
-    awk '$2 !~ /buildah|unshare|setpriv/ && $0 ~ / serve$/ {print $1; exit}' || true)
+    awk '$2 !~ /buildah|image-test-tools/ && $0 ~ / serve$/ {print $1; exit}' || true)
   if [[ -n $main_pid ]]; then
     local main_args
     main_args=$(ps -o args= -p "$main_pid" | cut -c1-40)
@@ -323,7 +428,7 @@ train_stop_as() {
     sleep 0.1
   done
   pid1_pid=$(ps -o pid=,args= -s "$serve_pid" |
-    awk '$2 !~ /buildah|unshare|setpriv/ && $0 ~ / train$/ {print $1; exit}' || true)
+    awk '$2 !~ /buildah|image-test-tools/ && $0 ~ / train$/ {print $1; exit}' || true)
   if [[ -n $pid1_pid ]]; then
     t0=$(date +%s%N)
     kill -TERM "$pid1_pid"
@@ -361,27 +466,37 @@ written=$(cd "$root" && find . -xdev -newer "$work/marker" ! -path ./opt/ml ! -p
   ! -path ./run ! -path ./run/.containerenv ! -path ./proc ! -path ./sys ! -path ./dev -print | head -n 20)
 check "train and serve wrote nothing outside /opt/ml and /tmp${written:+: $written}" test -z "$written"
 # ...and that check does see a write:
-bah run --isolation chroot "$container" -- touch /var/write-probe
-probe=$(cd "$root" && find . -xdev -newer "$work/marker" -path ./var/write-probe -print)
-check "the write check sees a write to /var (probe)" test "$probe" = ./var/write-probe
+bah run --isolation chroot -v "$tools:$tools_mnt:ro" "$container" -- "${touch_cmd[@]}" /etc/write-probe
+probe=$(cd "$root" && find . -xdev -newer "$work/marker" -path ./etc/write-probe -print)
+check "the write check sees a write to /etc (probe)" test "$probe" = ./etc/write-probe
 
 log "Image size"
 bah rm "$container" >/dev/null
 container=""
 size_bytes() { podman "${store[@]}" image inspect --format '{{.Size}}' "$1"; }
 image_bytes=$(size_bytes "$image")
-base_bytes=$(size_bytes "$base_image")
 rm -rf "$work/oci"
 bah push --quiet --compression-format gzip "$image" "oci:$work/oci:image" >/dev/null
 manifest=$(jq -r '.manifests[0].digest' "$work/oci/index.json" | sed 's/sha256://')
 compressed=$(jq '[.layers[].size] | add' "$work/oci/blobs/sha256/$manifest")
-base_layer=$(jq '.layers[0].size' "$work/oci/blobs/sha256/$manifest")
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1000000 }'; }
 echo "image (RUNTIME=bundle): $(mb "$image_bytes") uncompressed, $(mb "$compressed") compressed (gzip layers)"
-echo "  of which base (debootstrap bookworm minbase, slimmed): $(mb "$base_bytes") uncompressed, $(mb "$base_layer") compressed"
-echo "  compressed layers: $(jq -r '[.layers[].size | tostring] | join(" + ")' \
-  "$work/oci/blobs/sha256/$manifest") bytes (base, nginx + tini + user, /usr/local)"
-echo "  uncompressed layers (podman history):"
+echo "  layers, compressed (gzip, as pushed):"
+jq -r '.layers[] | "\(.size) \(.digest)"' "$work/oci/blobs/sha256/$manifest" |
+  while read -r size digest; do printf '    %9s  %s\n' "$(mb "$size")" "${digest:0:19}"; done
+echo "  layers, uncompressed (podman history; instructions that add no layer are left out):"
 podman "${store[@]}" history --no-trunc --format '{{.Size}}{{"\t"}}{{.CreatedBy}}' "$image" |
   awk -F'\t' '$1 != "0 B" { printf "    %9s  %s\n", $1, substr($2, 1, 80) }'
+echo "  what the layer holds, uncompressed:"
+mount_ctr=$(bah from --pull-never "$image")
+mount_root=$(bah mount "$mount_ctr")
+part_bytes() { (cd "$mount_root" && du -cb --apparent-size "$@" 2>/dev/null | tail -n1 | cut -f1); }
+mapfile -t image_libs < <(cd "$mount_root" && find usr/lib* -name '*.so*' ! -type d)
+printf '    %9s  %s\n' "$(mb "$(part_bytes usr/local/lib/sagemaker-tree/deno)")" "Deno runtime" \
+  "$(mb "$(part_bytes usr/local/lib/sagemaker-tree/main.js)")" "main.js (the bundle)" \
+  "$(mb "$(part_bytes usr/sbin/nginx usr/bin/tini)")" "nginx + tini" \
+  "$(mb "$(part_bytes "${image_libs[@]}")")" "${#image_libs[@]} shared libraries (with the dynamic loader)"
+bah rm "$mount_ctr" >/dev/null
+limit=60000000
+check "compressed size $(mb "$compressed") is at most $(mb "$limit")" test "$compressed" -le "$limit"
 pass "image size measured: $(mb "$image_bytes") uncompressed, $(mb "$compressed") compressed"
