@@ -38,6 +38,13 @@ export interface NginxValues {
  */
 const NGINX_MEMORY_BODY_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Seconds nginx sends no request to a worker after one failed (refused a connection, or did not
+ * answer `/ping` in time): long enough for the supervisor to replace a stopped worker, short
+ * enough that a restarted one is back soon.
+ */
+const FAIL_TIMEOUT_S = 3;
+
 /** The template shipped with the program (the top-level `nginx.conf`). */
 export const NGINX_TEMPLATE: string = template;
 
@@ -56,8 +63,9 @@ export function renderNginxConfig(values: NginxValues, source = NGINX_TEMPLATE):
     ping_access_log: values.pingAccessLog ? access : "off",
     ping_logged: values.pingAccessLog ? "1" : "0",
     upstream_servers: values.upstreamPorts
-      .map((port) => `    server 127.0.0.1:${port} max_fails=0;`)
+      .map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=${FAIL_TIMEOUT_S}s;`)
       .join("\n"),
+    fail_timeout: String(FAIL_TIMEOUT_S),
     body_limit: String(values.bodyLimitBytes),
     timeout: String(values.timeoutSeconds),
     proxy_read_timeout: String(values.timeoutSeconds + 1),
@@ -149,6 +157,11 @@ export class NginxProcess {
     }).spawn();
     this.#child.stdout.pipeTo(Deno.stdout.writable, { preventClose: true }).catch(() => {});
     forwardNginxLog(this.#child.stderr);
+  }
+
+  /** The process id of nginx's master. */
+  get pid(): number {
+    return this.#child.pid;
   }
 
   /** Resolves when nginx exits. */
