@@ -38,13 +38,6 @@ export interface NginxValues {
  */
 const NGINX_MEMORY_BODY_BYTES = 8 * 1024 * 1024;
 
-/**
- * Seconds nginx sends no request to a worker after one failed (refused a connection, or did not
- * answer `/ping` in time): long enough for the supervisor to replace a stopped worker, short
- * enough that a restarted one is back soon.
- */
-const FAIL_TIMEOUT_S = 3;
-
 /** The template shipped with the program (the top-level `nginx.conf`). */
 export const NGINX_TEMPLATE: string = template;
 
@@ -62,10 +55,13 @@ export function renderNginxConfig(values: NginxValues, source = NGINX_TEMPLATE):
     access_log: values.accessLog ? `${access} if=$access_loggable` : "off",
     ping_access_log: values.pingAccessLog ? access : "off",
     ping_logged: values.pingAccessLog ? "1" : "0",
+    // max_fails=0: nginx never sets a worker aside after a failure. Otherwise the connections
+    // refused while the workers start (nginx starts first) would keep a ready worker out for
+    // fail_timeout, and all of them out means 503 to /ping; a worker that stops answering is
+    // the supervisor's to replace.
     upstream_servers: values.upstreamPorts
-      .map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=${FAIL_TIMEOUT_S}s;`)
+      .map((port) => `    server 127.0.0.1:${port} max_fails=0;`)
       .join("\n"),
-    fail_timeout: String(FAIL_TIMEOUT_S),
     body_limit: String(values.bodyLimitBytes),
     timeout: String(values.timeoutSeconds),
     proxy_read_timeout: String(values.timeoutSeconds + 1),
