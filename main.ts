@@ -7,8 +7,9 @@
  * ```
  *
  * `serve` starts copies of this program with the internal command
- * `worker --index N --port P [--public] [--watch-stdin]` (see `serving/self_command.ts`;
- * `--watch-stdin`: exit when stdin ends, that is when the supervisor is gone).
+ * `worker --index N --port P [--public] [--watch-stdin] [--heartbeat]` (see
+ * `serving/self_command.ts`; `--watch-stdin`: exit when stdin ends, that is when the supervisor
+ * is gone; `--heartbeat`: tell the supervisor twice a second that the worker is alive).
  *
  * @module
  */
@@ -24,11 +25,14 @@ const USAGE_EXIT_CODE = 2;
 /** The options of the internal `worker` command, or undefined if `args` are not valid. */
 export function parseWorkerArgs(
   args: readonly string[],
-): { index: number; port: number; public: boolean; watchStdin?: boolean } | undefined {
+):
+  | { index: number; port: number; public: boolean; watchStdin?: boolean; heartbeat?: boolean }
+  | undefined {
   let index: number | undefined;
   let port: number | undefined;
   let shared = false;
   let watchStdin = false;
+  let heartbeat = false;
   for (let i = 0; i < args.length; i++) {
     const value = Number(args[i + 1]);
     if (args[i] === "--index" && Number.isInteger(value) && value >= 0) [index, i] = [value, i + 1];
@@ -36,11 +40,16 @@ export function parseWorkerArgs(
       [port, i] = [value, i + 1];
     } else if (args[i] === "--public") shared = true;
     else if (args[i] === "--watch-stdin") watchStdin = true;
+    else if (args[i] === "--heartbeat") heartbeat = true;
     else return undefined;
   }
-  return index === undefined || port === undefined
-    ? undefined
-    : { index, port, public: shared, ...(watchStdin ? { watchStdin } : {}) };
+  return index === undefined || port === undefined ? undefined : {
+    index,
+    port,
+    public: shared,
+    ...(watchStdin ? { watchStdin } : {}),
+    ...(heartbeat ? { heartbeat } : {}),
+  };
 }
 
 /** Builds the command line interface; each action reports its exit code through `exit`. */

@@ -1,6 +1,8 @@
 /**
- * The serving contract: check the model, start the workers, render and run nginx in front,
- * and stop everything gracefully on SIGTERM or SIGINT.
+ * The serving contract: check that the port is free and the model is good, start the workers,
+ * render and run nginx in front, and stop everything gracefully on SIGTERM, SIGINT, SIGHUP or
+ * SIGQUIT. Nothing of it outlives it: on a clean stop it stops nginx and the workers and removes
+ * nginx's folder itself; killed with SIGKILL, its workers notice (their stdin ends) and do it.
  *
  * Without nginx on the machine the workers share the public port themselves (`reusePort`).
  *
@@ -21,8 +23,8 @@ import {
 import { ConfigError, readServingConfig, type ServingConfig } from "./sagemaker/serving_config.ts";
 import { ModelRegistry } from "./serving/multi_model/mod.ts";
 import { findNginx, NginxProcess, renderNginxConfig } from "./serving/nginx.ts";
-import { reservePorts } from "./serving/ports.ts";
-import { selfCommand } from "./serving/self_command.ts";
+import { assertPortFree, PortInUseError, reservePorts } from "./serving/ports.ts";
+import { LEFTOVERS_PREFIX, selfCommand } from "./serving/self_command.ts";
 import { Supervisor } from "./serving/supervisor.ts";
 import { VERSION } from "./version.ts";
 
@@ -41,8 +43,22 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
+/** The signals that stop `serve` gracefully; each is logged (`stopping signal=...`). */
+const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"];
+
+/** How long past `MODEL_SERVER_TIMEOUT` a worker may stay silent before it counts as stuck. */
+const STUCK_GRACE_MS = 5_000;
+
 function workerArgs(index: number, port: number, publicPort: boolean): string[] {
-  const args = ["worker", "--index", String(index), "--port", String(port), "--watch-stdin"];
+  const args = [
+    "worker",
+    "--index",
+    String(index),
+    "--port",
+    String(port),
+    "--watch-stdin",
+    "--heartbeat",
+  ];
   return publicPort ? [...args, "--public"] : args;
 }
 
@@ -50,10 +66,9 @@ async function startNginx(
   executable: string,
   config: ServingConfig,
   ports: readonly number[],
-  logging: LogConfig,
+  options: { logging: LogConfig; runtimeDir: string },
 ): Promise<{ nginx: NginxProcess; render: (ports: readonly number[]) => Promise<void> }> {
-  const runtimeDir = await Deno.makeTempDir({ prefix: "sagemaker-nginx-" });
-  await Deno.chmod(runtimeDir, 0o755);
+  const { logging, runtimeDir } = options;
   const configPath = `${runtimeDir}/nginx.conf`;
   const render = async (upstreamPorts: readonly number[]) => {
     await Deno.writeTextFile(
@@ -104,7 +119,7 @@ function summarySources(config: ServingConfig, logging: LogConfig): Record<strin
   };
 }
 
-/** Runs `serve` until SIGTERM or SIGINT; returns the exit code (0 after a clean stop). */
+/** Runs `serve` until one of {@linkcode STOP_SIGNALS}; returns the exit code (0 after a clean stop). */
 export async function serve(env: Environment): Promise<number> {
   let config: ServingConfig;
   let multiModel: MultiModelConfig;
@@ -120,6 +135,13 @@ export async function serve(env: Environment): Promise<number> {
     return 1;
   }
   for (const warning of platformLimitWarnings(config)) log.warn(warning);
+  try {
+    assertPortFree(config.port);
+  } catch (error) {
+    if (!(error instanceof PortInUseError)) throw error;
+    log.error(`cannot serve: ${error.message}`);
+    return 1;
+  }
   const nginxPath = findNginx(env.PATH);
   const usesNginx = nginxPath !== undefined;
   if (!usesNginx) {
@@ -134,6 +156,7 @@ export async function serve(env: Environment): Promise<number> {
 
   const fatal = Promise.withResolvers<string>();
   let nginx: NginxProcess | undefined;
+  let runtimeDir: string | undefined;
   let render: ((ports: readonly number[]) => Promise<void>) | undefined;
   const updateNginx = async (ports: readonly number[]) => {
     if (render === undefined || nginx === undefined) return;
@@ -150,14 +173,19 @@ export async function serve(env: Environment): Promise<number> {
     command: (index, port) => selfCommand(workerArgs(index, port, !usesNginx)),
     onPortsChanged: updateNginx,
     onGiveUp: (reason) => fatal.resolve(reason),
+    stuckAfterMs: config.timeoutSeconds * 1000 + STUCK_GRACE_MS,
   });
 
   const stopRequested = Promise.withResolvers<string>();
-  const onSignal = (signal: Deno.Signal) => () => stopRequested.resolve(signal);
-  const onTerm = onSignal("SIGTERM");
-  const onInt = onSignal("SIGINT");
-  Deno.addSignalListener("SIGTERM", onTerm);
-  Deno.addSignalListener("SIGINT", onInt);
+  let stopSignal: string | undefined;
+  const listeners = STOP_SIGNALS.map((signal) => {
+    const listener = () => {
+      stopSignal ??= signal;
+      stopRequested.resolve(signal);
+    };
+    Deno.addSignalListener(signal, listener);
+    return { signal, listener };
+  });
 
   // The workers start first, as they take longest; the model is checked and nginx starts while
   // they boot. A bad model stops them again before they are ready.
@@ -168,10 +196,23 @@ export async function serve(env: Environment): Promise<number> {
     // Multi-model mode starts without a model: POST /models loads them (serving/multi_model/).
     if (!multiModel.enabled) stored = await loadModel(config.modelDir);
     if (usesNginx) {
-      ({ nginx, render } = await startNginx(nginxPath!, config, reserved, logging));
+      runtimeDir = await Deno.makeTempDir({ prefix: "sagemaker-nginx-" });
+      await Deno.chmod(runtimeDir, 0o755);
+      ({ nginx, render } = await startNginx(nginxPath!, config, reserved, { logging, runtimeDir }));
       nginx.status.then((status) => {
-        if (!nginx!.stopping) fatal.resolve(`nginx exited unexpectedly with code ${status.code}`);
+        // A terminal's Ctrl-C reaches nginx too, which then stops on its own: no failure.
+        if (!nginx!.stopping && stopSignal === undefined) {
+          fatal.resolve(`nginx exited unexpectedly with code ${status.code}`);
+        }
       });
+    }
+    // Should serve die without cleaning up (SIGKILL), its workers stop nginx and remove these.
+    const leftovers = {
+      pids: nginx === undefined ? [] : [nginx.pid],
+      dirs: [runtimeDir, registry?.dir].filter((dir): dir is string => dir !== undefined),
+    };
+    if (leftovers.pids.length + leftovers.dirs.length > 0) {
+      await supervisor.announce(LEFTOVERS_PREFIX + JSON.stringify(leftovers));
     }
     const ports = await Promise.race([
       workersReady,
@@ -218,8 +259,8 @@ export async function serve(env: Environment): Promise<number> {
     await nginx?.stop();
     await supervisor.stop();
     await registry?.destroy();
-    Deno.removeSignalListener("SIGTERM", onTerm);
-    Deno.removeSignalListener("SIGINT", onInt);
+    if (runtimeDir !== undefined) await Deno.remove(runtimeDir, { recursive: true });
+    for (const { signal, listener } of listeners) Deno.removeSignalListener(signal, listener);
   }
   if (exitCode === 0) log.info("stopped");
   return exitCode;

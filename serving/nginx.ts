@@ -55,6 +55,10 @@ export function renderNginxConfig(values: NginxValues, source = NGINX_TEMPLATE):
     access_log: values.accessLog ? `${access} if=$access_loggable` : "off",
     ping_access_log: values.pingAccessLog ? access : "off",
     ping_logged: values.pingAccessLog ? "1" : "0",
+    // max_fails=0: nginx never sets a worker aside after a failure. Otherwise the connections
+    // refused while the workers start (nginx starts first) would keep a ready worker out for
+    // fail_timeout, and all of them out means 503 to /ping; a worker that stops answering is
+    // the supervisor's to replace.
     upstream_servers: values.upstreamPorts
       .map((port) => `    server 127.0.0.1:${port} max_fails=0;`)
       .join("\n"),
@@ -149,6 +153,11 @@ export class NginxProcess {
     }).spawn();
     this.#child.stdout.pipeTo(Deno.stdout.writable, { preventClose: true }).catch(() => {});
     forwardNginxLog(this.#child.stderr);
+  }
+
+  /** The process id of nginx's master. */
+  get pid(): number {
+    return this.#child.pid;
   }
 
   /** Resolves when nginx exits. */

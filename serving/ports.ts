@@ -35,3 +35,32 @@ export function reservePorts(count: number, range?: readonly [number, number]): 
     for (const listener of listeners) listener.close();
   }
 }
+
+/** The public port is taken: `serve` would otherwise share it with whatever holds it. */
+export class PortInUseError extends Error {
+  /** Names the port and what to do about it. */
+  constructor(port: number) {
+    super(
+      `Port ${port} is in use: another server listens on it (an earlier serve, or its nginx ` +
+        `left behind); stop it or set SAGEMAKER_BIND_TO_PORT to a free port`,
+    );
+    this.name = "PortInUseError";
+  }
+}
+
+/**
+ * Throws {@linkcode PortInUseError} unless `port` is free on every address. It binds the port
+ * without SO_REUSEPORT, which fails even against listeners that share their port with
+ * SO_REUSEPORT (nginx's `reuseport`, workers without nginx): those would otherwise accept this
+ * second server beside them and split the traffic between two servers.
+ */
+export function assertPortFree(port: number): void {
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({ hostname: "0.0.0.0", port });
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) throw new PortInUseError(port);
+    throw error;
+  }
+  listener.close();
+}

@@ -26,6 +26,32 @@ export const PERMISSION_FLAGS: readonly string[] = [
  */
 export const READY_PREFIX = "@ready ";
 
+/**
+ * The byte a worker started with `--heartbeat` writes on its stdout every
+ * {@linkcode HEARTBEAT_INTERVAL_MS} while its event loop runs (ASCII ACK: no log line holds it).
+ * One byte is written atomically, so it may land anywhere in the stream; the supervisor takes
+ * every such byte out before it reads the lines.
+ */
+export const HEARTBEAT_BYTE = 0x06;
+
+/** How often a worker writes {@linkcode HEARTBEAT_BYTE}. */
+export const HEARTBEAT_INTERVAL_MS = 500;
+
+/**
+ * The line prefix of what `serve` tells its workers on their stdin (`@leftovers {"pids": [..],
+ * "dirs": [..]}`): the processes to stop and the folders to remove should `serve` die without
+ * cleaning up (SIGKILL), which its workers notice when their stdin ends.
+ */
+export const LEFTOVERS_PREFIX = "@leftovers ";
+
+/** What the workers clean up when `serve` is gone: see {@linkcode LEFTOVERS_PREFIX}. */
+export interface Leftovers {
+  /** Processes to stop (nginx's master). */
+  readonly pids: readonly number[];
+  /** Folders to remove (nginx's runtime folder, the multi-model registry). */
+  readonly dirs: readonly string[];
+}
+
 /** A program and its arguments. */
 export interface CommandLine {
   /** The executable. */

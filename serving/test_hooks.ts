@@ -6,7 +6,8 @@
  *
  * - `test_throw=algorithm-NNN`: `predict` throws an {@linkcode AlgorithmError} with status NNN;
  * - `test_throw=unexpected`: `predict` throws a plain `TypeError`, as a bug in user code would;
- * - `test_sleep_ms=N`: `predict` first blocks the worker N ms (up to 999999), to test timeouts.
+ * - `test_sleep_ms=N`: `predict` first blocks the worker N ms (up to 999999), to test timeouts;
+ *   it logs `test hook: predict blocks` first, so a test knows the request is in the worker.
  *
  * No real input makes our own algorithms throw while predicting (the worker checks the feature
  * count before the model sees a record), hence the hooks. They live here, outside algorithm/ and
@@ -17,6 +18,7 @@
  */
 
 import { AlgorithmError, type Model } from "../algorithm/mod.ts";
+import { log } from "../log.ts";
 import type { Environment } from "../sagemaker/paths.ts";
 import { CUSTOM_ATTRIBUTES_HEADER } from "./custom_attributes.ts";
 import { createHandler, type HandlerOptions } from "./worker.ts";
@@ -50,6 +52,7 @@ export function testHookModel(model: Model, customAttributes: string): Model | u
   const status = thrown?.[2] === undefined ? undefined : Number(thrown[2]);
   function misbehave(): void {
     if (sleepMs > 0) {
+      log.info("test hook: predict blocks", { ms: sleepMs });
       blockFor(sleepMs);
       sleepMs = 0;
     }

@@ -4,7 +4,7 @@
  *
  * | Route                        | Methods          | Mode         | Answer                         |
  * | ---------------------------- | ---------------- | ------------ | ------------------------------ |
- * | `/ping`                      | GET              | always       | 200, empty                     |
+ * | `/ping`                      | GET, HEAD        | always       | 200, empty                     |
  * | `/invocations`               | POST             | always       | predictions (404 multi-model)  |
  * | `/execution-parameters`      | GET              | always       | batch transform limits, JSON   |
  * | `/models`                    | GET, POST        | multi-model  | list, load                     |
@@ -128,7 +128,7 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
   }
 
   const routes: RouteTable = {
-    "/ping": { GET: ping },
+    "/ping": { GET: ping, HEAD: ping },
     "/invocations": { POST: stored === undefined ? noDefaultModel : (r) => invoke(r, stored) },
     "/execution-parameters": { GET: () => Promise.resolve(jsonAnswer(parameters)) },
     // Multi-model mode: /models, /models/{name} and /models/{name}/invoke (multi_model/).

@@ -1,7 +1,9 @@
 /**
  * The entry of a worker process (`main.ts worker`): load the model, serve, report the port to
- * the supervisor, log its metrics now and then, and stop gracefully on SIGTERM, or when its
- * stdin ends (`--watch-stdin`: the supervisor is gone, even killed with SIGKILL).
+ * the supervisor, write heartbeats (`--heartbeat`), log its metrics now and then, and stop
+ * gracefully on SIGTERM, or when its stdin ends (`--watch-stdin`: the supervisor is gone, even
+ * killed with SIGKILL). In that last case the worker also stops the processes and removes the
+ * folders `serve` named on its stdin (`@leftovers`): nginx cannot notice that `serve` is gone.
  *
  * @module
  */
@@ -14,7 +16,13 @@ import type { Environment } from "../sagemaker/paths.ts";
 import { readServingConfig } from "../sagemaker/serving_config.ts";
 import { RequestMetrics, residentMegabytes } from "./metrics.ts";
 import { multiModelHandlerFor } from "./multi_model/mod.ts";
-import { READY_PREFIX } from "./self_command.ts";
+import {
+  HEARTBEAT_BYTE,
+  HEARTBEAT_INTERVAL_MS,
+  type Leftovers,
+  LEFTOVERS_PREFIX,
+  READY_PREFIX,
+} from "./self_command.ts";
 import { createTestHookHandler, testHooksEnabled } from "./test_hooks.ts";
 import { createHandler, type HandlerOptions, startWorker } from "./worker.ts";
 
@@ -28,21 +36,81 @@ export interface WorkerProcessOptions {
   readonly public: boolean;
   /** Exit when stdin reaches its end: the supervisor keeps it open as long as it lives. */
   readonly watchStdin?: boolean;
+  /** Write a heartbeat byte on stdout every 500 ms while the event loop runs. */
+  readonly heartbeat?: boolean;
 }
 
 /** How long in-flight requests may take to finish once the supervisor is gone. */
 const ORPHAN_GRACE_MS = 5_000;
 
-/** Resolves when stdin ends (or cannot be read). */
-async function stdinEnded(): Promise<void> {
-  const buffer = new Uint8Array(256);
+/** Reads the supervisor's lines on stdin until it ends (or cannot be read). */
+async function readStdinLines(onLine: (line: string) => void): Promise<void> {
+  let pending = "";
   try {
-    while ((await Deno.stdin.read(buffer)) !== null) {
-      // The supervisor writes nothing; anything read is ignored.
+    for await (const text of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+      pending += text;
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) onLine(line);
     }
   } catch {
     // A closed or broken stdin means the same.
   }
+}
+
+/** The leftovers named by a `@leftovers` line, or undefined for any other line. */
+export function parseLeftovers(line: string): Leftovers | undefined {
+  if (!line.startsWith(LEFTOVERS_PREFIX)) return undefined;
+  let value;
+  try {
+    value = JSON.parse(line.slice(LEFTOVERS_PREFIX.length));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const numbers = (list: unknown) =>
+    Array.isArray(list) ? list.filter((pid) => Number.isInteger(pid) && pid > 1) : [];
+  const strings = (list: unknown) =>
+    Array.isArray(list) ? list.filter((dir) => typeof dir === "string" && dir !== "/") : [];
+  return { pids: numbers(value.pids), dirs: strings(value.dirs) };
+}
+
+/** Sends `signal` to each process; one already gone is skipped. */
+function signalAll(pids: readonly number[], signal: Deno.Signal): void {
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, signal);
+    } catch { /* gone */ }
+  }
+}
+
+/** Removes each folder; another worker may have been quicker. */
+function removeAll(dirs: readonly string[]): void {
+  for (const dir of dirs) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* gone */ }
+  }
+}
+
+/** Logs without failing: once the supervisor is gone, stdout and stderr are broken pipes. */
+function tryLog(write: () => void): void {
+  try {
+    write();
+  } catch { /* nobody reads the log any more */ }
+}
+
+/** Writes the heartbeat byte every {@linkcode HEARTBEAT_INTERVAL_MS} (an unref'd timer). */
+function startHeartbeat(): void {
+  const beat = new Uint8Array([HEARTBEAT_BYTE]);
+  const timer = setInterval(() => {
+    try {
+      Deno.stdout.writeSync(beat);
+    } catch {
+      clearInterval(timer); // the supervisor is gone; stdin tells the rest
+    }
+  }, HEARTBEAT_INTERVAL_MS);
+  Deno.unrefTimer(timer);
 }
 
 /** Runs one worker until SIGTERM; returns the exit code. */
@@ -101,13 +169,24 @@ export async function runWorkerProcess(
   if (timer !== undefined) Deno.unrefTimer(timer);
   const stop = () => server.shutdown();
   Deno.addSignalListener("SIGTERM", stop);
-  // Ctrl-C reaches every process of the terminal; the supervisor decides when workers stop.
-  Deno.addSignalListener("SIGINT", () => {});
+  // Ctrl-C, Ctrl-\ and a closed terminal reach every process of the terminal: the supervisor
+  // decides when workers stop.
+  for (const signal of ["SIGINT", "SIGQUIT", "SIGHUP"] as const) {
+    Deno.addSignalListener(signal, () => {});
+  }
+  if (options.heartbeat === true) startHeartbeat();
+  let leftovers: Leftovers = { pids: [], dirs: [] };
+  let orphaned = false;
   if (options.watchStdin === true) {
-    stdinEnded().then(() => {
-      log.warn("supervisor is gone (stdin closed): worker is stopping");
+    readStdinLines((line) => {
+      leftovers = parseLeftovers(line) ?? leftovers;
+    }).then(() => {
+      orphaned = true;
+      // nginx stops taking connections at once and finishes what it has (SIGQUIT).
+      signalAll(leftovers.pids, "SIGQUIT");
+      tryLog(() => log.warn("supervisor is gone (stdin closed): worker is stopping"));
       const force = setTimeout(() => {
-        log.flush();
+        cleanUpAfterSupervisor(leftovers);
         Deno.exit(1);
       }, ORPHAN_GRACE_MS);
       Deno.unrefTimer(force);
@@ -116,6 +195,14 @@ export async function runWorkerProcess(
   }
   await server.finished;
   clearInterval(timer);
-  log.flush();
+  if (orphaned) cleanUpAfterSupervisor(leftovers);
+  else log.flush();
   return 0;
+}
+
+/** What `serve` would have done on its way out: nginx stopped now (SIGTERM), folders removed. */
+function cleanUpAfterSupervisor(leftovers: Leftovers): void {
+  signalAll(leftovers.pids, "SIGTERM");
+  removeAll(leftovers.dirs);
+  tryLog(() => log.flush());
 }

@@ -44,6 +44,10 @@ Deno.test("parseWorkerArgs() reads the internal worker command and refuses anyth
     port: 0,
     public: true,
   });
+  assert.deepEqual(
+    parseWorkerArgs(["--index", "2", "--port", "0", "--watch-stdin", "--heartbeat"]),
+    { index: 2, port: 0, public: false, watchStdin: true, heartbeat: true },
+  );
   assert.equal(parseWorkerArgs(["--index", "1"]), undefined);
   assert.equal(parseWorkerArgs(["--index", "x", "--port", "1"]), undefined);
   assert.equal(parseWorkerArgs(["--index", "1", "--port", "1", "--bogus"]), undefined);

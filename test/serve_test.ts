@@ -69,12 +69,15 @@ Deno.test("bad requests get 400, 415 and 413 and never end a worker", async () =
 });
 
 Deno.test("SIGTERM lets an in-flight request finish and serve exits 0", async () => {
-  const server = await startServer(base);
-  const body = (irisFeatures.join("\n") + "\n").repeat(3000); // about 7 MB before the limit
-  const batch = body.slice(0, 5_000_000);
-  const records = batch.slice(0, batch.lastIndexOf("\n") + 1);
-  const pending = invoke(server.url, records);
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  const server = await startServer(base, { SERVING_TEST_HOOKS: "true" });
+  const records = irisFeatures.join("\n") + "\n";
+  // The hook logs once the worker predicts, then blocks it 1.5 s: SIGTERM provably comes while
+  // the request is in the worker.
+  const pending = invoke(server.url, records, {
+    "content-type": "text/csv",
+    "x-amzn-sagemaker-custom-attributes": "test_sleep_ms=1500",
+  });
+  await server.waitForLog("test hook: predict blocks");
   const started = performance.now();
   const code = await server.stop("SIGTERM");
   const seconds = (performance.now() - started) / 1000;
@@ -82,7 +85,7 @@ Deno.test("SIGTERM lets an in-flight request finish and serve exits 0", async ()
   assert.equal(code, 0);
   assert.ok(seconds < 10, `serve took ${seconds} s to stop`);
   assert.equal(answer.status, 200);
-  assert.equal(answer.text.split("\n").length - 1, records.split("\n").length - 1);
+  assert.equal(answer.text.split("\n").length - 1, irisFeatures.length);
   assert.equal(childPids(server.process.pid).length, 0);
 });
 

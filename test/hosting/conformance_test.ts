@@ -436,9 +436,10 @@ Deno.test("Timeouts: a request past MODEL_SERVER_TIMEOUT gets our 504; the worke
           "content-type": "text/csv",
           accept: "application/json",
           "x-amzn-sagemaker-inference-id": "conformance-504",
-          "x-amzn-sagemaker-custom-attributes": "test_sleep_ms=2500",
+          "x-amzn-sagemaker-custom-attributes": "test_sleep_ms=4000",
         }).then((answer) => ({ answer, seconds: (performance.now() - started) / 1000 }));
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        // The hook logs once the slow request is in a worker's predict call.
+        await server.waitForLog("test hook: predict blocks");
         const during = await Promise.all(
           [1, 2, 3, 4].map(() => invoke(url, FEATURES[0], { "content-type": "text/csv" })),
         );
@@ -448,13 +449,15 @@ Deno.test("Timeouts: a request past MODEL_SERVER_TIMEOUT gets our 504; the worke
         );
         const { answer, seconds } = await slow;
         assertJsonError(answer, 504, /^The request took longer than MODEL_SERVER_TIMEOUT=1 s$/);
-        assert.ok(seconds < 2.5, `the 504 came after ${seconds.toFixed(2)} s`);
+        // nginx answers at 2 s (the timeout + 1 s), well before the worker is free at 4 s.
+        assert.ok(seconds < 3.5, `the 504 came after ${seconds.toFixed(2)} s`);
         await server.waitForLog(/status=504 .*request_id=conformance-504/);
       },
     );
 
     await t.step("8. afterwards both workers answer again", async () => {
-      await new Promise((resolve) => setTimeout(resolve, 800));
+      // The blocked worker is free again once it has answered the slow request itself (504).
+      await server.waitForLog(/request failed .*request_id=conformance-504 .*status=504/);
       for (let i = 0; i < 6; i++) {
         const answer = await invoke(url, FEATURES[0], { "content-type": "text/csv" });
         assert.equal(answer.status, 200, answer.text);

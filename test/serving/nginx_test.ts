@@ -94,3 +94,14 @@ Deno.test("nginx -t accepts the rendered config with JSON access lines", async (
   await testNginxConfig(nginx, `${dir}/nginx.conf`, dir);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("renderNginxConfig() sends /ping on to the next worker after 2 s and holds many idle clients", () => {
+  const config = renderNginxConfig(values);
+  assert.match(
+    config,
+    /location = \/ping \{[^}]*proxy_read_timeout 2s;\s*proxy_next_upstream error timeout;/,
+  );
+  assert.match(config, /worker_connections 16384;/);
+  assert.match(config, /client_header_timeout 10s;/);
+  assert.match(config, /server 127\.0\.0\.1:41001 max_fails=0;/);
+});
