@@ -26,6 +26,7 @@ import {
 } from "../types.ts";
 import type { HyperparameterSpecs, HyperparameterValues } from "../hyperparameters.ts";
 import { adviseMlCart, ML_CART_MAX_ROWS } from "./advice.ts";
+import { checkMlCartPayload } from "./format.ts";
 
 const hyperparameters: HyperparameterSpecs = {
   max_depth: {
@@ -134,6 +135,7 @@ export const mlCart: Algorithm = {
   },
 
   async load(saved: unknown, header: ModelHeader): Promise<Model> {
+    checkMlCartPayload(saved, header);
     const { DecisionTreeClassifier } = await import("ml-cart");
     // deno-lint-ignore no-explicit-any
     const tree = DecisionTreeClassifier.load(saved as any);
