@@ -21,7 +21,7 @@ export type {
   HyperparameterValue,
   HyperparameterValues,
 } from "./hyperparameters.ts";
-export { describeAccepted, parseHyperparameters } from "./hyperparameters.ts";
+export { describeAccepted, parseHyperparameters, shorten, showValue } from "./hyperparameters.ts";
 
 /** Every algorithm this image can train, by name. The first one is the default. */
 export const ALGORITHMS: readonly Algorithm[] = [cart, mlCart];

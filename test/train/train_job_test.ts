@@ -314,7 +314,7 @@ Deno.test("train writes the failure file into SM_OUTPUT_DIR when it is set", asy
     const failure = await Deno.readTextFile(`${moved.base}/sm-output/failure`);
     assert.match(
       failure,
-      /^Invalid hyperparameter max_depth="0": expected an integer >= 1, or none\n$/,
+      /^Invalid hyperparameter max_depth: expected an integer >= 1, or none; found "0"\n$/,
     );
   } finally {
     await removeJob(moved);
