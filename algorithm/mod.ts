@@ -13,8 +13,27 @@ import { cart } from "./cart/mod.ts";
 import { mlCart } from "./ml_cart/mod.ts";
 import type { Algorithm } from "./types.ts";
 
-export type { Algorithm, Dataset, FitOptions, Matrix, Model, ModelHeader } from "./types.ts";
-export { AlgorithmError } from "./types.ts";
+export type {
+  Algorithm,
+  ClassValues,
+  Dataset,
+  ExplainOptions,
+  Explanation,
+  ExplanationKind,
+  FitOptions,
+  Matrix,
+  Model,
+  ModelHeader,
+  PathExplanation,
+  PathStep,
+  ShapExplanation,
+} from "./types.ts";
+export { AlgorithmError, EXPLANATION_KINDS } from "./types.ts";
+export {
+  explainRecords,
+  type ExplainRecordsOptions,
+  supportedExplanations,
+} from "./explanations.ts";
 export type {
   HyperparameterSpec,
   HyperparameterSpecs,
