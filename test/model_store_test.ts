@@ -87,6 +87,16 @@ function damages(text: string): [string, string, RegExp][] {
     ["no training stats", edit((m) => (m.training = 3)), /training is not an object$/],
     ["no payload", edit((m) => delete m.payload), /payload is missing$/],
     [
+      "feature importances of another length",
+      edit((m) => (m.featureImportances = [1])),
+      /^Model file m is damaged: featureImportances is not 2 numbers from 0 to 1$/,
+    ],
+    [
+      "a feature importance that is not a number",
+      edit((m) => (m.featureImportances = [0.5, "0.5"])),
+      /featureImportances is not 2 numbers from 0 to 1$/,
+    ],
+    [
       "an unknown algorithm",
       edit((m) => (m.algorithm = "svm")),
       /^Model file m: Unknown algorithm "svm"/,
@@ -179,4 +189,20 @@ Deno.test("serve refuses a tampered ml-cart model with exit 1, naming the damage
   } finally {
     await Deno.remove(base, { recursive: true });
   }
+});
+
+Deno.test("the model file records feature importances, and a file without them still loads", async () => {
+  const stored = await smallModel();
+  const file = JSON.parse(encodeModel(stored));
+  // The tree splits once, on one of the two features: that feature has all the importance.
+  const used = (stored.model as unknown as { tree: { feature: Int32Array } }).tree.feature[0];
+  assert.deepEqual(file.featureImportances, used === 0 ? [1, 0] : [0, 1]);
+  assert.deepEqual(
+    (await decodeModel(JSON.stringify(file), "m")).featureImportances,
+    file.featureImportances,
+  );
+  delete file.featureImportances;
+  const older = await decodeModel(JSON.stringify(file), "m");
+  assert.equal(older.featureImportances, undefined);
+  assert.deepEqual(Array.from(older.model.featureImportances!()), used === 0 ? [1, 0] : [0, 1]);
 });

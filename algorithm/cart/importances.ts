@@ -45,7 +45,11 @@ export function featureImportances(
       rightWeight * rightImpurity;
   }
   let sum = 0;
-  for (const value of importances) sum += value;
+  for (let f = 0; f < featureCount; f++) {
+    // A split of (almost) no decrease can round to a tiny negative; importances are >= 0.
+    if (!(importances[f] > 0)) importances[f] = 0;
+    sum += importances[f];
+  }
   if (sum > 0) { for (let f = 0; f < featureCount; f++) importances[f] /= sum; }
   return importances;
 }
