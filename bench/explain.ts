@@ -42,27 +42,33 @@ function syntheticData(rows: number, seed: number): Dataset {
   return { features: { data, rows, columns: COLUMNS }, labels, classes: ["a", "b", "c"] };
 }
 
-/** Records per second of wall-clock time and of this process's CPU time. */
+/** Records per second: wall-clock, CPU time, and CPU time of the fastest batch. */
 interface Rate {
   wall: number;
   cpu: number;
+  best: number;
 }
 
 /**
- * Explains `features` with `kind` until at least `seconds` have passed. The CPU-time rate is
- * what one core gives when the machine is shared (the wall-clock rate then counts the waits).
+ * Explains `features` with `kind`, one batch after another, until at least `seconds` have
+ * passed. On a shared machine the wall-clock rate counts the waits for a core; the CPU-time
+ * rates do not, and the fastest batch (CPU time) is the one least slowed by other processes.
  */
 function measure(model: Model, features: Matrix, kind: ExplanationKind, seconds: number): Rate {
   model.explain!(features, { kind }); // warm-up
   let records = 0;
+  let best = 0;
   const cpuStarted = process.cpuUsage();
   const started = performance.now();
   while (performance.now() - started < seconds * 1000) {
+    const batch = process.cpuUsage();
     records += model.explain!(features, { kind }).length;
+    const used = process.cpuUsage(batch);
+    best = Math.max(best, features.rows / ((used.user + used.system) / 1e6));
   }
   const wall = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStarted);
-  return { wall: records / wall, cpu: records / ((cpu.user + cpu.system) / 1e6) };
+  return { wall: records / wall, cpu: records / ((cpu.user + cpu.system) / 1e6), best };
 }
 
 /** Grows the tree and measures both explanations; returns the markdown report. */
@@ -87,12 +93,13 @@ export async function runExplainBench(options: ExplainBenchOptions = {}): Promis
       format(heldOut.rows)
     } held-out records explained in batches, one thread.`,
     "",
-    "| explanation | records/s (wall) | records/s (CPU time) | µs of CPU per record | target records/s |",
-    "|---|---|---|---|---|",
-    `| path | ${format(path.wall)} | ${format(path.cpu)} | ${
+    "| explanation | records/s (wall) | records/s (CPU time) | records/s (fastest batch) " +
+    "| µs of CPU per record | target records/s |",
+    "|---|---|---|---|---|---|",
+    `| path | ${format(path.wall)} | ${format(path.cpu)} | ${format(path.best)} | ${
       (1e6 / path.cpu).toFixed(2)
     } | 200,000 |`,
-    `| shap | ${format(shap.wall)} | ${format(shap.cpu)} | ${
+    `| shap | ${format(shap.wall)} | ${format(shap.cpu)} | ${format(shap.best)} | ${
       (1e6 / shap.cpu).toFixed(1)
     } | 5,000 |`,
     "",

@@ -37,13 +37,14 @@ export class TreeShap {
   /** Leaf ids, and where each leaf's distinct path features start in the arrays below. */
   private readonly leaves: Int32Array;
   private readonly leafStart: Int32Array;
-  /** Per leaf and distinct feature on its path: the feature, its `z`, and its interval. */
+  /** Per leaf, the distinct features on its path (the phi rows its shares go to). */
   private readonly pathFeature: Int32Array;
-  private readonly pathZero: Float64Array;
-  /** Largest threshold the path goes right of (the value must be > it); NaN when none. */
-  private readonly pathLow: Float64Array;
-  /** Smallest threshold the path goes left of (the value must be <= it); NaN when none. */
-  private readonly pathHigh: Float64Array;
+  /**
+   * Per leaf and distinct feature on its path, side by side for the record's tests: the
+   * feature, the largest threshold the path goes right of (the value must be > it; NaN when
+   * none), the smallest it goes left of (the value must be <= it; NaN when none), and its `z`.
+   */
+  private readonly packed: Float64Array;
   /** `w(s)` of `d` features at `d * (maxFeatures + 1) + s`. */
   private readonly weights: Float64Array;
   private readonly maxFeatures: number;
@@ -76,9 +77,13 @@ export class TreeShap {
     this.leaves = walk.leaves;
     this.leafStart = walk.leafStart;
     this.pathFeature = walk.feature;
-    this.pathZero = walk.zero;
-    this.pathLow = walk.low;
-    this.pathHigh = walk.high;
+    this.packed = new Float64Array(walk.feature.length * 4);
+    for (let i = 0; i < walk.feature.length; i++) {
+      this.packed[i * 4] = walk.feature[i];
+      this.packed[i * 4 + 1] = walk.low[i];
+      this.packed[i * 4 + 2] = walk.high[i];
+      this.packed[i * 4 + 3] = walk.zero[i];
+    }
     for (const leaf of this.leaves) {
       const weight = cover[leaf] / cover[0];
       for (let c = 0; c < k; c++) this.baseValues[c] += weight * probabilities[leaf * k + c];
@@ -107,7 +112,7 @@ export class TreeShap {
    */
   explain(data: Float64Array, base: number, phi: Float64Array): void {
     const k = this.classCount;
-    const { leaves, leafStart, pathFeature, pathZero, pathLow, pathHigh, weights } = this;
+    const { leaves, leafStart, pathFeature, packed, weights } = this;
     const { zKnown, known, poly, quotient, shares, probabilities } = this;
     const stride = this.maxFeatures + 1;
     for (let l = 0; l < leaves.length; l++) {
@@ -117,14 +122,14 @@ export class TreeShap {
       // Which path features the record passes (A), and the product of the others' z (B).
       let a = 0;
       let unknownProduct = 1;
-      for (let e = 0; e < d; e++) {
-        const x = data[base + pathFeature[start + e]];
-        const high = pathHigh[start + e];
+      for (let e = 0, p = start * 4; e < d; e++, p += 4) {
+        const x = data[base + packed[p]];
+        const high = packed[p + 2];
         // The tree's own tests: `x <= threshold` goes left, anything else (NaN too) right.
-        const passes = !(x <= pathLow[start + e]) && (high !== high || x <= high);
+        const passes = !(x <= packed[p + 1]) && (high !== high || x <= high);
         known[e] = passes ? 1 : 0;
-        if (passes) zKnown[a++] = pathZero[start + e];
-        else unknownProduct *= pathZero[start + e];
+        if (passes) zKnown[a++] = packed[p + 3];
+        else unknownProduct *= packed[p + 3];
       }
       // poly[m]: coefficient of t^m in the product over A of (z + t).
       poly[0] = 1;
