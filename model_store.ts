@@ -10,8 +10,11 @@
  *
  * `hyperparameters` holds every effective value (the container's `algorithm`, `header`,
  * `label_column` and the algorithm's own); `training` holds statistics of the run (rows,
- * features, accuracies, fit time). On load, every envelope field is checked, then the algorithm
- * checks its payload; any problem is a {@linkcode ModelFileError} naming the file and field.
+ * features, accuracies, fit time). `featureImportances` (one number per feature, summing to 1)
+ * is there when the model computes them; files without it load alike, and readers that do not
+ * know it ignore it, so the format version stays 1. On load, every envelope field is checked,
+ * then the algorithm checks its payload; any problem is a {@linkcode ModelFileError} naming
+ * the file and field.
  *
  * @module
  */
@@ -45,6 +48,8 @@ export interface StoredModel {
   readonly hyperparameters: HyperparameterValues;
   /** Statistics of the training run. */
   readonly training: TrainingStats;
+  /** Global feature importances as the model file records them, when it does. */
+  readonly featureImportances?: readonly number[];
 }
 
 /** A model file that is missing, damaged or of an unknown version. */
@@ -71,6 +76,8 @@ export async function writeFileAtomic(path: string, text: string | Uint8Array): 
 
 /** Serialises a stored model to the model file's JSON text. */
 export function encodeModel(stored: StoredModel): string {
+  const computed = stored.model.featureImportances?.();
+  const importances = computed === undefined ? stored.featureImportances : Array.from(computed);
   return JSON.stringify({
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -79,6 +86,7 @@ export function encodeModel(stored: StoredModel): string {
     classes: stored.model.classes,
     hyperparameters: stored.hyperparameters,
     training: stored.training,
+    ...(importances === undefined ? {} : { featureImportances: importances }),
     payload: stored.algorithm.save(stored.model),
   });
 }
@@ -154,6 +162,17 @@ export async function decodeModel(
   if (new Set(classes).size !== classes.length) {
     throw new ModelFileError(`Model file ${source} is damaged: classes has a repeated label`);
   }
+  const importances = parsed.featureImportances;
+  if (
+    importances !== undefined &&
+    !(Array.isArray(importances) && importances.length === featureCount &&
+      importances.every((value) => typeof value === "number" && value >= 0 && value <= 1))
+  ) {
+    throw new ModelFileError(
+      `Model file ${source} is damaged: featureImportances is not ${featureCount} numbers ` +
+        "from 0 to 1",
+    );
+  }
   let algorithm: Algorithm;
   try {
     algorithm = findAlgorithm(parsed.algorithm, options.algorithms);
@@ -171,6 +190,7 @@ export async function decodeModel(
     model,
     hyperparameters: parsed.hyperparameters as HyperparameterValues,
     training: parsed.training as TrainingStats,
+    ...(importances === undefined ? {} : { featureImportances: importances as number[] }),
   };
 }
 

@@ -30,6 +30,7 @@ import {
 } from "./training/channel_data.ts";
 import {
   type ChannelScores,
+  importancesJson,
   metricLines,
   round,
   scorePredictions,
@@ -201,6 +202,7 @@ export async function train(
 
   await Deno.mkdir(paths.outputDataDir, { recursive: true });
   const metricsPath = `${paths.outputDataDir}/${METRICS_FILE_NAME}`;
+  const importances = importancesJson(model);
   await writeFileAtomic(
     metricsPath,
     JSON.stringify(
@@ -209,6 +211,7 @@ export async function train(
         train: scoresJson(trainScores),
         ...(validationScores === undefined ? {} : { validation: scoresJson(validationScores) }),
         classes: data.classes,
+        ...(importances === undefined ? {} : { feature_importances: importances }),
         hyperparameters: setup.effective,
         model: describeModel(stored),
       },

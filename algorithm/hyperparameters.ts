@@ -55,6 +55,28 @@ export type HyperparameterSpec =
 /** Hyperparameter declarations by name. */
 export type HyperparameterSpecs = Record<string, HyperparameterSpec>;
 
+/** Characters of a name or value that messages show; longer ones are cut and counted. */
+const SHOWN_CHARACTERS = 100;
+
+/**
+ * Cuts `text` to its first 100 characters plus `… (N characters)`, so that a message naming a
+ * huge value keeps its reason inside the 1,024 characters SageMaker shows of a failure.
+ */
+export function shorten(text: string): string {
+  return text.length <= SHOWN_CHARACTERS
+    ? text
+    : `${text.slice(0, SHOWN_CHARACTERS)}… (${text.length} characters)`;
+}
+
+/** A raw hyperparameter value as messages show it: its JSON text, shortened. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const json = JSON.stringify(value);
+  if (Array.isArray(value)) return `an array ${shorten(json)}`;
+  if (value !== null && typeof value === "object") return `an object ${shorten(json)}`;
+  return shorten(json);
+}
+
 /** Words that mean "no value", as scikit-learn users write `None`. */
 const NONE_WORDS = new Set(["none", "null", ""]);
 
@@ -81,18 +103,26 @@ export function describeAccepted(spec: HyperparameterSpec): string {
 }
 
 /**
- * Parses one value written as a string (or already a JSON number/boolean) against its spec.
- * Throws an `Error` whose message names the hyperparameter and what it accepts.
+ * Parses one value written as a string (SageMaker's contract for `hyperparameters.json`) or a
+ * JSON number or boolean (`SM_HPS`) against its spec. Throws an `Error` whose message starts
+ * with the hyperparameter and what it accepts, then shows the value found (cut when long).
  */
 export function parseHyperparameter(
   name: string,
   raw: unknown,
   spec: HyperparameterSpec,
 ): HyperparameterValue {
+  if (typeof raw !== "string" && typeof raw !== "number" && typeof raw !== "boolean") {
+    throw new Error(
+      `Invalid hyperparameter ${shorten(name)}: expected a string, number or boolean; ` +
+        `found ${showValue(raw)}`,
+    );
+  }
   const text = String(raw).trim();
   const fail = (): never => {
     throw new Error(
-      `Invalid hyperparameter ${name}=${JSON.stringify(raw)}: expected ${describeAccepted(spec)}`,
+      `Invalid hyperparameter ${shorten(name)}: expected ${describeAccepted(spec)}; ` +
+        `found ${showValue(raw)}`,
     );
   };
   switch (spec.kind) {
@@ -146,13 +176,15 @@ export function parseHyperparameters(
 ): HyperparameterValues {
   const values = defaultHyperparameters(specs);
   for (const [name, value] of Object.entries(raw)) {
-    const spec = specs[name];
-    if (spec === undefined) {
+    // Own names only: `constructor` or `toString` must not find Object.prototype's.
+    if (!Object.hasOwn(specs, name)) {
       throw new Error(
-        `Unknown hyperparameter ${name}: accepted ones are ${Object.keys(specs).sort().join(", ")}`,
+        `Unknown hyperparameter ${shorten(name)}: accepted ones are ${
+          Object.keys(specs).sort().join(", ")
+        }`,
       );
     }
-    values[name] = parseHyperparameter(name, value, spec);
+    values[name] = parseHyperparameter(name, value, specs[name]);
   }
   return values;
 }

@@ -13,15 +13,34 @@ import { cart } from "./cart/mod.ts";
 import { mlCart } from "./ml_cart/mod.ts";
 import type { Algorithm } from "./types.ts";
 
-export type { Algorithm, Dataset, FitOptions, Matrix, Model, ModelHeader } from "./types.ts";
-export { AlgorithmError } from "./types.ts";
+export type {
+  Algorithm,
+  ClassValues,
+  Dataset,
+  ExplainOptions,
+  Explanation,
+  ExplanationKind,
+  FitOptions,
+  Matrix,
+  Model,
+  ModelHeader,
+  PathExplanation,
+  PathStep,
+  ShapExplanation,
+} from "./types.ts";
+export { AlgorithmError, EXPLANATION_KINDS } from "./types.ts";
+export {
+  explainRecords,
+  type ExplainRecordsOptions,
+  supportedExplanations,
+} from "./explanations.ts";
 export type {
   HyperparameterSpec,
   HyperparameterSpecs,
   HyperparameterValue,
   HyperparameterValues,
 } from "./hyperparameters.ts";
-export { describeAccepted, parseHyperparameters } from "./hyperparameters.ts";
+export { describeAccepted, parseHyperparameters, shorten, showValue } from "./hyperparameters.ts";
 
 /** Every algorithm this image can train, by name. The first one is the default. */
 export const ALGORITHMS: readonly Algorithm[] = [cart, mlCart];

@@ -42,7 +42,89 @@ export interface Model {
   predictProba(features: Matrix): Float64Array;
   /** A short description for logs, for example `{ leaves: 12, depth: 5 }`. */
   describe(): Record<string, string | number>;
+  /**
+   * The kinds of explanation {@linkcode Model.explain} gives; absent (or empty) when the model
+   * explains nothing.
+   */
+  readonly explanations?: readonly ExplanationKind[];
+  /**
+   * Explains the prediction of every row, one {@linkcode Explanation} per row in row order.
+   * Throws an {@linkcode AlgorithmError} (400) for a kind not in `explanations` or a record
+   * with the wrong number of features.
+   */
+  explain?(features: Matrix, options: ExplainOptions): Explanation[];
+  /**
+   * Global feature importances, one per feature, each >= 0 and summing to 1 (all 0 when the
+   * model uses no feature), as scikit-learn's `feature_importances_`.
+   */
+  featureImportances?(): Float64Array;
 }
+
+/**
+ * A kind of explanation: `path`, the decision path of a tree; `shap`, Shapley values of the
+ * features (TreeSHAP).
+ */
+export type ExplanationKind = "path" | "shap";
+
+/** Every explanation kind, in the order messages list them. */
+export const EXPLANATION_KINDS: readonly ExplanationKind[] = ["path", "shap"];
+
+/** Options of {@linkcode Model.explain}. */
+export interface ExplainOptions {
+  /** Which explanation to give. */
+  readonly kind: ExplanationKind;
+}
+
+/** One number per class, by class label. */
+export type ClassValues = Record<string, number>;
+
+/** One test of a decision path: the node, what it tested and where the record went. */
+export interface PathStep {
+  /** The node's id in the tree; 0 is the root. */
+  readonly node: number;
+  /** The feature tested, as its index in the record (from 0). */
+  readonly feature: number;
+  /** The record's value of that feature; `null` when it is missing (NaN). */
+  readonly value: number | null;
+  /** The split threshold: a record goes left when its value is <= the threshold. */
+  readonly threshold: number;
+  /** The child the record went to. */
+  readonly direction: "left" | "right";
+  /** Whether the value was missing, so the missing-value rule chose the direction. */
+  readonly missing: boolean;
+}
+
+/** The decision path of one record through a tree, root to leaf. */
+export interface PathExplanation {
+  /** Always `path`. */
+  readonly kind: "path";
+  /** The tests from the root down, one per internal node passed; empty for a one-leaf tree. */
+  readonly path: readonly PathStep[];
+  /** The id of the leaf reached. */
+  readonly leaf: number;
+  /** The leaf's training class counts (class-weighted when `class_weight` was set). */
+  readonly class_counts: ClassValues;
+  /** The predicted class probabilities: the leaf's class counts over their sum. */
+  readonly probabilities: ClassValues;
+}
+
+/**
+ * Shapley values of one record's predicted probabilities: for every class `c`,
+ * `base_values[c] + sum over features j of contributions[j][c] = probabilities[c]`.
+ */
+export interface ShapExplanation {
+  /** Always `shap`. */
+  readonly kind: "shap";
+  /** The predicted class probabilities. */
+  readonly probabilities: ClassValues;
+  /** The expected prediction over the training data: what no feature known would predict. */
+  readonly base_values: ClassValues;
+  /** One entry per feature, in feature order: how much knowing it moved each class. */
+  readonly contributions: readonly ClassValues[];
+}
+
+/** The explanation of one record's prediction. */
+export type Explanation = PathExplanation | ShapExplanation;
 
 /** Options passed to {@linkcode Algorithm.fit}. */
 export interface FitOptions {

@@ -15,6 +15,8 @@ import {
   type HyperparameterSpecs,
   type HyperparameterValues,
   parseHyperparameters,
+  shorten,
+  showValue,
 } from "../algorithm/mod.ts";
 import { parseHyperparameter } from "../algorithm/hyperparameters.ts";
 
@@ -72,20 +74,22 @@ export async function readRawHyperparameters(
   path: string,
   options: { hps?: string } = {},
 ): Promise<RawHyperparameters> {
-  const values: Record<string, unknown> = {};
-  const sources: Record<string, string> = {};
+  // Maps, then Object.fromEntries: a name such as `__proto__` stays an ordinary own name
+  // instead of setting a prototype.
+  const values = new Map<string, unknown>();
+  const sources = new Map<string, string>();
   const file = await readJsonFile(path, { optional: true });
   for (const [name, value] of Object.entries(file ?? {})) {
-    values[name] = value;
-    sources[name] = "hyperparameters.json";
+    values.set(name, value);
+    sources.set(name, "hyperparameters.json");
   }
   if (options.hps !== undefined) {
     for (const [name, value] of Object.entries(parseJsonObject(options.hps, "SM_HPS"))) {
-      values[name] = value;
-      sources[name] = "SM_HPS";
+      values.set(name, value);
+      sources.set(name, "SM_HPS");
     }
   }
-  return { values, sources };
+  return { values: Object.fromEntries(values), sources: Object.fromEntries(sources) };
 }
 
 /** Hyperparameters of the container itself, read before the algorithm's own. */
@@ -137,27 +141,27 @@ export interface TrainingSetup {
 export function resolveHyperparameters(
   raw: Record<string, unknown>,
 ): TrainingSetup & { ignored: string[] } {
-  const own: Record<string, unknown> = {};
+  const own = new Map<string, unknown>();
   const container: HyperparameterValues = {};
   const ignored: string[] = [];
   for (const [name, value] of Object.entries(raw)) {
     if (isPlatformHyperparameter(name)) {
       ignored.push(name);
-    } else if (name in CONTAINER_HYPERPARAMETERS) {
+    } else if (Object.hasOwn(CONTAINER_HYPERPARAMETERS, name)) {
       container[name] = parseHyperparameter(name, value, CONTAINER_HYPERPARAMETERS[name]);
     } else {
-      own[name] = value;
+      own.set(name, value);
     }
   }
   const algorithm = findAlgorithm(String(container.algorithm ?? DEFAULT_ALGORITHM));
-  for (const name of Object.keys(own)) {
-    if (!(name in algorithm.hyperparameters)) {
+  for (const name of own.keys()) {
+    if (!Object.hasOwn(algorithm.hyperparameters, name)) {
       const accepted = [
         ...Object.keys(CONTAINER_HYPERPARAMETERS),
         ...Object.keys(algorithm.hyperparameters),
       ].sort();
       throw new Error(
-        `Unknown hyperparameter ${name} for algorithm=${algorithm.name}: ` +
+        `Unknown hyperparameter ${shorten(name)} for algorithm=${algorithm.name}: ` +
           `accepted ones are ${accepted.join(", ")}`,
       );
     }
@@ -166,11 +170,12 @@ export function resolveHyperparameters(
   const labelColumn = (container.label_column ?? 0) as number | string;
   if (typeof labelColumn === "string" && !header) {
     throw new Error(
-      `Invalid hyperparameter label_column=${JSON.stringify(labelColumn)}: expected ` +
-        `${describeAccepted(CONTAINER_HYPERPARAMETERS.label_column)} (header is false)`,
+      `Invalid hyperparameter label_column: expected ` +
+        `${describeAccepted(CONTAINER_HYPERPARAMETERS.label_column)} (header is false); ` +
+        `found ${showValue(labelColumn)}`,
     );
   }
-  const hyperparameters = parseHyperparameters(own, algorithm.hyperparameters);
+  const hyperparameters = parseHyperparameters(Object.fromEntries(own), algorithm.hyperparameters);
   return {
     algorithm,
     hyperparameters,

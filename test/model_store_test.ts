@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { cart } from "../algorithm/cart/mod.ts";
+import { mlCart } from "../algorithm/ml_cart/mod.ts";
 import { parseHyperparameters } from "../algorithm/hyperparameters.ts";
 import {
   decodeModel,
@@ -86,6 +87,16 @@ function damages(text: string): [string, string, RegExp][] {
     ["no training stats", edit((m) => (m.training = 3)), /training is not an object$/],
     ["no payload", edit((m) => delete m.payload), /payload is missing$/],
     [
+      "feature importances of another length",
+      edit((m) => (m.featureImportances = [1])),
+      /^Model file m is damaged: featureImportances is not 2 numbers from 0 to 1$/,
+    ],
+    [
+      "a feature importance that is not a number",
+      edit((m) => (m.featureImportances = [0.5, "0.5"])),
+      /featureImportances is not 2 numbers from 0 to 1$/,
+    ],
+    [
       "an unknown algorithm",
       edit((m) => (m.algorithm = "svm")),
       /^Model file m: Unknown algorithm "svm"/,
@@ -142,4 +153,56 @@ Deno.test("serve refuses an unknown version or a damaged model file and exits no
     const line = result.stderr.split("\n").find((l) => l.includes("cannot serve: "))!;
     assert.match(line.slice(line.indexOf("cannot serve: ") + 14), expected, name);
   }
+});
+
+Deno.test("serve refuses a tampered ml-cart model with exit 1, naming the damaged node", async () => {
+  const data = new Float64Array([1, 1, 2, 2, 3, 3, 8, 8, 9, 9, 10, 10]);
+  const dataset = {
+    features: { data, rows: 6, columns: 2 },
+    labels: new Int32Array([0, 0, 0, 1, 1, 1]),
+    classes: ["no", "yes"],
+  };
+  const hyperparameters = parseHyperparameters({}, mlCart.hyperparameters);
+  const file = JSON.parse(encodeModel({
+    algorithm: mlCart,
+    model: await mlCart.fit(dataset, hyperparameters),
+    hyperparameters: { algorithm: "ml-cart", header: false, label_column: 0, ...hyperparameters },
+    training: { rows: 6, features: 2 },
+  }));
+  file.payload.root.splitColumn = 2;
+  const base = await makeBaseDir();
+  try {
+    await Deno.writeTextFile(`${base}/model/model.json`, JSON.stringify(file));
+    const result = await runMain(["serve"], {
+      SAGEMAKER_BASE_DIR: base,
+      SAGEMAKER_BIND_TO_PORT: String(freePort()),
+      MODEL_SERVER_WORKERS: "1",
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.ok(
+      result.stderr.includes(
+        `cannot serve: Model file ${base}/model/model.json is damaged: Damaged ml-cart model: ` +
+          "node root: splitColumn 2 is out of range: the model has 2 features",
+      ),
+      result.stderr,
+    );
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});
+
+Deno.test("the model file records feature importances, and a file without them still loads", async () => {
+  const stored = await smallModel();
+  const file = JSON.parse(encodeModel(stored));
+  // The tree splits once, on one of the two features: that feature has all the importance.
+  const used = (stored.model as unknown as { tree: { feature: Int32Array } }).tree.feature[0];
+  assert.deepEqual(file.featureImportances, used === 0 ? [1, 0] : [0, 1]);
+  assert.deepEqual(
+    (await decodeModel(JSON.stringify(file), "m")).featureImportances,
+    file.featureImportances,
+  );
+  delete file.featureImportances;
+  const older = await decodeModel(JSON.stringify(file), "m");
+  assert.equal(older.featureImportances, undefined);
+  assert.deepEqual(Array.from(older.model.featureImportances!()), used === 0 ? [1, 0] : [0, 1]);
 });

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Dataset } from "../algorithm/mod.ts";
+import { type Dataset, showValue } from "../algorithm/mod.ts";
 import { CsvTableReader } from "../codecs/csv_reader.ts";
 import { sortClasses } from "../codecs/labels.ts";
 import { log } from "../log.ts";
@@ -114,8 +114,8 @@ function resolveLabelColumn(
     const index = fields.indexOf(setup.labelColumn);
     if (index === -1) {
       throw new Error(
-        `Invalid hyperparameter label_column=${JSON.stringify(setup.labelColumn)}: ` +
-          `${source} line ${line.number} has the columns ${fields.join(", ")}`,
+        `Invalid hyperparameter label_column: no column of ${source} line ${line.number} ` +
+          `is named ${showValue(setup.labelColumn)}; its columns are ${fields.join(", ")}`,
       );
     }
     return index;
@@ -123,8 +123,9 @@ function resolveLabelColumn(
   const index = setup.labelColumn < 0 ? fields.length + setup.labelColumn : setup.labelColumn;
   if (index < 0 || index >= fields.length) {
     throw new Error(
-      `Invalid hyperparameter label_column=${setup.labelColumn}: ${source} line ${line.number} ` +
-        `has ${fields.length} ${header ? "header " : ""}fields (columns are counted from 0)`,
+      `Invalid hyperparameter label_column: ${source} line ${line.number} has ` +
+        `${fields.length} ${header ? "header " : ""}fields (columns are counted from 0); ` +
+        `found ${setup.labelColumn}`,
     );
   }
   return index;

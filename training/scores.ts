@@ -90,3 +90,14 @@ export function metricLines(metrics: Record<string, number>): string[] {
     name.endsWith("_seconds") ? `${name}=${value.toFixed(3)};` : `${name}=${value.toFixed(4)};`
   );
 }
+
+/**
+ * The model's global feature importances for `metrics.json`, rounded like the scores, or
+ * undefined when the model does not compute them.
+ */
+export function importancesJson(
+  model: { featureImportances?(): Float64Array },
+): number[] | undefined {
+  const importances = model.featureImportances?.();
+  return importances === undefined ? undefined : Array.from(importances, round);
+}

@@ -198,7 +198,7 @@ export function resolveParams(given: HyperparameterValues, shape: DataShape): Re
   else if (typeof featuresParam === "number" && Number.isInteger(featuresParam)) {
     if (featuresParam > columns) {
       throw new Error(
-        `Invalid hyperparameter max_features=${featuresParam}: the data has ${columns} features`,
+        `Invalid hyperparameter max_features: the data has ${columns} features; found ${featuresParam}`,
       );
     }
     maxFeatures = featuresParam;

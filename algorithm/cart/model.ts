@@ -9,8 +9,18 @@
  * @module
  */
 
-import { AlgorithmError, type Matrix, type Model, type ModelHeader } from "../types.ts";
+import {
+  AlgorithmError,
+  type ExplainOptions,
+  type Explanation,
+  type ExplanationKind,
+  type Matrix,
+  type Model,
+  type ModelHeader,
+} from "../types.ts";
+import { CartExplainer } from "./explain.ts";
 import type { CartParams } from "./hyperparameters.ts";
+import { featureImportances } from "./importances.ts";
 
 /** The fitted tree as flat arrays; node 0 is the root. */
 export interface FlatTree {
@@ -80,6 +90,9 @@ export class CartModel implements Model {
   readonly probabilities: Float64Array;
   /** Most probable class of each node (the lowest index on ties, as numpy's argmax). */
   readonly nodeClass: Int32Array;
+  /** The explanations {@linkcode CartModel.explain} gives. */
+  readonly explanations: readonly ExplanationKind[] = ["path", "shap"];
+  private explainer: CartExplainer | undefined;
 
   /** Wraps a flat tree; a tree read from a file is checked before it gets here. */
   constructor(tree: FlatTree, info: CartModelInfo) {
@@ -149,6 +162,17 @@ export class CartModel implements Model {
       for (let j = 0; j < k; j++) out[r * k + j] = probabilities[leaf * k + j];
     }
     return out;
+  }
+
+  /** The decision path or the SHAP values of every row (see `explain.ts`). */
+  explain(features: Matrix, options: ExplainOptions): Explanation[] {
+    this.explainer ??= new CartExplainer(this);
+    return this.explainer.explain(features, options);
+  }
+
+  /** Impurity-decrease importances of the features, summing to 1 (see `importances.ts`). */
+  featureImportances(): Float64Array {
+    return featureImportances(this.tree, this.featureCount, this.params.criterion);
   }
 
   /** A short description for logs. */

@@ -5,8 +5,8 @@
  *
  * ml-cart re-scans the data for every candidate threshold, so its fit time grows with the
  * square of the rows; `advice.ts` warns (with the estimated time) above 10 s and refuses above
- * 5,000 rows unless `allow_slow=true`. Its fit is synchronous, so a SIGTERM waits for it to
- * finish.
+ * 5,000 rows unless `allow_slow=true`. Its fit is synchronous, so it runs in a Web Worker
+ * (`fit_in_worker.ts`) that a stop request terminates at once.
  *
  * The library is imported on first use: importing it costs about 20 ms, which every serving
  * worker would otherwise pay at start-up even for a `cart` model.
@@ -26,6 +26,7 @@ import {
 } from "../types.ts";
 import type { HyperparameterSpecs, HyperparameterValues } from "../hyperparameters.ts";
 import { adviseMlCart, ML_CART_MAX_ROWS } from "./advice.ts";
+import { checkMlCartPayload } from "./format.ts";
 
 const hyperparameters: HyperparameterSpecs = {
   max_depth: {
@@ -104,14 +105,6 @@ class MlCartModel implements Model {
   }
 }
 
-function toRows(features: Matrix): number[][] {
-  const rows: number[][] = new Array(features.rows);
-  for (let r = 0; r < features.rows; r++) {
-    rows[r] = Array.from(features.data.subarray(r * features.columns, (r + 1) * features.columns));
-  }
-  return rows;
-}
-
 /** npm:ml-cart's `DecisionTreeClassifier` behind the {@linkcode Algorithm} interface. */
 export const mlCart: Algorithm = {
   name: "ml-cart",
@@ -122,17 +115,19 @@ export const mlCart: Algorithm = {
     const advice = adviseMlCart(rows, columns);
     if (advice.action === "refuse" && params.allow_slow !== true) throw new Error(advice.message);
     if (advice.action !== "fit") options?.log?.(`warning: ${advice.message}`);
-    // ml-cart trains synchronously: let a pending SIGTERM through before it starts.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    if (options?.signal?.aborted) throw options.signal.reason;
-    const { DecisionTreeClassifier } = await import("ml-cart");
-    const tree = new DecisionTreeClassifier({
-      gainFunction: "gini",
-      maxDepth: params.max_depth === null ? Infinity : Number(params.max_depth),
-      minNumSamples: Number(params.min_samples_split),
-    });
-    tree.train(toRows(data.features), Array.from(data.labels));
-    return new MlCartModel(tree, { featureCount: columns, classes: data.classes });
+    const { fitInWorker } = await import("./fit_in_worker.ts");
+    options?.log?.(`ml-cart: fitting ${rows} rows x ${columns} features in a worker`);
+    const json = await fitInWorker({
+      options: {
+        gainFunction: "gini",
+        maxDepth: params.max_depth === null ? Infinity : Number(params.max_depth),
+        minNumSamples: Number(params.min_samples_split),
+      },
+      data: data.features.data,
+      columns,
+      labels: data.labels,
+    }, options?.signal);
+    return await mlCart.load(JSON.parse(json), { featureCount: columns, classes: data.classes });
   },
 
   save(model: Model): unknown {
@@ -140,6 +135,7 @@ export const mlCart: Algorithm = {
   },
 
   async load(saved: unknown, header: ModelHeader): Promise<Model> {
+    checkMlCartPayload(saved, header);
     const { DecisionTreeClassifier } = await import("ml-cart");
     // deno-lint-ignore no-explicit-any
     const tree = DecisionTreeClassifier.load(saved as any);

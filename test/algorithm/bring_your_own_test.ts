@@ -147,7 +147,7 @@ Deno.test("a user's own algorithm gets its hyperparameters validated from its sp
   assert.deepEqual(parseHyperparameters({}, algorithm.hyperparameters), { metric: "euclidean" });
   assert.throws(
     () => parseHyperparameters({ metric: "cosine" }, algorithm.hyperparameters),
-    /^Error: Invalid hyperparameter metric="cosine": expected one of euclidean, manhattan$/,
+    /^Error: Invalid hyperparameter metric: expected one of euclidean, manhattan; found "cosine"$/,
   );
   assert.throws(() => findAlgorithm("nearest-centroid"), /Unknown algorithm "nearest-centroid"/);
 });

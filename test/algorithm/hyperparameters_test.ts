@@ -43,12 +43,12 @@ Deno.test("parseHyperparameter() parses integers within range and none when null
   assert.equal(parseHyperparameter("depth", "None", SPECS.depth), null);
   assert.throws(
     () => parseHyperparameter("depth", "0", SPECS.depth),
-    /Invalid hyperparameter depth="0": expected an integer >= 1, or none/,
+    /^Error: Invalid hyperparameter depth: expected an integer >= 1, or none; found "0"$/,
   );
-  assert.throws(() => parseHyperparameter("depth", "2.5", SPECS.depth), /depth="2.5"/);
+  assert.throws(() => parseHyperparameter("depth", "2.5", SPECS.depth), /depth: .*; found "2\.5"$/);
   assert.throws(
     () => parseHyperparameter("leaves", "none", SPECS.leaves),
-    /expected an integer from 2 to 100$/,
+    /expected an integer from 2 to 100; found "none"$/,
   );
   assert.throws(() => parseHyperparameter("leaves", "101", SPECS.leaves), /from 2 to 100/);
 });
@@ -56,7 +56,7 @@ Deno.test("parseHyperparameter() parses integers within range and none when null
 Deno.test("parseHyperparameter() parses numbers, choices, booleans and custom values", () => {
   assert.equal(parseHyperparameter("rate", "0.25", SPECS.rate), 0.25);
   assert.throws(() => parseHyperparameter("rate", "", SPECS.rate), /a number from 0 to 1/);
-  assert.throws(() => parseHyperparameter("rate", "NaN", SPECS.rate), /rate="NaN"/);
+  assert.throws(() => parseHyperparameter("rate", "NaN", SPECS.rate), /rate: .*; found "NaN"$/);
   assert.equal(parseHyperparameter("criterion", "entropy", SPECS.criterion), "entropy");
   assert.throws(
     () => parseHyperparameter("criterion", "mse", SPECS.criterion),

@@ -35,17 +35,20 @@ Deno.test("resolveHyperparameters() names a bad value and what it accepts", () =
   );
   assert.throws(
     () => resolveHyperparameters({ header: "yes" }),
-    /header="yes": expected true or false/,
+    /^Error: Invalid hyperparameter header: expected true or false; found "yes"$/,
   );
   assert.throws(
     () => resolveHyperparameters({ label_column: "species" }),
-    /label_column="species": expected a column number counted from 0 \(-1 is the last column\), or with header=true a column name/,
+    /^Error: Invalid hyperparameter label_column: expected a column number counted from 0 \(-1 is the last column\), or with header=true a column name \(header is false\); found "species"$/,
   );
   assert.equal(resolveHyperparameters({ label_column: "-1" }).labelColumn, -1);
-  assert.throws(() => resolveHyperparameters({ label_column: "1.5" }), /label_column="1.5"/);
+  assert.throws(
+    () => resolveHyperparameters({ label_column: "1.5" }),
+    /label_column: .*; found "1.5"$/,
+  );
   assert.throws(
     () => resolveHyperparameters({ algorithm: "svm" }),
-    /algorithm="svm": expected one of cart/,
+    /^Error: Invalid hyperparameter algorithm: expected one of cart, ml-cart; found "svm"$/,
   );
 });
 
@@ -68,4 +71,92 @@ Deno.test("readRawHyperparameters() lays SM_HPS over the file", async () => {
     /Config file .*hyperparameters\.json is not valid JSON/,
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("resolveHyperparameters() refuses names that only Object.prototype has", () => {
+  for (const name of ["constructor", "toString", "hasOwnProperty", "valueOf"]) {
+    const raw: Record<string, unknown> = Object.create(null);
+    raw[name] = "3";
+    assert.throws(
+      () => resolveHyperparameters(raw),
+      new RegExp(`^Error: Unknown hyperparameter ${name} for algorithm=cart: accepted ones are`),
+      name,
+    );
+  }
+});
+
+Deno.test("readRawHyperparameters() keeps a __proto__ name as an ordinary name", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/hyperparameters.json`;
+    await Deno.writeTextFile(path, '{"__proto__": {"max_depth": "3"}, "constructor": "1"}');
+    const raw = await readRawHyperparameters(path, { hps: '{"toString": 2}' });
+    assert.deepEqual(Object.keys(raw.values), ["__proto__", "constructor", "toString"]);
+    assert.equal(raw.values.max_depth, undefined);
+    assert.throws(
+      () => resolveHyperparameters(raw.values),
+      /^Error: Unknown hyperparameter constructor for algorithm=cart/,
+    );
+    // A leading underscore marks a platform name: logged and ignored, never a prototype.
+    const setup = resolveHyperparameters(
+      Object.fromEntries([[
+        "__proto__",
+        Object.getOwnPropertyDescriptor(raw.values, "__proto__")!.value,
+      ]]),
+    );
+    assert.deepEqual(setup.ignored, ["__proto__"]);
+    assert.equal(setup.hyperparameters.max_depth, null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("resolveHyperparameters() takes strings, numbers and booleans, refusing arrays, objects and null", () => {
+  assert.equal(resolveHyperparameters({ max_depth: 5 }).hyperparameters.max_depth, 5);
+  assert.equal(resolveHyperparameters({ header: true }).header, true);
+  for (
+    const [value, shown] of [
+      [[5], "an array \\[5\\]"],
+      [{ depth: 5 }, 'an object \\{"depth":5\\}'],
+      [null, "null"],
+    ] as const
+  ) {
+    assert.throws(
+      () => resolveHyperparameters({ max_depth: value }),
+      new RegExp(
+        `^Error: Invalid hyperparameter max_depth: expected a string, number or boolean; found ${shown}$`,
+      ),
+    );
+  }
+  assert.throws(
+    () => resolveHyperparameters({ header: ["true"] }),
+    /^Error: Invalid hyperparameter header: expected a string, number or boolean; found an array/,
+  );
+});
+
+Deno.test("a huge hyperparameter value or name is cut in the message, the reason first", () => {
+  const huge = "9".repeat(50) + "x".repeat(99_950);
+  let message = "";
+  try {
+    resolveHyperparameters({ max_depth: huge });
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assert.equal(
+    message,
+    `Invalid hyperparameter max_depth: expected an integer >= 1, or none; found "${
+      huge.slice(0, 99)
+    }… (100002 characters)`,
+  );
+  let unknown = "";
+  try {
+    resolveHyperparameters({ [huge]: "1" });
+  } catch (error) {
+    unknown = (error as Error).message;
+  }
+  assert.ok(unknown.length < 1024, `${unknown.length} characters`);
+  assert.match(
+    unknown,
+    /^Unknown hyperparameter 9{50}x{50}… \(100000 characters\) for algorithm=cart: accepted ones are algorithm, /,
+  );
 });

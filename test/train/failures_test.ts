@@ -132,26 +132,47 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
   },
   "bad hyperparameter value": {
     spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, hyperparameters: { max_leaf_nodes: "lots" } },
-    failure: /^Invalid hyperparameter max_leaf_nodes="lots": expected an integer /,
+    failure:
+      /^Invalid hyperparameter max_leaf_nodes: expected an integer >= 2, or none; found "lots"$/,
   },
   "unknown hyperparameter": {
     spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, hyperparameters: { depth: "3" } },
     failure:
       /^Unknown hyperparameter depth for algorithm=cart: accepted ones are algorithm, .*header, label_column, .*max_depth/,
   },
+  "a 100,000-character hyperparameter value (cut, so the reason stays in SageMaker's 1,024)": {
+    spec: {
+      files: { [`${TRAINING}/a.csv`]: IRIS },
+      hyperparameters: { max_depth: "7".repeat(100_000) },
+    },
+    failure: new RegExp(
+      `^Invalid hyperparameter max_depth: expected an integer >= 1, or none; found "${
+        "7".repeat(99)
+      }… \\(100002 characters\\)$`,
+    ),
+  },
+  "a hyperparameter given as a JSON array in SM_HPS": {
+    spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, env: { SM_HPS: '{"max_depth": [5]}' } },
+    failure:
+      /^Invalid hyperparameter max_depth: expected a string, number or boolean; found an array \[5\]$/,
+  },
+  "a hyperparameter named constructor": {
+    spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, hyperparameters: { constructor: "3" } },
+    failure: /^Unknown hyperparameter constructor for algorithm=cart: accepted ones are /,
+  },
   "bad container hyperparameter": {
     spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, hyperparameters: { header: "sometimes" } },
-    failure: /^Invalid hyperparameter header="sometimes": expected true or false$/,
+    failure: /^Invalid hyperparameter header: expected true or false; found "sometimes"$/,
   },
   "label_column past the last column": {
     spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, hyperparameters: { label_column: "5" } },
     failure:
-      /^Invalid hyperparameter label_column=5: .*\/a\.csv line 1 has 5 fields \(columns are counted from 0\)$/,
+      /^Invalid hyperparameter label_column: .*\/a\.csv line 1 has 5 fields \(columns are counted from 0\); found 5$/,
   },
   "label_column before the first column": {
     spec: { files: { [`${TRAINING}/a.csv`]: IRIS }, hyperparameters: { label_column: "-6" } },
     failure:
-      /^Invalid hyperparameter label_column=-6: .*\/a\.csv line 1 has 5 fields \(columns are counted from 0\)$/,
+      /^Invalid hyperparameter label_column: .*\/a\.csv line 1 has 5 fields \(columns are counted from 0\); found -6$/,
   },
   "label_column naming no header column": {
     spec: {
@@ -159,7 +180,7 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
       hyperparameters: { header: "true", label_column: "species" },
     },
     failure:
-      /^Invalid hyperparameter label_column="species": .*a\.csv line 1 has the columns x, y, label$/,
+      /^Invalid hyperparameter label_column: no column of .*a\.csv line 1 is named "species"; its columns are x, y, label$/,
   },
   "validation with another feature count": {
     spec: {

@@ -109,3 +109,32 @@ Deno.test("SIGTERM while waiting for a Pipe-mode writer stops the job", async ()
     await Deno.remove(base, { recursive: true });
   }
 });
+
+Deno.test("SIGTERM during ml-cart's fit (synchronous, seconds long) stops the job within 2 s", async () => {
+  const base = await makeBaseDir();
+  try {
+    // 3,000 rows x 20 features of noise: ml-cart grows a deep tree for many seconds.
+    let state = 7;
+    const random = () => (state = (state * 48271) % 2147483647) / 2147483647;
+    const lines: string[] = [];
+    for (let r = 0; r < 3000; r++) {
+      const row = [String(Math.floor(random() * 3))];
+      for (let c = 0; c < 20; c++) row.push(random().toFixed(4));
+      lines.push(row.join(","));
+    }
+    await Deno.writeTextFile(`${base}/input/data/training/train.csv`, lines.join("\n") + "\n");
+    await Deno.writeTextFile(
+      `${base}/input/config/hyperparameters.json`,
+      JSON.stringify({ algorithm: "ml-cart" }),
+    );
+    const result = await terminateWhen(
+      base,
+      /ml-cart: fitting 3000 rows x 20 features/,
+      () => new Promise((resolve) => setTimeout(resolve, 300)),
+    );
+    await assertStopped(base, result);
+    assert.ok(result.seconds < 2, `took ${result.seconds.toFixed(1)} s to stop`);
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});

@@ -314,9 +314,36 @@ Deno.test("train writes the failure file into SM_OUTPUT_DIR when it is set", asy
     const failure = await Deno.readTextFile(`${moved.base}/sm-output/failure`);
     assert.match(
       failure,
-      /^Invalid hyperparameter max_depth="0": expected an integer >= 1, or none\n$/,
+      /^Invalid hyperparameter max_depth: expected an integer >= 1, or none; found "0"\n$/,
     );
   } finally {
     await removeJob(moved);
+  }
+});
+
+Deno.test("train writes feature importances (impurity decrease, normalised) to metrics.json and the model", async () => {
+  // x0 splits the root: (6 no, 4 yes) -> (6, 1) | (0, 3); then x1 splits (6, 1) -> (5, 1) | (1, 0).
+  // Weighted Gini decreases: x0: 10 * 0.48 - 7 * 12/49 = 4.8 - 12/7; x1: 12/7 - 6 * 10/36.
+  const rows = [
+    ..."nnnnny".split("").map((label) => `${label},0,1`),
+    "n,0,7",
+    "y,1,7",
+    "y,1,7",
+    "y,1,7",
+  ];
+  const [outcome] = await runJobs([{ files: { "input/data/training/a.csv": rows.join("\n") } }]);
+  try {
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const x0 = 4.8 - 12 / 7;
+    const x1 = 12 / 7 - 10 / 6;
+    const expected = [x0 / (x0 + x1), x1 / (x0 + x1)];
+    const stored = outcome.model?.featureImportances as number[];
+    for (const [j, value] of expected.entries()) assert.ok(Math.abs(stored[j] - value) < 1e-12);
+    assert.deepEqual(
+      outcome.metrics?.feature_importances,
+      expected.map((value) => Math.round(value * 1e6) / 1e6),
+    );
+  } finally {
+    await removeJob(outcome);
   }
 });

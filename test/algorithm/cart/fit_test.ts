@@ -77,6 +77,31 @@ Deno.test("cart fit stops with the abort reason", async () => {
   );
 });
 
+for (const maxLeafNodes of [undefined, "8"]) {
+  const order = maxLeafNodes === undefined ? "depth first" : "best first";
+  Deno.test(`cart fit (${order}) stops at its next split once the signal aborts mid-fit`, async () => {
+    // The signal aborts from the log line written between binning and growing, so the
+    // rejection depends on the checkpoint reading the signal, not on how long the fit takes.
+    const controller = new AbortController();
+    const reason = new Error("Stopped while growing");
+    const raw: Record<string, string> = maxLeafNodes === undefined
+      ? {}
+      : { max_leaf_nodes: maxLeafNodes };
+    const lines: string[] = [];
+    await assert.rejects(
+      cart.fit(noisy(300, 4, 3), parseHyperparameters(raw, cart.hyperparameters), {
+        signal: controller.signal,
+        log(message) {
+          lines.push(message);
+          if (message.startsWith("cart: binned")) controller.abort(reason);
+        },
+      }),
+      (error) => error === reason,
+    );
+    assert.equal(lines.length, 1, `the fit went on growing: ${lines.join("; ")}`);
+  });
+}
+
 Deno.test("fitTree() refuses data it cannot fit, naming the problem", async () => {
   const params = parseHyperparameters({}, cart.hyperparameters);
   const good = dataset([[0], [1]], [0, 1]);
