@@ -18,3 +18,8 @@ Deno.test("sortClasses() sorts numeric labels by value and others as strings", (
   assert.deepEqual(sortClasses(["10", "9", "1.5"]), ["1.5", "9", "10"]);
   assert.deepEqual(sortClasses(["b", "a", "10"]), ["10", "a", "b"]);
 });
+
+Deno.test("decodeLabel() turns a doubled quote inside a quoted label into one quote", () => {
+  assert.equal(decodeLabel(encoder.encode('"say ""hi"""')), 'say "hi"');
+  assert.equal(decodeLabel(encoder.encode(' " a, ""b"" " ')), ' a, "b" ');
+});
