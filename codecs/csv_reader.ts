@@ -46,6 +46,9 @@ const NINE = 0x39;
 
 const textDecoder = new TextDecoder();
 
+/** The partial line of a reader that has none: shared, as most readers never need one. */
+const NO_BYTES = new Uint8Array(0);
+
 /** Shows a field's text in an error message, shortened. */
 function fieldText(bytes: Uint8Array, start: number, end: number): string {
   const text = textDecoder.decode(bytes.subarray(start, Math.min(end, start + 40))).trim();
@@ -77,7 +80,7 @@ export class CsvTableReader {
   #headerPending: boolean;
   #headerLine: Uint8Array | undefined;
   /** The start of a line cut by the end of the last chunk: its first `#restLength` bytes. */
-  #rest = new Uint8Array(0);
+  #rest = NO_BYTES;
   #restLength = 0;
   #maxLineBytes: number;
   #maxValues: number;

@@ -63,6 +63,8 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
 const textDecoder = new TextDecoder();
 
 /**
@@ -86,6 +88,18 @@ function splitFields(line: string): string[] {
     } else field += c;
   }
   fields.push(field.trim());
+  return fields;
+}
+
+/** The number of fields of one CSV line (commas outside quotes, plus one). */
+function countFields(line: string): number {
+  let fields = 1;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === QUOTE) quoted = !quoted;
+    else if (c === COMMA && !quoted) fields++;
+  }
   return fields;
 }
 
@@ -192,8 +206,8 @@ function resolveLabelColumn(
   line: { text: string; number: number },
   source: string,
 ): number {
-  const fields = splitFields(line.text);
   if (typeof setup.labelColumn === "string") {
+    const fields = splitFields(line.text);
     const index = fields.indexOf(setup.labelColumn);
     if (index === -1) {
       throw new Error(
@@ -203,11 +217,13 @@ function resolveLabelColumn(
     }
     return index;
   }
-  const index = setup.labelColumn < 0 ? fields.length + setup.labelColumn : setup.labelColumn;
-  if (index < 0 || index >= fields.length) {
+  // Counted, not split: a line may hold millions of fields.
+  const count = countFields(line.text);
+  const index = setup.labelColumn < 0 ? count + setup.labelColumn : setup.labelColumn;
+  if (index < 0 || index >= count) {
     throw new Error(
       `Invalid hyperparameter label_column=${setup.labelColumn}: ${source} line ${line.number} ` +
-        `has ${fields.length} ${header ? "header " : ""}fields (columns are counted from 0)`,
+        `has ${count} ${header ? "header " : ""}fields (columns are counted from 0)`,
     );
   }
   return index;
