@@ -9,9 +9,12 @@ import type { PredictionEncoder, PredictionSet } from "./predictions.ts";
 /** The class labels as CSV fields, per class list (a model's list never changes). */
 const csvNames = new WeakMap<readonly string[], string[]>();
 
-/** Quotes a CSV field when it holds a comma, a quote or a line break. */
+/**
+ * Quotes a CSV field when it holds a comma, a quote or a line break, or starts or ends with a
+ * space or tab (which a reader trims from an unquoted field).
+ */
 function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return /[",\r\n]|^[ \t]|[ \t]$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /**

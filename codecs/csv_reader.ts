@@ -8,7 +8,10 @@
  * - numbers follow `number.ts` (scientific notation, `nan` and an empty field as NaN);
  *   infinities (`inf`, `1e999`) and anything else that is not a number are errors naming the
  *   line and the field;
- * - every record must have the same number of fields as the first (or as `columns`).
+ * - every record must have the same number of fields as the first (or as `columns`);
+ * - a label field is unquoted by CSV rules (`"say ""hi"""` is `say "hi"`) and must not be empty;
+ * - a line may be at most {@linkcode MAX_LINE_BYTES} long (`maxLineBytes`), so that input
+ *   without line breaks fails early instead of being held whole.
  *
  * The parser reads bytes, not strings: it never builds a string per field on the fast path.
  *
@@ -18,70 +21,16 @@
 import { decodeLabel, LabelColumn } from "./labels.ts";
 import { numberEnd, parseNumber, POWERS_OF_TEN, readLongNumber, readNumber } from "./number.ts";
 import type { NumberTable } from "./table.ts";
+import { CsvError, type CsvReadOptions, type CsvTable, MAX_LINE_BYTES } from "./csv_options.ts";
 
-/** A parse error that names the line (1-based, counting blank lines) and what was wrong. */
-export class CsvError extends Error {
-  /** The 1-based line number in the input. */
-  readonly line: number;
+export { CsvError, type CsvReadOptions, type CsvTable, MAX_LINE_BYTES };
 
-  /** Creates an error for `line` with the full message. */
-  constructor(line: number, message: string) {
-    super(message);
-    this.name = "CsvError";
-    this.line = line;
-  }
-}
-
-/** Options of {@linkcode CsvTableReader}. */
-export interface CsvReadOptions {
-  /** Number of feature columns each record must have; by default taken from the first record. */
-  features?: number;
-  /** Zero-based column holding the label (kept as a string); by default there is none. */
-  labelColumn?: number;
-  /**
-   * Keep labels as indices into {@linkcode CsvTable.labelNames} (first-seen order) in
-   * {@linkcode CsvTable.labelIds} instead of one string per record in `labels`, which stays
-   * empty. For big training files: 4 bytes a record instead of a retained string.
-   */
-  labelIds?: boolean;
-  /** Skip the first non-blank line (a header row). */
-  header?: boolean;
-  /**
-   * With `header`: also skip any later line identical to the header row, as found where
-   * several headed files arrive concatenated in one stream (SageMaker's Pipe mode).
-   */
-  skipRepeatedHeaders?: boolean;
-  /** Names the input in error messages, for example a file name. */
-  source?: string;
-  /**
-   * What to do with a record that cannot be parsed: `"throw"` (default) raises a
-   * {@linkcode CsvError}; `"mark"` keeps the record as a row of NaN and records its index and
-   * message in {@linkcode CsvTable.errors}, so that a batch keeps one output per record.
-   */
-  onBadRecord?: "throw" | "mark";
-  /**
-   * A buffer to read the values into instead of a new one, for a caller that reads many small
-   * inputs one after the other and is done with each table before the next: allocating a typed
-   * array costs about 0.5 µs, a tenth of a one-record request (see `bench/one_record.ts`). The
-   * reader moves to a new buffer when this one is too small, and never changes it after
-   * {@linkcode CsvTableReader.finish}.
-   */
-  buffer?: Float64Array;
-}
-
-/** What {@linkcode CsvTableReader.finish} returns. */
-export interface CsvTable {
-  /** The feature values, one row per record. */
-  readonly features: NumberTable;
-  /** The label of each record, when `labelColumn` was set (and `labelIds` was not). */
-  readonly labels: string[];
-  /** With `labelIds`: the label of each record as an index into `labelNames`. */
-  readonly labelIds?: Int32Array;
-  /** With `labelIds`: the distinct labels in the order they were first seen. */
-  readonly labelNames?: string[];
-  /** Records that could not be parsed (only with `onBadRecord: "mark"`), by record index. */
-  readonly errors: Map<number, string>;
-}
+/**
+ * The most values a reader allocates room for before any arrives, 8 MiB of them: a capacity
+ * hint is trusted up to this, then the buffer doubles as records come in, so that a hint
+ * computed from a large feature count never allocates for records that do not exist.
+ */
+const INITIAL_BUFFER_VALUES = 1 << 20;
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -98,6 +47,9 @@ const LOWER_E = 0x65;
 const UPPER_E = 0x45;
 
 const textDecoder = new TextDecoder();
+
+/** The partial line of a reader that has none: shared, as most readers never need one. */
+const NO_BYTES = new Uint8Array(0);
 
 /** Shows a field's text in an error message, shortened. */
 function fieldText(bytes: Uint8Array, start: number, end: number): string {
@@ -127,16 +79,26 @@ export class CsvTableReader {
   #drained = 0;
   #headerPending: boolean;
   #headerLine: Uint8Array | undefined;
-  #rest: Uint8Array | undefined;
+  /** The start of a line cut by the end of the last chunk: its first `#restLength` bytes. */
+  #rest = NO_BYTES;
+  #restLength = 0;
+  #maxLineBytes: number;
+  #maxValues: number;
 
-  /** Creates a reader; `capacityHint` is the expected number of values, to size the buffer. */
+  /**
+   * Creates a reader; `capacityHint` is the expected number of values, to size the first
+   * buffer (up to 8 MiB of values; it then grows with the records that arrive).
+   */
   constructor(options: CsvReadOptions = {}, capacityHint = 1024) {
     this.#options = options;
     this.#features = options.features;
     this.#headerPending = options.header === true;
-    this.#data = options.buffer !== undefined && options.buffer.length >= capacityHint
+    this.#maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.#maxValues = Math.floor((options.maxValueBytes ?? Infinity) / 8);
+    const initial = Math.min(capacityHint, INITIAL_BUFFER_VALUES, this.#maxValues);
+    this.#data = options.buffer !== undefined && options.buffer.length >= initial
       ? options.buffer
-      : new Float64Array(Math.max(16, capacityHint));
+      : new Float64Array(Math.max(16, initial));
     this.#labels = new LabelColumn({ ids: options.labelIds === true });
   }
 
@@ -168,23 +130,19 @@ export class CsvTableReader {
 
   /**
    * Parses every complete line of `chunk`; a partial last line waits for the next chunk. Only a
-   * line cut by the chunk boundary is copied (its two parts joined), never the whole chunk.
+   * line cut by the chunk boundary is copied, into a buffer that doubles as needed, so a line
+   * that spans many chunks costs time linear in its length. A line longer than `maxLineBytes`
+   * fails as soon as that many bytes of it have arrived.
    */
   push(chunk: Uint8Array): void {
     let start = 0;
-    const rest = this.#rest;
-    if (rest !== undefined) {
+    if (this.#restLength > 0) {
       const newline = chunk.indexOf(NEWLINE);
-      const end = newline === -1 ? chunk.length : newline;
-      const line = new Uint8Array(rest.length + end);
-      line.set(rest);
-      line.set(chunk.subarray(0, end), rest.length);
-      if (newline === -1) {
-        this.#rest = line;
-        return;
-      }
-      this.#rest = undefined;
-      this.#readLine(line, 0, line.length);
+      this.#keepRest(chunk, 0, newline === -1 ? chunk.length : newline);
+      if (newline === -1) return;
+      const length = this.#restLength;
+      this.#restLength = 0;
+      this.#readLine(this.#rest, 0, length);
       start = newline + 1;
     }
     this.#readLines(chunk, start);
@@ -214,15 +172,37 @@ export class CsvTableReader {
   }
 
   #flush(): void {
-    if (this.#rest === undefined) return;
-    const rest = this.#rest;
-    this.#rest = undefined;
-    this.#readLine(rest, 0, rest.length);
+    if (this.#restLength === 0) return;
+    const length = this.#restLength;
+    this.#restLength = 0;
+    this.#readLine(this.#rest, 0, length);
   }
 
-  #where(): string {
+  /** Appends `bytes[start, end)` to the partial line kept for the next chunk. */
+  #keepRest(bytes: Uint8Array, start: number, end: number): void {
+    const length = this.#restLength + end - start;
+    if (length > this.#maxLineBytes) throw this.#lineTooLong(this.#line + 1);
+    if (length > this.#rest.length) {
+      const grown = new Uint8Array(
+        Math.min(Math.max(length, this.#rest.length * 2, 1024), this.#maxLineBytes),
+      );
+      grown.set(this.#rest.subarray(0, this.#restLength));
+      this.#rest = grown;
+    }
+    this.#rest.set(bytes.subarray(start, end), this.#restLength);
+    this.#restLength = length;
+  }
+
+  #lineTooLong(line: number): CsvError {
+    return new CsvError(
+      line,
+      `Cannot parse ${this.#where(line)}: the line is longer than ${this.#maxLineBytes} bytes`,
+    );
+  }
+
+  #where(line: number = this.#line): string {
     const source = this.#options.source;
-    return source === undefined ? `line ${this.#line}` : `${source} line ${this.#line}`;
+    return source === undefined ? `line ${line}` : `${source} line ${line}`;
   }
 
   /** Reads the lines of `bytes` from `start`; keeps a last line without `\n` for later. */
@@ -233,15 +213,17 @@ export class CsvTableReader {
       if (features !== undefined && !this.#headerPending) {
         const next = this.#readPlainRecord(bytes, start, features);
         if (next !== -1) {
+          if (next - start > this.#maxLineBytes + 1) throw this.#lineTooLong(this.#line);
           start = next;
           continue;
         }
       }
       const newline = bytes.indexOf(NEWLINE, start);
       if (newline === -1) {
-        this.#rest = bytes.slice(start);
+        this.#keepRest(bytes, start, length);
         return;
       }
+      if (newline - start > this.#maxLineBytes) throw this.#lineTooLong(this.#line + 1);
       this.#readLine(bytes, start, newline);
       start = newline + 1;
     }
@@ -260,7 +242,7 @@ export class CsvTableReader {
     const length = bytes.length;
     const labelColumn = this.#options.labelColumn ?? -1;
     const last = labelColumn >= 0 ? features : features - 1;
-    this.#ensureCapacity((this.#rows + 1) * features);
+    this.#ensureCapacity((this.#rows + 1) * features, this.#line + 1);
     const data = this.#data;
     let offset = this.#rows * features;
     let label = "";
@@ -382,16 +364,26 @@ export class CsvTableReader {
 
   #appendNaNRecord(): void {
     const columns = this.#features ?? 0;
-    this.#ensureCapacity((this.#rows + 1) * columns);
+    this.#ensureCapacity((this.#rows + 1) * columns, this.#line);
     this.#data.fill(NaN, this.#rows * columns, (this.#rows + 1) * columns);
     if (this.#options.labelColumn !== undefined) this.#labels.add(this.#rows, "");
     this.#rows++;
   }
 
-  #ensureCapacity(values: number): void {
+  /** Makes room for `values` values, failing on `line` when that is more than allowed. */
+  #ensureCapacity(values: number, line: number): void {
     if (values <= this.#data.length) return;
+    if (values > this.#maxValues) {
+      throw new CsvError(
+        line,
+        `Cannot parse ${this.#where(line)}: the records so far need more than ${
+          this.#maxValues * 8
+        } bytes of memory`,
+      );
+    }
     let size = this.#data.length * 2;
     while (size < values) size *= 2;
+    size = Math.min(size, this.#maxValues);
     const grown = new Float64Array(size);
     grown.set(this.#data.subarray(0, this.#rows * (this.#features ?? 0)));
     this.#data = grown;
@@ -422,7 +414,7 @@ export class CsvTableReader {
       this.#features = hasLabel ? fields - 1 : fields;
     }
     const features = this.#features;
-    this.#ensureCapacity((this.#rows + 1) * features);
+    this.#ensureCapacity((this.#rows + 1) * features, this.#line);
     const data = this.#data;
     let offset = this.#rows * features;
     let field = 0;
@@ -441,6 +433,12 @@ export class CsvTableReader {
       }
       if (hasLabel && field === labelColumn) {
         label = decodeLabel(bytes, fieldStart, i);
+        if (label === "") {
+          throw new CsvError(
+            this.#line,
+            `Cannot parse ${this.#where()}, field ${field + 1}: the label is empty`,
+          );
+        }
       } else {
         const featureIndex = hasLabel && field > labelColumn ? field - 1 : field;
         if (featureIndex >= features) {

@@ -19,22 +19,56 @@ export class ChannelError extends Error {
   }
 }
 
-async function collectFiles(dir: string, into: string[]): Promise<void> {
+/** Where the files of a channel are gathered from, for {@linkcode collectFiles}. */
+interface ChannelFolder {
+  /** The channel, named in error messages. */
+  readonly channel: string;
+  /** The folder as configured. */
+  readonly dir: string;
+  /** The folder with every symlink resolved. */
+  readonly realDir: string;
+}
+
+async function collectFiles(folder: ChannelFolder, dir: string, into: string[]): Promise<void> {
   const entries: Deno.DirEntry[] = [];
   for await (const entry of Deno.readDir(dir)) entries.push(entry);
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     if (entry.name.startsWith(".")) continue;
     const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) await collectFiles(path, into);
-    else if (entry.isFile || entry.isSymlink) into.push(path);
+    if (entry.isDirectory) await collectFiles(folder, path, into);
+    else if (entry.isFile) into.push(path);
+    else if (entry.isSymlink) into.push(await checkLink(folder, path));
   }
+}
+
+/**
+ * Accepts a link only if it resolves inside the channel folder. SageMaker never puts links
+ * there; one that leads elsewhere would read files that are not the channel's data (a model,
+ * a secret), so it is refused rather than followed.
+ */
+async function checkLink(folder: ChannelFolder, path: string): Promise<string> {
+  let target: string;
+  try {
+    target = await Deno.realPath(path);
+  } catch (error) {
+    throw new ChannelError(
+      `Cannot open ${path} of channel ${folder.channel}: ${(error as Error).message}`,
+    );
+  }
+  if (!target.startsWith(`${folder.realDir}/`)) {
+    throw new ChannelError(
+      `Refusing ${path} of channel ${folder.channel}: it is a link to ${target}, ` +
+        `outside the channel folder ${folder.dir}`,
+    );
+  }
+  return path;
 }
 
 /**
  * Lists the data files of a channel folder, sorted, including sub-folders (S3 prefixes
  * become folders), skipping hidden files. Throws {@linkcode ChannelError} when the folder is
- * missing, unreadable or has no files.
+ * missing, unreadable or has no files, or holds a symlink that leads out of it.
  */
 export async function listChannelFiles(channel: string, dir: string): Promise<string[]> {
   let info: Deno.FileInfo;
@@ -49,8 +83,9 @@ export async function listChannelFiles(channel: string, dir: string): Promise<st
   if (!info.isDirectory) throw new ChannelError(`Channel ${channel} at ${dir} is not a folder`);
   const files: string[] = [];
   try {
-    await collectFiles(dir, files);
+    await collectFiles({ channel, dir, realDir: await Deno.realPath(dir) }, dir, files);
   } catch (error) {
+    if (error instanceof ChannelError) throw error;
     throw new ChannelError(`Cannot read channel ${channel} at ${dir}: ${(error as Error).message}`);
   }
   if (files.length === 0) throw new ChannelError(`Channel ${channel} has no files in ${dir}`);
@@ -75,6 +110,9 @@ export async function checkChannelPipe(channel: string, pipe: string): Promise<v
   }
 }
 
+/** How long decompressing may go on without letting the event loop see signals and timers. */
+const EVENT_LOOP_TURN_MS = 50;
+
 /** The two bytes every gzip stream starts with. */
 const GZIP_MAGIC = [0x1f, 0x8b];
 
@@ -86,6 +124,11 @@ export interface ReadSourceOptions {
   channel?: string;
   /** Called once the source is known to be gzip-compressed. */
   onGzip?: () => void;
+  /**
+   * The most bytes gzip data may inflate to; past it the read fails naming the file, so that a
+   * small file that inflates to gigabytes stops early. Unbounded by default.
+   */
+  maxDecompressedBytes?: number;
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -145,10 +188,27 @@ export async function* readSourceChunks(
     // (0.34 s against 0.46 s for 71 MB) and hands out 16 KiB chunks.
     const gunzip = Readable.from(prepend(first, reader)).pipe(createGunzip());
     const inflated = gunzip[Symbol.asyncIterator]();
+    const limit = options.maxDecompressedBytes ?? Infinity;
+    let total = 0;
+    let turn = performance.now();
     try {
       while (true) {
+        // Inflating one read of compressible input can give megabytes of chunks in a row, each
+        // handed over in a microtask: without a pause for the event loop now and then, a
+        // SIGTERM would wait for the next read of the file.
+        if (performance.now() - turn > EVENT_LOOP_TURN_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          signal?.throwIfAborted();
+          turn = performance.now();
+        }
         const { done, value } = await abortable(inflated.next(), signal);
         if (done) return;
+        total += (value as Uint8Array).length;
+        if (total > limit) {
+          throw new ChannelError(
+            `Decompressed data of ${path}${channel} exceeds ${limit} bytes`,
+          );
+        }
         yield value as Uint8Array;
       }
     } finally {

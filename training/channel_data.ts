@@ -7,7 +7,7 @@
  */
 
 import { type Dataset, showValue } from "../algorithm/mod.ts";
-import { CsvTableReader } from "../codecs/csv_reader.ts";
+import { CsvError, CsvTableReader, MAX_LINE_BYTES } from "../codecs/csv_reader.ts";
 import { sortClasses } from "../codecs/labels.ts";
 import { log } from "../log.ts";
 import { channelDir, channelPipe, type SageMakerPaths } from "../sagemaker/paths.ts";
@@ -34,6 +34,19 @@ export const VALIDATION_CHANNEL = "validation";
 /** The most distinct labels a training channel may have (more usually means a wrong column). */
 export const MAX_CLASSES = 1000;
 
+/**
+ * The share of the machine's memory one channel's data may take: as decompressed text, and
+ * again as values (8 bytes each). Fitting needs memory beyond the values, so a channel past
+ * half the memory cannot be trained on; a small gzip file that inflates to more (a "gzip bomb")
+ * then fails naming the file instead of taking the machine.
+ */
+export const CHANNEL_MEMORY_SHARE = 0.5;
+
+/** The bytes one channel's data may take, {@linkcode CHANNEL_MEMORY_SHARE} of the memory. */
+export function channelMemoryLimit(): number {
+  return Math.floor(Deno.systemMemoryInfo().total * CHANNEL_MEMORY_SHARE);
+}
+
 /** What one channel turned into: a feature table and the labels as first-seen indices. */
 export interface ChannelTable {
   /** The features, row-major: `data[row * columns + column]`. */
@@ -47,16 +60,29 @@ export interface ChannelTable {
 }
 
 const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
 const textDecoder = new TextDecoder();
 
-/** Splits one CSV line into trimmed, unquoted fields (for the header and the first record). */
+/**
+ * Splits one CSV line into fields by CSV rules (for the header and the first record): trimmed,
+ * a quoted field unwrapped with its doubled quotes undone.
+ */
 function splitFields(line: string): string[] {
   const fields: string[] = [];
   let field = "";
   let quoted = false;
-  for (const c of line) {
-    if (c === '"') quoted = !quoted;
-    else if (c === "," && !quoted) {
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') {
+      if (quoted && line[i + 1] === '"') {
+        field += c;
+        i++;
+      } else quoted = !quoted;
+    } else if (c === "," && !quoted) {
       fields.push(field.trim());
       field = "";
     } else field += c;
@@ -65,25 +91,96 @@ function splitFields(line: string): string[] {
   return fields;
 }
 
-/** Finds the first non-blank line in `bytes`: its text, or `undefined` if it is not complete. */
-function firstLine(
-  bytes: Uint8Array,
-  complete: boolean,
-): { text: string; number: number } | undefined {
-  let start = 0;
-  let number = 0;
-  while (start < bytes.length) {
-    let end = bytes.indexOf(NEWLINE, start);
-    if (end === -1) {
-      if (!complete) return undefined;
-      end = bytes.length;
-    }
-    number++;
-    const text = textDecoder.decode(bytes.subarray(start, end)).replace(/\r$/, "");
-    if (text.trim() !== "") return { text, number };
-    start = end + 1;
+/** The number of fields of one CSV line (commas outside quotes, plus one). */
+function countFields(line: string): number {
+  let fields = 1;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === QUOTE) quoted = !quoted;
+    else if (c === COMMA && !quoted) fields++;
   }
-  return undefined;
+  return fields;
+}
+
+/** The first line of a source that is not blank: its text and 1-based number. */
+interface FirstLine {
+  readonly text: string;
+  readonly number: number;
+}
+
+/**
+ * Gathers the chunks of a source up to its first non-blank line, which places the label column
+ * before the reader can start. Each byte is looked at once and the chunks are joined once, so a
+ * source without line breaks costs time linear in its length, and fails past
+ * {@linkcode MAX_LINE_BYTES}.
+ */
+class LeadingLines {
+  readonly #source: string;
+  readonly #chunks: Uint8Array[] = [];
+  #length = 0;
+  #lineStart = 0;
+  #lineNumber = 1;
+  #blank = true;
+
+  constructor(source: string) {
+    this.#source = source;
+  }
+
+  /** Adds a chunk; returns the first non-blank line once it is complete. */
+  push(chunk: Uint8Array): FirstLine | undefined {
+    const offset = this.#length;
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+    for (let start = 0;;) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      const end = newline === -1 ? chunk.length : newline;
+      if (this.#blank) this.#blank = isBlank(chunk, start, end);
+      if (newline === -1) break;
+      if (!this.#blank) return this.#line(offset + newline);
+      this.#lineStart = offset + newline + 1;
+      this.#lineNumber++;
+      start = newline + 1;
+    }
+    if (this.#length - this.#lineStart > MAX_LINE_BYTES) {
+      throw new CsvError(
+        this.#lineNumber,
+        `Cannot parse ${this.#source} line ${this.#lineNumber}: ` +
+          `the line is longer than ${MAX_LINE_BYTES} bytes`,
+      );
+    }
+    return undefined;
+  }
+
+  /** At the end of the source: its last line, unless that is blank too. */
+  finish(): FirstLine | undefined {
+    return this.#blank ? undefined : this.#line(this.#length);
+  }
+
+  /** Everything gathered, in one array. */
+  bytes(): Uint8Array {
+    const bytes = concat(this.#chunks);
+    this.#chunks.splice(0, this.#chunks.length, bytes);
+    return bytes;
+  }
+
+  #line(end: number): FirstLine {
+    const bytes = this.bytes();
+    if (end > this.#lineStart && bytes[end - 1] === CARRIAGE_RETURN) end--;
+    return {
+      text: textDecoder.decode(bytes.subarray(this.#lineStart, end)),
+      number: this.#lineNumber,
+    };
+  }
+}
+
+/** Whether `bytes[start, end)` holds nothing but spaces, tabs and carriage returns. */
+function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    if (c !== SPACE && c !== TAB && c !== CARRIAGE_RETURN) return false;
+  }
+  return true;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -109,8 +206,8 @@ function resolveLabelColumn(
   line: { text: string; number: number },
   source: string,
 ): number {
-  const fields = splitFields(line.text);
   if (typeof setup.labelColumn === "string") {
+    const fields = splitFields(line.text);
     const index = fields.indexOf(setup.labelColumn);
     if (index === -1) {
       throw new Error(
@@ -120,11 +217,13 @@ function resolveLabelColumn(
     }
     return index;
   }
-  const index = setup.labelColumn < 0 ? fields.length + setup.labelColumn : setup.labelColumn;
-  if (index < 0 || index >= fields.length) {
+  // Counted, not split: a line may hold millions of fields.
+  const count = countFields(line.text);
+  const index = setup.labelColumn < 0 ? count + setup.labelColumn : setup.labelColumn;
+  if (index < 0 || index >= count) {
     throw new Error(
       `Invalid hyperparameter label_column: ${source} line ${line.number} has ` +
-        `${fields.length} ${header ? "header " : ""}fields (columns are counted from 0); ` +
+        `${count} ${header ? "header " : ""}fields (columns are counted from 0); ` +
         `found ${setup.labelColumn}`,
     );
   }
@@ -169,8 +268,12 @@ export async function readChannelTable(
       if (file.endsWith(".gz")) compressed = true;
     }
   }
+  const memoryLimit = channelMemoryLimit();
   // About 6 bytes of text per value; gzip'd CSV of numbers shrinks about 3 times.
-  const capacityHint = Math.ceil((compressed ? bytes * 3 : bytes) / 6) || 1024 * 1024;
+  const capacityHint = Math.min(
+    Math.ceil((compressed ? bytes * 3 : bytes) / 6) || 1024 * 1024,
+    Math.floor(memoryLimit / 8),
+  );
   log.info("reading channel", {
     channel: channel.name,
     mode: channel.inputMode,
@@ -179,7 +282,7 @@ export async function readChannelTable(
     bytes: channel.inputMode === "Pipe" ? undefined : bytes,
     header,
   });
-  function createReader(line: { text: string; number: number }, source: string) {
+  function createReader(line: FirstLine, source: string) {
     return new CsvTableReader({
       labelColumn: resolveLabelColumn(setup, header, line, source),
       labelIds: true,
@@ -187,39 +290,37 @@ export async function readChannelTable(
       skipRepeatedHeaders: header,
       features: options.features,
       source,
+      // The size of the files is what arrives, so the whole hint is allocated at once.
+      buffer: new Float64Array(capacityHint),
+      maxValueBytes: memoryLimit,
     }, capacityHint);
   }
   let reader: CsvTableReader | undefined;
   for (const source of sources) {
     if (reader !== undefined) reader.beginSource(source);
-    const pending: Uint8Array[] = [];
+    // Before the first record: wait for the first non-blank line to place the label column.
+    const leading = reader === undefined ? new LeadingLines(source) : undefined;
     const chunks = readSourceChunks(source, {
       signal: options.signal,
       channel: channel.name,
       onGzip: () => log.info("decompressing gzip", { channel: channel.name, source }),
+      maxDecompressedBytes: memoryLimit,
     });
     for await (const chunk of chunks) {
       if (reader !== undefined) {
         reader.push(chunk);
         continue;
       }
-      // Before the first record: wait for the first non-blank line to place the label column.
-      pending.push(chunk);
-      const buffered = concat(pending);
-      pending.length = 0;
-      pending.push(buffered);
-      const line = firstLine(buffered, false);
+      const line = leading!.push(chunk);
       if (line === undefined) continue;
       reader = createReader(line, source);
-      reader.push(buffered);
-      pending.length = 0;
+      reader.push(leading!.bytes());
     }
-    if (reader === undefined && pending.length > 0) {
-      const buffered = concat(pending);
-      const line = firstLine(buffered, true);
+    if (reader === undefined) {
+      const line = leading!.finish();
       if (line !== undefined) {
         reader = createReader(line, source);
-        reader.push(buffered);
+        reader.push(leading!.bytes());
       }
     }
   }

@@ -33,3 +33,8 @@ Deno.test("LabelColumn keeps strings, or with ids first-seen indices that outgro
   assert.deepEqual([...labelIds!.subarray(2996)], [0, 1, 0, 1]);
   assert.deepEqual(ids.strings, []);
 });
+
+Deno.test("decodeLabel() turns a doubled quote inside a quoted label into one quote", () => {
+  assert.equal(decodeLabel(encoder.encode('"say ""hi"""')), 'say "hi"');
+  assert.equal(decodeLabel(encoder.encode(' " a, ""b"" " ')), ' a, "b" ');
+});

@@ -156,3 +156,47 @@ Deno.test("checkChannelPipe() names a missing pipe", async () => {
     /Missing pipe for channel training \(Pipe mode\): nothing at \/nonexistent\/training_0/,
   );
 });
+
+Deno.test("readSourceChunks() fails naming the file once gzip data inflates past maxDecompressedBytes", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/bomb.gz`, await gzip(new Uint8Array(8 * 1024 * 1024)));
+  let read = 0;
+  await assert.rejects(
+    async () => {
+      const chunks = readSourceChunks(`${dir}/bomb.gz`, {
+        channel: "training",
+        maxDecompressedBytes: 1024 * 1024,
+      });
+      for await (const chunk of chunks) read += chunk.length;
+    },
+    (error) =>
+      error instanceof ChannelError &&
+      /^Decompressed data of .*\/bomb\.gz of channel training exceeds 1048576 bytes$/.test(
+        error.message,
+      ),
+  );
+  assert.ok(read <= 1024 * 1024, `handed out ${read} bytes`);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("listChannelFiles() refuses a link leading out of the channel folder, naming it", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(`${dir}/training/sub`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/training/sub/a.csv`, "a,1\n");
+  await Deno.writeTextFile(`${dir}/secret.txt`, "x\n");
+  await Deno.symlink(`${dir}/training/sub/a.csv`, `${dir}/training/inside.csv`);
+  assert.deepEqual(await listChannelFiles("training", `${dir}/training`), [
+    `${dir}/training/inside.csv`,
+    `${dir}/training/sub/a.csv`,
+  ]);
+  await Deno.symlink("../../secret.txt", `${dir}/training/sub/z.csv`);
+  await assert.rejects(
+    () => listChannelFiles("training", `${dir}/training`),
+    (error) =>
+      error instanceof ChannelError &&
+      error.message ===
+        `Refusing ${dir}/training/sub/z.csv of channel training: it is a link to ` +
+          `${Deno.realPathSync(dir)}/secret.txt, outside the channel folder ${dir}/training`,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
