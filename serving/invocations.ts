@@ -22,7 +22,7 @@ import {
 } from "../codecs/negotiate.ts";
 import { encodeAll, type PredictionEncoder, type PredictionSet } from "../codecs/predictions.ts";
 import type { BadRecordMode } from "../sagemaker/serving_config.ts";
-import { bodyChunks, readBody } from "./body.ts";
+import { bodyChunks, type BodyOptions, readBody } from "./body.ts";
 import type { InvocationAttributes } from "./custom_attributes.ts";
 import { HttpError } from "./errors.ts";
 
@@ -112,6 +112,16 @@ class PredictionCollector {
     return this.#rows;
   }
 
+  /** Throws a 504 {@linkcode HttpError} once the deadline has passed. */
+  checkDeadline(): void {
+    if (Date.now() > this.#deadline) {
+      throw new HttpError(
+        504,
+        `The request took longer than MODEL_SERVER_TIMEOUT=${this.#timeoutSeconds} s`,
+      );
+    }
+  }
+
   add(table: Matrix): void {
     if (table.rows > SLICE_ROWS) {
       const { data, columns } = table;
@@ -126,12 +136,7 @@ class PredictionCollector {
     const probabilities = this.#probabilities ? this.#model.predictProba(table) : undefined;
     this.#slices.push({ labels, probabilities });
     this.#rows += table.rows;
-    if (Date.now() > this.#deadline) {
-      throw new HttpError(
-        504,
-        `The request took longer than MODEL_SERVER_TIMEOUT=${this.#timeoutSeconds} s`,
-      );
-    }
+    this.checkDeadline();
   }
 
   /** One prediction set per slice, in order. */
@@ -169,7 +174,7 @@ async function readCsvOrJsonLines(
   request: Request,
   type: "text/csv" | "application/jsonlines",
   context: InvocationContext,
-  options: { collector: PredictionCollector; mark: boolean },
+  options: { collector: PredictionCollector; mark: boolean; body: BodyOptions },
 ): Promise<ReadonlyMap<number, string>> {
   const { collector, mark } = options;
   const features = context.model.featureCount;
@@ -178,7 +183,7 @@ async function readCsvOrJsonLines(
   try {
     let reader: CsvTableReader | JsonLinesReader;
     if (declared <= WHOLE_BODY_BYTES) {
-      const body = await readBody(request, context.bodyLimitBytes);
+      const body = await readBody(request, context.bodyLimitBytes, options.body);
       reader = type === "text/csv"
         ? new CsvTableReader(
           { features, onBadRecord, buffer: SMALL_BODY_VALUES },
@@ -190,9 +195,11 @@ async function readCsvOrJsonLines(
       reader = type === "text/csv"
         ? new CsvTableReader({ features, onBadRecord }, SLICE_ROWS * 2 * features)
         : new JsonLinesReader({ features, onBadRecord });
-      for await (const chunk of bodyChunks(request, context.bodyLimitBytes)) {
+      for await (const chunk of bodyChunks(request, context.bodyLimitBytes, options.body)) {
         reader.push(chunk);
         if (reader.rows >= SLICE_ROWS) collector.add(reader.drain());
+        // A body that yields no records (one endless line) still ends at the deadline.
+        else collector.checkDeadline();
       }
     }
     if (reader instanceof CsvTableReader) {
@@ -262,18 +269,20 @@ export async function handleInvocation(
   const attributes = options.attributes ?? {};
   const timeoutSeconds = context.timeoutSeconds ?? 60;
   const mark = (attributes.badRecords ?? context.badRecords ?? "fail") === "mark";
+  const deadline = (options.startedAt ?? Date.now()) + timeoutSeconds * 1000;
   const collector = new PredictionCollector(context.model, {
     probabilities: choice.verbose || attributes.probabilities === true,
-    deadline: (options.startedAt ?? Date.now()) + timeoutSeconds * 1000,
+    deadline,
     timeoutSeconds,
   });
+  const body: BodyOptions = { deadline, timeoutSeconds };
 
   let errors: ReadonlyMap<number, string>;
   if (requestType === "application/json") {
-    const body = await readBody(request, context.bodyLimitBytes);
+    const bytes = await readBody(request, context.bodyLimitBytes, body);
     let records;
     try {
-      records = parseJsonRecords(new TextDecoder().decode(body), {
+      records = parseJsonRecords(new TextDecoder().decode(bytes), {
         features: context.model.featureCount,
         onBadRecord: mark ? "mark" : "throw",
       });
@@ -283,7 +292,7 @@ export async function handleInvocation(
     collector.add(records.features);
     errors = records.errors;
   } else {
-    errors = await readCsvOrJsonLines(request, requestType, context, { collector, mark });
+    errors = await readCsvOrJsonLines(request, requestType, context, { collector, mark, body });
   }
   if (collector.rows === 0) {
     throw new HttpError(
