@@ -21,9 +21,11 @@ import {
   requestMediaType,
 } from "../codecs/negotiate.ts";
 import { encodeAll, type PredictionEncoder, type PredictionSet } from "../codecs/predictions.ts";
+import { REALTIME_RESPONSE_BYTES } from "../sagemaker/platform_limits.ts";
 import type { BadRecordMode } from "../sagemaker/serving_config.ts";
 import { bodyChunks, type BodyOptions, readBody } from "./body.ts";
 import type { InvocationAttributes } from "./custom_attributes.ts";
+import { AnswerLimit } from "./answer_limit.ts";
 import { HttpError } from "./errors.ts";
 
 /** Records predicted at a time while a large body streams in. */
@@ -46,6 +48,9 @@ const PLAIN_HEADERS: Readonly<Record<string, Readonly<Record<string, string>>>> 
   "application/jsonlines": { "content-type": "application/jsonlines" },
 };
 
+/** The answer limit when the context sets none: what SageMaker passes back in real time. */
+const DEFAULT_RESPONSE_LIMIT_BYTES = REALTIME_RESPONSE_BYTES;
+
 /** Answers with up to this many records are built as one string; larger ones are streamed. */
 const STRING_ANSWER_RECORDS = 4096;
 
@@ -61,6 +66,8 @@ export interface InvocationContext {
   readonly model: Model;
   /** Largest accepted body in bytes. */
   readonly bodyLimitBytes: number;
+  /** Largest answer in bytes (`MODEL_SERVER_MAX_RESPONSE_MB`); 6 MiB unless set. */
+  readonly responseLimitBytes?: number;
   /** `MODEL_SERVER_TIMEOUT`: past it, the worker answers 504 at the next slice. */
   readonly timeoutSeconds?: number;
   /** `SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`. */
@@ -93,6 +100,7 @@ export function mediaType(header: string | null): string {
 class PredictionCollector {
   #model: Model;
   #probabilities: boolean;
+  #limit: AnswerLimit;
   #deadline: number;
   #timeoutSeconds: number;
   #slices: { labels: Int32Array; probabilities?: Float64Array }[] = [];
@@ -100,10 +108,16 @@ class PredictionCollector {
 
   constructor(
     model: Model,
-    options: { probabilities: boolean; deadline: number; timeoutSeconds: number },
+    options: {
+      probabilities: boolean;
+      limit: AnswerLimit;
+      deadline: number;
+      timeoutSeconds: number;
+    },
   ) {
     this.#model = model;
     this.#probabilities = options.probabilities;
+    this.#limit = options.limit;
     this.#deadline = options.deadline;
     this.#timeoutSeconds = options.timeoutSeconds;
   }
@@ -123,6 +137,8 @@ class PredictionCollector {
   }
 
   add(table: Matrix): void {
+    // Before any prediction: an answer that would be too large is refused here.
+    this.#limit.checkEstimate(this.#rows + table.rows, table);
     if (table.rows > SLICE_ROWS) {
       const { data, columns } = table;
       for (let row = 0; row < table.rows; row += SLICE_ROWS) {
@@ -237,6 +253,19 @@ function streamAnswer(
   }, { highWaterMark: 1 });
 }
 
+/** Streams chunks that are already encoded. */
+function chunkStream(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
+  let index = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(chunks[index]);
+      // Each chunk is let go once sent.
+      chunks[index++] = new Uint8Array(0);
+      if (index === chunks.length) controller.close();
+    },
+  }, { highWaterMark: 1 });
+}
+
 /** Answers one `/invocations` request; throws {@linkcode HttpError} for a bad request. */
 export async function handleInvocation(
   request: Request,
@@ -270,8 +299,15 @@ export async function handleInvocation(
   const timeoutSeconds = context.timeoutSeconds ?? 60;
   const mark = (attributes.badRecords ?? context.badRecords ?? "fail") === "mark";
   const deadline = (options.startedAt ?? Date.now()) + timeoutSeconds * 1000;
+  const encoder = ENCODERS[choice.type];
+  const probabilities = choice.verbose || attributes.probabilities === true;
+  const limit = new AnswerLimit(encoder, context.model, {
+    limitBytes: context.responseLimitBytes ?? DEFAULT_RESPONSE_LIMIT_BYTES,
+    probabilities,
+  });
   const collector = new PredictionCollector(context.model, {
-    probabilities: choice.verbose || attributes.probabilities === true,
+    probabilities,
+    limit,
     deadline,
     timeoutSeconds,
   });
@@ -303,11 +339,13 @@ export async function handleInvocation(
     );
   }
 
-  const encoder = ENCODERS[choice.type];
   const sets = collector.result(errors);
   const headers = options.headers === undefined
     ? PLAIN_HEADERS[encoder.contentType] ?? { "content-type": encoder.contentType }
     : { ...options.headers, "content-type": encoder.contentType };
+  if (!limit.surelyFits(collector.rows, errors)) {
+    return new Response(chunkStream(limit.encodeWithin(sets)), { headers });
+  }
   if (sets.length === 1 && collector.rows <= STRING_ANSWER_RECORDS) {
     return new Response(encodeAll(encoder, sets[0]), { headers });
   }
