@@ -6,9 +6,11 @@
  * - request types: `text/csv`, `application/json`, `application/jsonlines` (also spelled
  *   `application/jsonl`, `application/x-jsonlines`); parameters such as `; charset=utf-8` are
  *   accepted and ignored;
- * - the response type is the first type of `Accept` (highest `q` first, then the order given)
- *   that we can produce; `*` wildcards (`*` / `*`, `text/*`, `application/*`) or no `Accept` give
- *   the configured default, else the request's own type;
+ * - the response type is the type we can produce with the highest `q` in `Accept` (RFC 9110):
+ *   each type takes the `q` of the most specific entry naming it (`text/csv`, then `text/*`,
+ *   then `*` / `*`), and `q=0` means "not acceptable"; ties go to the entry listed first, then to
+ *   the configured default, else the request's own type, then CSV, JSON, JSON Lines; no
+ *   `Accept` gives the configured default, else the request's own type;
  * - `verbose=true` on the chosen `Accept` entry asks for class probabilities.
  *
  * @module
@@ -120,19 +122,36 @@ export function chooseResponseType(
     const range = parseMediaRange(text);
     const q = range.params.q === undefined ? 1 : Number(range.params.q);
     return { range, q: Number.isFinite(q) ? q : 0, order };
-  }).filter((entry) => entry.q > 0 && entry.range.type !== "");
-  entries.sort((a, b) => b.q - a.q || a.order - b.order);
-  for (const { range } of entries) {
-    const verbose = isTrue(range.params.verbose);
-    const known = ALIASES[range.type];
-    if (known !== undefined) return { type: known, verbose };
-    if (range.type === "*/*") return { type: fallback, verbose };
-    if (range.type === "text/*") return { type: "text/csv", verbose };
-    if (range.type === "application/*") {
-      return { type: fallback === "text/csv" ? "application/json" : fallback, verbose };
+  }).filter((entry) => entry.range.type !== "");
+  // Each type takes the q of the most specific entry that matches it (RFC 9110 12.5.1), so
+  // `text/csv;q=0, *\/*` excludes CSV. Ties go to the entry listed first, then to the fallback,
+  // then to the order of MEDIA_TYPES.
+  let best: { type: MediaType; q: number; order: number; verbose: boolean } | undefined;
+  for (const type of [fallback, ...MEDIA_TYPES]) {
+    let match: (typeof entries)[number] | undefined;
+    let specificity = 0;
+    for (const entry of entries) {
+      const found = matchSpecificity(entry.range.type, type);
+      if (found > specificity) {
+        match = entry;
+        specificity = found;
+      }
+    }
+    if (match === undefined || match.q <= 0) continue;
+    if (
+      best === undefined || match.q > best.q || (match.q === best.q && match.order < best.order)
+    ) {
+      best = { type, q: match.q, order: match.order, verbose: isTrue(match.range.params.verbose) };
     }
   }
-  return undefined;
+  return best === undefined ? undefined : { type: best.type, verbose: best.verbose };
+}
+
+/** How specifically media range `range` names `type`: 3 exactly, 2 by `major/*`, 1 by `*\/*`. */
+function matchSpecificity(range: string, type: MediaType): number {
+  if (ALIASES[range] === type) return 3;
+  if (range === "*/*") return 1;
+  return range.endsWith("/*") && type.startsWith(range.slice(0, -1)) ? 2 : 0;
 }
 
 /** The canonical type for a configured default such as `application/json`; undefined if unknown. */

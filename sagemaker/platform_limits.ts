@@ -13,6 +13,12 @@ export const REALTIME_TIMEOUT_SECONDS = 60;
 export const REALTIME_BODY_BYTES = 6 * 1024 * 1024;
 
 /**
+ * Bytes SageMaker passes back from a real-time invocation (6 MB); serverless endpoints pass
+ * 4 MB. The default answer limit is at least this.
+ */
+export const REALTIME_RESPONSE_BYTES = 6 * 1024 * 1024;
+
+/**
  * SageMaker's cap, in MB, on `MaxPayloadInMB` of a batch transform request, and on
  * `MaxConcurrentTransforms * MaxPayloadInMB`.
  */

@@ -7,7 +7,12 @@
 
 import { knownMediaType, MEDIA_TYPES, type MediaType } from "../codecs/negotiate.ts";
 import { type Environment, sageMakerPaths } from "./paths.ts";
-import { type BatchLimits, batchLimits, REALTIME_BODY_BYTES } from "./platform_limits.ts";
+import {
+  type BatchLimits,
+  batchLimits,
+  REALTIME_BODY_BYTES,
+  REALTIME_RESPONSE_BYTES,
+} from "./platform_limits.ts";
 
 /** What to do with a record that cannot be read: fail the request (400) or mark the record. */
 export type BadRecordMode = "fail" | "mark";
@@ -25,6 +30,12 @@ export interface ServingConfig {
   readonly timeoutSeconds: number;
   /** Largest accepted request body in bytes: `SAGEMAKER_MAX_PAYLOAD_IN_MB`, else 6 MiB. */
   readonly bodyLimitBytes: number;
+  /**
+   * Largest answer to an invocation in bytes: `MODEL_SERVER_MAX_RESPONSE_MB`, else the body
+   * limit but at least the 6 MiB SageMaker passes back from a real-time invocation. Past it, an
+   * invocation is answered 413 before the answer is built.
+   */
+  readonly responseLimitBytes: number;
   /** True in a batch transform job (`SAGEMAKER_BATCH=true`). */
   readonly batch: boolean;
   /** `SAGEMAKER_MAX_PAYLOAD_IN_MB` as set (6 by default), before SageMaker's batch cap. */
@@ -123,6 +134,11 @@ export function readServingConfig(env: Environment, cpuCount: number): ServingCo
     ? REALTIME_BODY_BYTES
     : maxPayloadMB * 1024 * 1024;
   sources.bodyLimitBytes = sources.maxPayloadMB;
+  const responseMB = readInteger(env, ["MODEL_SERVER_MAX_RESPONSE_MB"], 1, 1024);
+  sources.responseLimitBytes = responseMB?.source ?? "default";
+  const responseLimitBytes = responseMB === undefined
+    ? Math.max(bodyLimitBytes, REALTIME_RESPONSE_BYTES)
+    : responseMB.value * 1024 * 1024;
   const concurrent = pick(
     "maxConcurrentTransforms",
     readInteger(env, ["SAGEMAKER_MAX_CONCURRENT_TRANSFORMS"], 1, 1024),
@@ -156,6 +172,7 @@ export function readServingConfig(env: Environment, cpuCount: number): ServingCo
     workers,
     timeoutSeconds,
     bodyLimitBytes,
+    responseLimitBytes,
     batch,
     maxPayloadMB,
     batchLimits: batchLimits(maxPayloadMB, concurrent),

@@ -12,20 +12,97 @@ function tooLarge(limit: number): HttpError {
   return new HttpError(413, `Request body is larger than the limit of ${limit} bytes`);
 }
 
-/** Reads the whole body; throws a 413 {@linkcode HttpError} past `limit` bytes. */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+/** Options of {@linkcode readBody} and {@linkcode bodyChunks}. */
+export interface BodyOptions {
+  /**
+   * `Date.now()` value past which waiting for more of the body is given up with a 408
+   * {@linkcode HttpError}: a client that stalls after its headers never holds a request open
+   * longer than the timeout.
+   */
+  readonly deadline?: number;
+  /** The timeout the deadline comes from, in seconds, for the message. */
+  readonly timeoutSeconds?: number;
+}
+
+/** A wait for part of a body, failed by the watchdog once its deadline passes. */
+interface Waiter {
+  readonly deadline: number;
+  readonly fail: () => void;
+}
+
+/** How often the watchdog looks at the waits, in ms: the 408 comes at most this late. */
+const WATCHDOG_INTERVAL_MS = 100;
+
+/**
+ * Every wait for body bytes with a deadline. One interval timer checks them all, which costs a
+ * request two set operations instead of a timer of its own.
+ */
+const waiters = new Set<Waiter>();
+let watchdog: ReturnType<typeof setInterval> | undefined;
+
+function watch(waiter: Waiter): void {
+  waiters.add(waiter);
+  if (watchdog !== undefined) return;
+  watchdog = setInterval(() => {
+    const now = Date.now();
+    for (const each of waiters) {
+      if (each.deadline <= now) {
+        waiters.delete(each);
+        each.fail();
+      }
+    }
+  }, WATCHDOG_INTERVAL_MS);
+  Deno.unrefTimer(watchdog);
+}
+
+/** Resolves as `promise` does, or rejects with a 408 once `options.deadline` has passed. */
+function beforeDeadline<T>(promise: Promise<T>, options: BodyOptions): Promise<T> {
+  const deadline = options.deadline;
+  if (deadline === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const waiter: Waiter = {
+      deadline,
+      fail: () =>
+        reject(
+          new HttpError(
+            408,
+            options.timeoutSeconds === undefined
+              ? "The request body did not arrive in time"
+              : `The request body did not arrive within MODEL_SERVER_TIMEOUT=${options.timeoutSeconds} s`,
+          ),
+        ),
+    };
+    watch(waiter);
+    promise.then((value) => {
+      waiters.delete(waiter);
+      resolve(value);
+    }, (error) => {
+      waiters.delete(waiter);
+      reject(error);
+    });
+  });
+}
+
+/**
+ * Reads the whole body; throws a 413 {@linkcode HttpError} past `limit` bytes, and a 408 when
+ * it has not arrived by `options.deadline`.
+ */
+export async function readBody(
+  request: Request,
+  limit: number,
+  options: BodyOptions = {},
+): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null) {
     const length = Number(declared);
     if (length > limit) throw tooLarge(limit);
-    if (Number.isSafeInteger(length)) return await request.bytes();
+    if (Number.isSafeInteger(length)) return await beforeDeadline(request.bytes(), options);
   }
   if (request.body === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of request.body) {
+  for await (const chunk of defaultChunks(request.body, limit, options)) {
     size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
     chunks.push(chunk);
   }
   const body = new Uint8Array(size);
@@ -42,7 +119,8 @@ const CHUNK_BUFFER_BYTES = 256 * 1024;
 
 /**
  * Yields the body chunk by chunk; throws a 413 {@linkcode HttpError} once more than `limit`
- * bytes arrived (or at once when `Content-Length` says so).
+ * bytes arrived (or at once when `Content-Length` says so), and a 408 when the next chunk has
+ * not arrived by `options.deadline`.
  *
  * Each chunk is a view of one buffer that the next read reuses (a BYOB read): use a chunk before
  * asking for the next, and copy what must outlive it. A new buffer per chunk, as the default
@@ -59,6 +137,7 @@ const CHUNK_BUFFER_BYTES = 256 * 1024;
 export async function* bodyChunks(
   request: Request,
   limit: number,
+  options: BodyOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
@@ -68,14 +147,14 @@ export async function* bodyChunks(
   try {
     reader = body.getReader({ mode: "byob" });
   } catch {
-    yield* defaultChunks(body, limit);
+    yield* defaultChunks(body, limit, options);
     return;
   }
   let buffer = new ArrayBuffer(CHUNK_BUFFER_BYTES);
   let size = 0;
   try {
     while (true) {
-      const { value, done } = await reader.read(new Uint8Array(buffer));
+      const { value, done } = await beforeDeadline(reader.read(new Uint8Array(buffer)), options);
       if (done || value === undefined) return;
       size += value.length;
       if (size > limit) throw tooLarge(limit);
@@ -90,11 +169,19 @@ export async function* bodyChunks(
 async function* defaultChunks(
   body: ReadableStream<Uint8Array>,
   limit: number,
+  options: BodyOptions,
 ): AsyncGenerator<Uint8Array, void, undefined> {
+  const reader = body.getReader();
   let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    yield chunk;
+  try {
+    while (true) {
+      const { value, done } = await beforeDeadline(reader.read(), options);
+      if (done || value === undefined) return;
+      size += value.length;
+      if (size > limit) throw tooLarge(limit);
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
   }
 }

@@ -21,9 +21,11 @@ import {
   requestMediaType,
 } from "../codecs/negotiate.ts";
 import { encodeAll, type PredictionEncoder, type PredictionSet } from "../codecs/predictions.ts";
+import { REALTIME_RESPONSE_BYTES } from "../sagemaker/platform_limits.ts";
 import type { BadRecordMode } from "../sagemaker/serving_config.ts";
-import { bodyChunks, readBody } from "./body.ts";
+import { bodyChunks, type BodyOptions, readBody } from "./body.ts";
 import type { InvocationAttributes } from "./custom_attributes.ts";
+import { AnswerLimit } from "./answer_limit.ts";
 import { HttpError } from "./errors.ts";
 
 /** Records predicted at a time while a large body streams in. */
@@ -46,6 +48,9 @@ const PLAIN_HEADERS: Readonly<Record<string, Readonly<Record<string, string>>>> 
   "application/jsonlines": { "content-type": "application/jsonlines" },
 };
 
+/** The answer limit when the context sets none: what SageMaker passes back in real time. */
+const DEFAULT_RESPONSE_LIMIT_BYTES = REALTIME_RESPONSE_BYTES;
+
 /** Answers with up to this many records are built as one string; larger ones are streamed. */
 const STRING_ANSWER_RECORDS = 4096;
 
@@ -61,6 +66,8 @@ export interface InvocationContext {
   readonly model: Model;
   /** Largest accepted body in bytes. */
   readonly bodyLimitBytes: number;
+  /** Largest answer in bytes (`MODEL_SERVER_MAX_RESPONSE_MB`); 6 MiB unless set. */
+  readonly responseLimitBytes?: number;
   /** `MODEL_SERVER_TIMEOUT`: past it, the worker answers 504 at the next slice. */
   readonly timeoutSeconds?: number;
   /** `SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`. */
@@ -93,6 +100,7 @@ export function mediaType(header: string | null): string {
 class PredictionCollector {
   #model: Model;
   #probabilities: boolean;
+  #limit: AnswerLimit;
   #deadline: number;
   #timeoutSeconds: number;
   #slices: { labels: Int32Array; probabilities?: Float64Array }[] = [];
@@ -100,10 +108,16 @@ class PredictionCollector {
 
   constructor(
     model: Model,
-    options: { probabilities: boolean; deadline: number; timeoutSeconds: number },
+    options: {
+      probabilities: boolean;
+      limit: AnswerLimit;
+      deadline: number;
+      timeoutSeconds: number;
+    },
   ) {
     this.#model = model;
     this.#probabilities = options.probabilities;
+    this.#limit = options.limit;
     this.#deadline = options.deadline;
     this.#timeoutSeconds = options.timeoutSeconds;
   }
@@ -112,7 +126,19 @@ class PredictionCollector {
     return this.#rows;
   }
 
+  /** Throws a 504 {@linkcode HttpError} once the deadline has passed. */
+  checkDeadline(): void {
+    if (Date.now() > this.#deadline) {
+      throw new HttpError(
+        504,
+        `The request took longer than MODEL_SERVER_TIMEOUT=${this.#timeoutSeconds} s`,
+      );
+    }
+  }
+
   add(table: Matrix): void {
+    // Before any prediction: an answer that would be too large is refused here.
+    this.#limit.checkEstimate(this.#rows + table.rows, table);
     if (table.rows > SLICE_ROWS) {
       const { data, columns } = table;
       for (let row = 0; row < table.rows; row += SLICE_ROWS) {
@@ -126,12 +152,7 @@ class PredictionCollector {
     const probabilities = this.#probabilities ? this.#model.predictProba(table) : undefined;
     this.#slices.push({ labels, probabilities });
     this.#rows += table.rows;
-    if (Date.now() > this.#deadline) {
-      throw new HttpError(
-        504,
-        `The request took longer than MODEL_SERVER_TIMEOUT=${this.#timeoutSeconds} s`,
-      );
-    }
+    this.checkDeadline();
   }
 
   /** One prediction set per slice, in order. */
@@ -169,7 +190,7 @@ async function readCsvOrJsonLines(
   request: Request,
   type: "text/csv" | "application/jsonlines",
   context: InvocationContext,
-  options: { collector: PredictionCollector; mark: boolean },
+  options: { collector: PredictionCollector; mark: boolean; body: BodyOptions },
 ): Promise<ReadonlyMap<number, string>> {
   const { collector, mark } = options;
   const features = context.model.featureCount;
@@ -178,7 +199,7 @@ async function readCsvOrJsonLines(
   try {
     let reader: CsvTableReader | JsonLinesReader;
     if (declared <= WHOLE_BODY_BYTES) {
-      const body = await readBody(request, context.bodyLimitBytes);
+      const body = await readBody(request, context.bodyLimitBytes, options.body);
       reader = type === "text/csv"
         ? new CsvTableReader(
           { features, onBadRecord, buffer: SMALL_BODY_VALUES },
@@ -190,9 +211,11 @@ async function readCsvOrJsonLines(
       reader = type === "text/csv"
         ? new CsvTableReader({ features, onBadRecord }, SLICE_ROWS * 2 * features)
         : new JsonLinesReader({ features, onBadRecord });
-      for await (const chunk of bodyChunks(request, context.bodyLimitBytes)) {
+      for await (const chunk of bodyChunks(request, context.bodyLimitBytes, options.body)) {
         reader.push(chunk);
         if (reader.rows >= SLICE_ROWS) collector.add(reader.drain());
+        // A body that yields no records (one endless line) still ends at the deadline.
+        else collector.checkDeadline();
       }
     }
     if (reader instanceof CsvTableReader) {
@@ -230,6 +253,19 @@ function streamAnswer(
   }, { highWaterMark: 1 });
 }
 
+/** Streams chunks that are already encoded. */
+function chunkStream(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
+  let index = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(chunks[index]);
+      // Each chunk is let go once sent.
+      chunks[index++] = new Uint8Array(0);
+      if (index === chunks.length) controller.close();
+    },
+  }, { highWaterMark: 1 });
+}
+
 /** Answers one `/invocations` request; throws {@linkcode HttpError} for a bad request. */
 export async function handleInvocation(
   request: Request,
@@ -262,18 +298,27 @@ export async function handleInvocation(
   const attributes = options.attributes ?? {};
   const timeoutSeconds = context.timeoutSeconds ?? 60;
   const mark = (attributes.badRecords ?? context.badRecords ?? "fail") === "mark";
+  const deadline = (options.startedAt ?? Date.now()) + timeoutSeconds * 1000;
+  const encoder = ENCODERS[choice.type];
+  const probabilities = choice.verbose || attributes.probabilities === true;
+  const limit = new AnswerLimit(encoder, context.model, {
+    limitBytes: context.responseLimitBytes ?? DEFAULT_RESPONSE_LIMIT_BYTES,
+    probabilities,
+  });
   const collector = new PredictionCollector(context.model, {
-    probabilities: choice.verbose || attributes.probabilities === true,
-    deadline: (options.startedAt ?? Date.now()) + timeoutSeconds * 1000,
+    probabilities,
+    limit,
+    deadline,
     timeoutSeconds,
   });
+  const body: BodyOptions = { deadline, timeoutSeconds };
 
   let errors: ReadonlyMap<number, string>;
   if (requestType === "application/json") {
-    const body = await readBody(request, context.bodyLimitBytes);
+    const bytes = await readBody(request, context.bodyLimitBytes, body);
     let records;
     try {
-      records = parseJsonRecords(new TextDecoder().decode(body), {
+      records = parseJsonRecords(new TextDecoder().decode(bytes), {
         features: context.model.featureCount,
         onBadRecord: mark ? "mark" : "throw",
       });
@@ -283,7 +328,7 @@ export async function handleInvocation(
     collector.add(records.features);
     errors = records.errors;
   } else {
-    errors = await readCsvOrJsonLines(request, requestType, context, { collector, mark });
+    errors = await readCsvOrJsonLines(request, requestType, context, { collector, mark, body });
   }
   if (collector.rows === 0) {
     throw new HttpError(
@@ -294,11 +339,13 @@ export async function handleInvocation(
     );
   }
 
-  const encoder = ENCODERS[choice.type];
   const sets = collector.result(errors);
   const headers = options.headers === undefined
     ? PLAIN_HEADERS[encoder.contentType] ?? { "content-type": encoder.contentType }
     : { ...options.headers, "content-type": encoder.contentType };
+  if (!limit.surelyFits(collector.rows, errors)) {
+    return new Response(chunkStream(limit.encodeWithin(sets)), { headers });
+  }
   if (sets.length === 1 && collector.rows <= STRING_ANSWER_RECORDS) {
     return new Response(encodeAll(encoder, sets[0]), { headers });
   }

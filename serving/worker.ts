@@ -35,7 +35,12 @@ import { Router, type RouteTable } from "./routes.ts";
 /** The part of the serving configuration a worker's handler uses. */
 export type WorkerConfig = Pick<
   ServingConfig,
-  "bodyLimitBytes" | "timeoutSeconds" | "defaultAccept" | "badRecords" | "batchLimits"
+  | "bodyLimitBytes"
+  | "responseLimitBytes"
+  | "timeoutSeconds"
+  | "defaultAccept"
+  | "badRecords"
+  | "batchLimits"
 >;
 
 /** Options of {@linkcode createHandler}. */

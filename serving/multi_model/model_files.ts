@@ -49,6 +49,13 @@ async function realPathOrUndefined(path: string): Promise<string | undefined> {
  * when it lies outside `root`, checked before anything under `url` is read; 404 when missing.
  */
 export async function resolveModelFile(url: string, root: string): Promise<string> {
+  // A NUL cannot be passed to the file system at all; other control characters name no file
+  // anyone meant to load.
+  const control = url.match(/[\u0000-\u001f\u007f]/)?.[0];
+  if (control !== undefined) {
+    const what = control === "\u0000" ? "a NUL character" : "a control character";
+    throw new HttpError(400, `Invalid model url ${quote(url)}: it contains ${what}`);
+  }
   const lexical = normalizeAbsolute(url);
   if (lexical === undefined) {
     throw new HttpError(400, `Invalid model url ${quote(url)}: expected an absolute path`);
@@ -63,20 +70,33 @@ export async function resolveModelFile(url: string, root: string): Promise<strin
   if (real === undefined) throw new HttpError(404, `No model at ${quote(url)}: no such file`);
   if (!isInside(real, realRoot)) throw outsideRoot(url, root);
   const info = await Deno.stat(real);
-  if (!info.isDirectory) return real;
+  if (!info.isDirectory) return regularFile(real, info, url);
   const file = await realPathOrUndefined(`${real}/${MODEL_FILE_NAME}`);
   if (file === undefined) {
     throw new HttpError(404, `No model at ${quote(url)}: the folder holds no ${MODEL_FILE_NAME}`);
   }
   if (!isInside(file, realRoot)) throw outsideRoot(`${url}/${MODEL_FILE_NAME}`, root);
-  return file;
+  return regularFile(file, await Deno.stat(file), `${url}/${MODEL_FILE_NAME}`);
 }
 
-/** Reads and validates a model file; the size of the file stands for its memory use. */
+/**
+ * `file` when it is a regular file; else a 400 naming `shown`. A folder cannot be read as a
+ * model, and a FIFO or device could block the worker forever.
+ */
+function regularFile(file: string, info: Deno.FileInfo, shown: string): string {
+  if (info.isFile) return file;
+  const what = info.isDirectory ? "is a folder" : "is not a regular file";
+  throw new HttpError(400, `Invalid model file ${quote(shown)}: it ${what}, not a model file`);
+}
+
+/**
+ * Reads and validates a model file; the size of the file stands for its memory use. `data` is
+ * the bytes that were validated, for a snapshot of exactly what was checked.
+ */
 export async function readModelFile(
   file: string,
-): Promise<{ stored: StoredModel; bytes: number }> {
+): Promise<{ stored: StoredModel; bytes: number; data: Uint8Array }> {
   const data = await Deno.readFile(file);
   const stored = await decodeModel(new TextDecoder().decode(data), file);
-  return { stored, bytes: data.byteLength };
+  return { stored, bytes: data.byteLength, data };
 }

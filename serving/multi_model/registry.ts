@@ -9,6 +9,10 @@
  * - Removing renames the entry away first, so of several concurrent unloads exactly one wins.
  * - Every entry carries a random `generation`: unloading a name and loading it again (even from
  *   the same url) gives a new generation, which workers compare with their cached copy.
+ * - A loaded model is a snapshot: the bytes validated at load time are copied into the folder
+ *   ({@linkcode ModelRegistry.snapshotFile}), and workers read that copy, never the user's file
+ *   again. So every worker serves the same model until it is unloaded, even when the user's
+ *   file is replaced or deleted, or a worker restarts. Removing an entry deletes its copy.
  *
  * Reading an entry is one small synchronous file read (about 10 µs on this project's CI
  * machine, see `bench/multi_model.ts`), cheap enough to do on every invocation.
@@ -30,7 +34,7 @@ export interface RegistryEntry {
   readonly name: string;
   /** The `url` it was loaded from, as the client sent it. */
   readonly url: string;
-  /** The model file, with every symlink resolved. */
+  /** The snapshot of the model file workers load from ({@linkcode ModelRegistry.snapshotFile}). */
   readonly modelFile: string;
   /** A random id of this load of the model. */
   readonly generation: string;
@@ -86,6 +90,14 @@ export class ModelRegistry {
     return `${this.dir}/${name}${ENTRY_SUFFIX}`;
   }
 
+  /** Where the model snapshot of load `generation` is kept: a hidden file in the folder. */
+  snapshotFile(generation: string): string {
+    if (!/^[A-Za-z0-9-]+$/.test(generation)) {
+      throw new Error(`Invalid generation ${JSON.stringify(generation)}`);
+    }
+    return `${this.dir}/.model-${generation}`;
+  }
+
   /** The entry of `name`, or undefined when no such model is loaded. Synchronous and cheap. */
   read(name: string): RegistryEntry | undefined {
     const path = this.#path(name);
@@ -115,7 +127,10 @@ export class ModelRegistry {
     }
   }
 
-  /** Removes `name`; returns its entry, or undefined when it was not there (or lost a race). */
+  /**
+   * Removes `name` and its snapshot; returns its entry, or undefined when it was not there (or
+   * lost a race).
+   */
   async remove(name: string): Promise<RegistryEntry | undefined> {
     const path = this.#path(name);
     const removed = `${this.dir}/.remove-${crypto.randomUUID()}`;
@@ -126,7 +141,11 @@ export class ModelRegistry {
       throw error;
     }
     try {
-      return parseEntry(await Deno.readTextFile(removed), path);
+      const entry = parseEntry(await Deno.readTextFile(removed), path);
+      if (entry.modelFile === this.snapshotFile(entry.generation)) {
+        await Deno.remove(entry.modelFile).catch(() => {});
+      }
+      return entry;
     } finally {
       await Deno.remove(removed).catch(() => {});
     }

@@ -159,16 +159,21 @@ export function createMultiModelHandler(options: MultiModelOptions): MultiModelH
       throw error;
     }
     if (loaded.bytes > cache.maxBytes) throw overBudget(name, loaded.bytes);
+    // Every worker loads the snapshot of the validated bytes, never the user's file again.
+    const generation = crypto.randomUUID();
+    const snapshot = registry.snapshotFile(generation);
+    await Deno.writeFile(snapshot, loaded.data, { mode: 0o600 });
     const entry: RegistryEntry = {
       name,
       url,
-      modelFile: file,
-      generation: crypto.randomUUID(),
+      modelFile: snapshot,
+      generation,
       loadedAt: new Date().toISOString(),
       bytes: loaded.bytes,
       summary: describeModel(loaded.stored),
     };
     if (!await registry.add(entry)) {
+      await Deno.remove(snapshot).catch(() => {});
       throw new HttpError(409, `Model ${quote(name)} is already loaded`);
     }
     cache.set(name, entry.generation, loaded.stored, loaded.bytes);
@@ -233,6 +238,10 @@ export function createMultiModelHandler(options: MultiModelOptions): MultiModelH
     try {
       loaded = await readModelFile(entry.modelFile);
     } catch (error) {
+      // Unloaded while its snapshot was being read: the snapshot is gone with the entry.
+      if (registry.read(entry.name)?.generation !== entry.generation) {
+        throw new HttpError(404, `Model ${quote(entry.name)} is not loaded`);
+      }
       throw new HttpError(
         500,
         `Cannot load model ${quote(entry.name)} from ${quote(entry.url)}: ${

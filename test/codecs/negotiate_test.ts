@@ -93,3 +93,42 @@ Deno.test("knownMediaType() validates a configured default", () => {
   assert.equal(knownMediaType("text/csv; charset=utf-8"), "text/csv");
   assert.equal(knownMediaType("text/html"), undefined);
 });
+
+Deno.test("chooseResponseType() never picks a type its Accept entry gives q=0", () => {
+  const csv = { requestType: "text/csv" as const };
+  assert.deepEqual(chooseResponseType("text/csv;q=0, */*", csv), {
+    type: "application/json",
+    verbose: false,
+  });
+  assert.deepEqual(chooseResponseType("text/csv;q=0, application/*", csv), {
+    type: "application/json",
+    verbose: false,
+  });
+  assert.deepEqual(
+    chooseResponseType("application/json;q=0, application/*", { requestType: "application/json" }),
+    { type: "application/jsonlines", verbose: false },
+  );
+  assert.deepEqual(chooseResponseType("text/*;q=0, */*;q=0.5", csv), {
+    type: "application/json",
+    verbose: false,
+  });
+  assert.equal(chooseResponseType("*/*;q=0", csv), undefined);
+  assert.equal(chooseResponseType("text/csv;q=0", csv), undefined);
+  assert.equal(
+    chooseResponseType("text/csv;q=0, application/json;q=0, application/jsonlines;q=0, */*", csv),
+    undefined,
+  );
+});
+
+Deno.test("chooseResponseType() takes the most specific entry's q for each type", () => {
+  const csv = { requestType: "text/csv" as const };
+  // */* at 1 does not lift text/csv, which is named at 0.1, above application/json at 0.5.
+  assert.deepEqual(chooseResponseType("*/*, text/csv;q=0.1, application/json;q=0.5", csv), {
+    type: "application/jsonlines",
+    verbose: false,
+  });
+  assert.deepEqual(chooseResponseType("text/csv;q=0.1, application/json;q=0.5", csv), {
+    type: "application/json",
+    verbose: false,
+  });
+});
