@@ -39,7 +39,7 @@ const utf8 = new TextEncoder();
 /** The UTF-8 length of `text`. */
 function byteLength(text: string): number {
   // ASCII answers (the usual) are counted without encoding them.
-  return /^[\x00-\x7f]*$/.test(text) ? text.length : utf8.encode(text).length;
+  return /^\p{ASCII}*$/u.test(text) ? text.length : utf8.encode(text).length;
 }
 
 /** Options of {@linkcode AnswerLimit}. */

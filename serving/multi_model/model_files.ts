@@ -51,7 +51,7 @@ async function realPathOrUndefined(path: string): Promise<string | undefined> {
 export async function resolveModelFile(url: string, root: string): Promise<string> {
   // A NUL cannot be passed to the file system at all; other control characters name no file
   // anyone meant to load.
-  const control = url.match(/[\u0000-\u001f\u007f]/)?.[0];
+  const control = url.match(/\p{Cc}/u)?.[0];
   if (control !== undefined) {
     const what = control === "\u0000" ? "a NUL character" : "a control character";
     throw new HttpError(400, `Invalid model url ${quote(url)}: it contains ${what}`);
