@@ -16,7 +16,7 @@ import {
   type PathStep,
   type ShapExplanation,
 } from "../types.ts";
-import type { FlatTree } from "./model.ts";
+import type { FlatTree } from "./flat_tree.ts";
 import { TreeShap } from "./tree_shap.ts";
 
 /** What the explainer needs of a cart model. */

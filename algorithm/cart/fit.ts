@@ -10,7 +10,7 @@ import type { Dataset, FitOptions } from "../types.ts";
 import type { HyperparameterValues } from "../hyperparameters.ts";
 import { binFeatures } from "./binning.ts";
 import { type CartParams, effectiveParams, resolveParams } from "./hyperparameters.ts";
-import type { FlatTree } from "./model.ts";
+import type { FlatTree } from "./flat_tree.ts";
 import { type Candidate, TreeBuilder } from "./tree_builder.ts";
 
 /** Milliseconds of work between two yields to the event loop during fit. */

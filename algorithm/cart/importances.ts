@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { FlatTree } from "./model.ts";
+import type { FlatTree } from "./flat_tree.ts";
 
 /** Gini or entropy (base 2) of the class-weighted counts of node `node`, and their sum. */
 function nodeImpurity(tree: FlatTree, node: number, entropy: boolean): [number, number] {

@@ -11,7 +11,7 @@
 
 import type { BinnedFeatures } from "./binning.ts";
 import type { ResolvedParams } from "./hyperparameters.ts";
-import type { FlatTree } from "./model.ts";
+import type { FlatTree } from "./flat_tree.ts";
 import { SplitSearch, type SplitTarget } from "./split_search.ts";
 
 /** Histograms of frontier nodes kept for the subtraction trick are capped at this many bytes. */

@@ -23,7 +23,7 @@
  * @module
  */
 
-import type { FlatTree } from "./model.ts";
+import type { FlatTree } from "./flat_tree.ts";
 
 /** Computes SHAP values of one tree, record by record; it owns scratch space. */
 export class TreeShap {
