@@ -277,7 +277,14 @@ Deno.test("build_and_push.sh without --dry-run runs the printed commands, the pa
   });
   assert.equal(run.code, 0, run.stderr);
   const registry = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com`;
-  assert.deepEqual(run.calls, [
+  // `aws ecr get-login-password | docker login` starts both sides of the pipe at once, so the
+  // two may log in either order.
+  const calls = [...run.calls];
+  const login = calls.findIndex((call) => call.startsWith("aws ecr get-login-password"));
+  if (login > 0 && calls[login - 1].startsWith("docker login")) {
+    [calls[login - 1], calls[login]] = [calls[login], calls[login - 1]];
+  }
+  assert.deepEqual(calls, [
     ...READ_ONLY_CALLS,
     "docker info",
     "aws ecr describe-repositories --repository-names my-algo --region eu-west-1 --output text --query repositories[0].repositoryUri",
