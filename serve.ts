@@ -14,8 +14,8 @@ import { describeModel, loadModel, ModelFileError, type StoredModel } from "./mo
 import type { Environment } from "./sagemaker/paths.ts";
 import { type LogConfig, readLogConfig } from "./sagemaker/log_config.ts";
 import { platformLimitWarnings } from "./sagemaker/platform_limits.ts";
+import { containerMemoryBytes } from "./sagemaker/machine.ts";
 import {
-  containerMemoryBytes,
   type MultiModelConfig,
   readMultiModelConfig,
   REGISTRY_VARIABLE,
@@ -111,6 +111,7 @@ function summarySources(config: ServingConfig, logging: LogConfig): Record<strin
     workers: name(config.sources.workers),
     timeout_s: name(config.sources.timeoutSeconds),
     body_limit: name(config.sources.bodyLimitBytes),
+    response_limit: name(config.sources.responseLimitBytes),
     batch: name(config.sources.batch),
     log_level: name(logging.sources.level),
     log_format: name(logging.sources.format),
@@ -126,8 +127,9 @@ export async function serve(env: Environment): Promise<number> {
   let stored: StoredModel | undefined;
   const logging = readLogConfig(env);
   try {
-    config = readServingConfig(env, navigator.hardwareConcurrency);
-    const machine = { workers: config.workers, memoryBytes: containerMemoryBytes() };
+    const memoryBytes = containerMemoryBytes();
+    config = readServingConfig(env, navigator.hardwareConcurrency, { memoryBytes });
+    const machine = { workers: config.workers, memoryBytes };
     multiModel = readMultiModelConfig(env, machine);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -229,6 +231,7 @@ export async function serve(env: Environment): Promise<number> {
       mode: usesNginx ? "nginx" : "embedded",
       timeout_s: config.timeoutSeconds,
       body_limit: config.bodyLimitBytes,
+      response_limit: config.responseLimitBytes,
       batch: config.batch,
       ...(stored !== undefined ? describeModel(stored) : {
         multi_model: true,

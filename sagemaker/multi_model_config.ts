@@ -44,31 +44,8 @@ export interface MultiModelConfig {
 export interface MachineFacts {
   /** Number of worker processes sharing the memory. */
   readonly workers: number;
-  /** Memory available to the container in bytes; see {@linkcode containerMemoryBytes}. */
+  /** Memory available to the container in bytes; see `containerMemoryBytes` in `machine.ts`. */
   readonly memoryBytes: number;
-}
-
-/**
- * The memory the container may use: the cgroup v2 or v1 limit when one is set, else the
- * machine's total memory.
- */
-export function containerMemoryBytes(): number {
-  const total = Deno.systemMemoryInfo().total;
-  for (
-    const path of [
-      "/sys/fs/cgroup/memory.max",
-      "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-    ]
-  ) {
-    try {
-      const text = Deno.readTextFileSync(path).trim();
-      const limit = Number(text);
-      if (/^\d+$/.test(text) && limit > 0 && limit < total) return limit;
-    } catch {
-      // no such limit here
-    }
-  }
-  return total;
 }
 
 /** Reads the multi-model configuration; throws {@linkcode ConfigError} for an unusable value. */

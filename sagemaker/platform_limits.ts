@@ -9,6 +9,12 @@
 /** Seconds SageMaker waits for a real-time invocation. */
 export const REALTIME_TIMEOUT_SECONDS = 60;
 
+/** Seconds SageMaker allows an asynchronous invocation. */
+export const ASYNC_TIMEOUT_SECONDS = 3600;
+
+/** Megabytes SageMaker allows in an asynchronous invocation's payload (1 GB). */
+export const ASYNC_PAYLOAD_MB = 1024;
+
 /** Bytes SageMaker accepts in a real-time request body (6 MiB). */
 export const REALTIME_BODY_BYTES = 6 * 1024 * 1024;
 
@@ -78,13 +84,15 @@ export function platformLimitWarnings(limits: ServingLimits): string[] {
     warnings.push(
       `${timeoutName}=${limits.timeoutSeconds} exceeds SageMaker's ` +
         `${REALTIME_TIMEOUT_SECONDS} s limit for real-time invocations: ` +
-        `the platform gives up on the request first`,
+        `the platform gives up on the request first (asynchronous endpoints allow up to ` +
+        `${ASYNC_TIMEOUT_SECONDS} s)`,
     );
   }
   if (!limits.batch && limits.bodyLimitBytes > REALTIME_BODY_BYTES) {
     warnings.push(
       `The body limit of ${limits.bodyLimitBytes} bytes (SAGEMAKER_MAX_PAYLOAD_IN_MB) exceeds ` +
-        `SageMaker's ${REALTIME_BODY_BYTES} bytes for real-time requests`,
+        `SageMaker's ${REALTIME_BODY_BYTES} bytes for real-time requests (asynchronous ` +
+        `endpoints allow up to ${ASYNC_PAYLOAD_MB} MB)`,
     );
   }
   if (limits.batch && limits.maxPayloadMB > BATCH_PAYLOAD_MB) {

@@ -6,8 +6,10 @@
  */
 
 import { knownMediaType, MEDIA_TYPES, type MediaType } from "../codecs/negotiate.ts";
+import { defaultWorkerCount } from "./machine.ts";
 import { type Environment, sageMakerPaths } from "./paths.ts";
 import {
+  ASYNC_PAYLOAD_MB,
   type BatchLimits,
   batchLimits,
   REALTIME_BODY_BYTES,
@@ -99,8 +101,21 @@ function readPortRange(env: Environment, name: string): [number, number] | undef
   return [low, high];
 }
 
+/** Options of {@linkcode readServingConfig}. */
+export interface ServingConfigOptions {
+  /**
+   * The container's memory (see `containerMemoryBytes` in `machine.ts`): without
+   * `MODEL_SERVER_WORKERS`, no more workers start than it holds. Unlimited when absent.
+   */
+  readonly memoryBytes?: number;
+}
+
 /** Reads the serving configuration; throws {@linkcode ConfigError} for an unusable value. */
-export function readServingConfig(env: Environment, cpuCount: number): ServingConfig {
+export function readServingConfig(
+  env: Environment,
+  cpuCount: number,
+  options: ServingConfigOptions = {},
+): ServingConfig {
   const sources: Record<string, ValueSource> = {};
   function pick(
     field: string,
@@ -114,7 +129,7 @@ export function readServingConfig(env: Environment, cpuCount: number): ServingCo
   const workers = pick(
     "workers",
     readInteger(env, ["MODEL_SERVER_WORKERS", "SAGEMAKER_MODEL_SERVER_WORKERS"], 1, 1024),
-    Math.max(1, cpuCount),
+    defaultWorkerCount(cpuCount, options.memoryBytes ?? Infinity),
   );
   const timeoutSeconds = pick(
     "timeoutSeconds",
@@ -125,7 +140,7 @@ export function readServingConfig(env: Environment, cpuCount: number): ServingCo
   sources.batch = env.SAGEMAKER_BATCH === undefined ? "default" : "env SAGEMAKER_BATCH";
   const maxPayloadMB = pick(
     "maxPayloadMB",
-    readInteger(env, ["SAGEMAKER_MAX_PAYLOAD_IN_MB"], 1, 1024),
+    readInteger(env, ["SAGEMAKER_MAX_PAYLOAD_IN_MB"], 1, ASYNC_PAYLOAD_MB),
     6,
   );
   // One body limit for nginx and the workers: SAGEMAKER_MAX_PAYLOAD_IN_MB when set (batch

@@ -11,7 +11,8 @@
 import { log } from "../log.ts";
 import { loadModel, type StoredModel } from "../model_store.ts";
 import { readLogConfig } from "../sagemaker/log_config.ts";
-import { containerMemoryBytes, readMultiModelConfig } from "../sagemaker/multi_model_config.ts";
+import { containerMemoryBytes } from "../sagemaker/machine.ts";
+import { readMultiModelConfig } from "../sagemaker/multi_model_config.ts";
 import type { Environment } from "../sagemaker/paths.ts";
 import { readServingConfig } from "../sagemaker/serving_config.ts";
 import { RequestMetrics, residentMegabytes } from "./metrics.ts";
@@ -123,8 +124,9 @@ export async function runWorkerProcess(
   let config, multiModel;
   let stored: StoredModel | undefined;
   try {
-    config = readServingConfig(env, navigator.hardwareConcurrency);
-    const machine = { workers: config.workers, memoryBytes: containerMemoryBytes() };
+    const memoryBytes = containerMemoryBytes();
+    config = readServingConfig(env, navigator.hardwareConcurrency, { memoryBytes });
+    const machine = { workers: config.workers, memoryBytes };
     multiModel = multiModelHandlerFor(readMultiModelConfig(env, machine));
     if (multiModel === undefined) stored = await loadModel(config.modelDir);
   } catch (error) {
