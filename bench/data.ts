@@ -53,6 +53,44 @@ export function toCsv(records: readonly IrisLikeRecord[], withLabels: boolean): 
   return lines.join("\n") + "\n";
 }
 
+/**
+ * One value as numpy's `%.18e` (`np.savetxt`'s default): 19 significant digits and an exponent
+ * of at least two digits, as in `5.099999999999999645e+00`.
+ */
+export function numpyText(value: number): string {
+  const text = value.toExponential(18);
+  const e = text.indexOf("e");
+  const exponent = text.slice(e + 2);
+  return `${text.slice(0, e + 2)}${exponent.length < 2 ? "0" : ""}${exponent}`;
+}
+
+/** Formats records as headerless CSV with every feature in numpy's `%.18e`. */
+export function toNumpyCsv(records: readonly IrisLikeRecord[]): string {
+  return records.map((record) => record.features.map(numpyText).join(",")).join("\n") + "\n";
+}
+
+/**
+ * The classic sample's `payload.csv`: the same 15 iris records as `local-test/payload.csv`,
+ * written as the sample writes them, with numpy's `%.18e`.
+ */
+export const SAMPLE_PAYLOAD_RECORDS: readonly (readonly number[])[] = [
+  [5.1, 3.5, 1.4, 0.2],
+  [5.4, 3.7, 1.5, 0.2],
+  [5.4, 3.4, 1.7, 0.2],
+  [4.8, 3.1, 1.6, 0.2],
+  [5, 3.5, 1.3, 0.3],
+  [7, 3.2, 4.7, 1.4],
+  [5, 2, 3.5, 1],
+  [5.9, 3.2, 4.8, 1.8],
+  [5.5, 2.4, 3.8, 1.1],
+  [5.5, 2.6, 4.4, 1.2],
+  [6.3, 3.3, 6, 2.5],
+  [6.5, 3.2, 5.1, 2],
+  [6.9, 3.2, 5.7, 2.3],
+  [7.4, 2.8, 6.1, 1.9],
+  [6.7, 3.1, 5.6, 2.4],
+];
+
 /** Formats records as a SageMaker JSON request: `{"instances": [[...], ...]}`. */
 export function toJsonInstances(records: readonly IrisLikeRecord[]): string {
   const instances = records.map((record) =>

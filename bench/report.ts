@@ -18,8 +18,16 @@ export interface StackFigures {
   hundredRecordsC16?: LoadResult;
   /** 100-record JSON, 16 connections; a string says why it is n/a. */
   jsonHundredC16?: LoadResult | string;
+  /** The classic sample's payload.csv (15 records in `%.18e`), 16 connections. */
+  samplePayloadC16?: LoadResult;
+  /** 30-record CSV in short decimals, 16 connections (ours only). */
+  thirtyRecordsC16?: LoadResult;
+  /** 30-record CSV in `%.18e`, 16 connections (ours only). */
+  thirtyNumpyC16?: LoadResult;
   /** Seconds for each 5 MB (200,000-record) CSV request, in order. */
   batchSeconds?: number[];
+  /** Seconds for each 4.6 MB (46,000-record) CSV request in `%.18e`, in order. */
+  numpyBatchSeconds?: number[];
   /** Milliseconds from process start to the first 200 on `/ping`, one per start. */
   coldStartMs?: number[];
   /** Memory after the small-request load. */
@@ -157,6 +165,9 @@ function rows(): Row[] {
       ["1-record CSV, 16 conns", (f) => f.oneRecordC16, true],
       ["100-record CSV, 16 conns", (f) => f.hundredRecordsC16, false],
       ["100-record JSON, 16 conns", (f) => f.jsonHundredC16, false],
+      ["sample payload.csv (15 records, %.18e), 16 conns", (f) => f.samplePayloadC16, false],
+      ["30-record CSV, 16 conns", (f) => f.thirtyRecordsC16, false],
+      ["30-record CSV in %.18e, 16 conns", (f) => f.thirtyNumpyC16, false],
     ];
   for (const [name, get, ceiling] of scenarios) {
     list.push({
@@ -172,6 +183,12 @@ function rows(): Row[] {
   list.push({
     label: "5 MB CSV (200,000 records): seconds, median",
     pick: (f) => f.batchSeconds && median(f.batchSeconds),
+    digits: 3,
+    ceiling: false,
+  });
+  list.push({
+    label: "4.6 MB CSV in %.18e (46,000 records): seconds, median",
+    pick: (f) => f.numpyBatchSeconds && median(f.numpyBatchSeconds),
     digits: 3,
     ceiling: false,
   });
@@ -330,6 +347,33 @@ export function evaluateTargets(report: BenchReport): TargetResult[] {
       ">= 4x",
       ratio(median(reference.batchSeconds ?? []), median(ours.batchSeconds ?? [])),
       (value) => value >= 4,
+    ),
+    judge(
+      "4.6 MB %.18e batch seconds, ref/ours",
+      ">= 4x",
+      ratio(median(reference.numpyBatchSeconds ?? []), median(ours.numpyBatchSeconds ?? [])),
+      (value) => value >= 4,
+    ),
+    judge(
+      "sample payload.csv req/s at 16 conns, ours/ref",
+      ">= 20x",
+      ratio(
+        ours.samplePayloadC16?.requestsPerSecond,
+        reference.samplePayloadC16?.requestsPerSecond,
+      ),
+      (value) => value >= 20,
+    ),
+    judge(
+      "30-record req/s at 16 conns, ours/our 1-record",
+      ">= 0.85x",
+      ratio(ours.thirtyRecordsC16?.requestsPerSecond, ours.oneRecordC16?.requestsPerSecond),
+      (value) => value >= 0.85,
+    ),
+    judge(
+      "30-record %.18e req/s at 16 conns, ours/our 1-record",
+      ">= 0.85x",
+      ratio(ours.thirtyNumpyC16?.requestsPerSecond, ours.oneRecordC16?.requestsPerSecond),
+      (value) => value >= 0.85,
     ),
     judge(
       "cold start, ref/ours",

@@ -20,6 +20,7 @@ import {
   type LoadScenario,
   loadScenarios,
   METHOD_NOTES,
+  NUMPY_BATCH_RECORDS,
   type OursCommand,
   oursCommand,
   type Payloads,
@@ -234,10 +235,52 @@ function agreement(a: string[], b: string[]): string {
   }%)`;
 }
 
+/** One large request timed with curl: its file, its records, where its seconds go. */
+interface BatchRequest {
+  readonly name: string;
+  readonly bodyPath: string;
+  readonly records: number;
+  readonly seconds: (figures: StackFigures) => number[];
+}
+
 /**
- * Times the 5 MB request with curl (a neutral client that writes the answer to a file), after
- * one untimed request per worker, alternating between the stacks; returns how far the stacks'
- * answers agree.
+ * Times a large request with curl (a neutral client that writes the answer to a file), after
+ * one untimed request per worker, alternating between the stacks; returns each stack's labels.
+ */
+async function timeBatch(
+  contenders: readonly Contender[],
+  stacks: Stacks,
+  batch: BatchRequest,
+  options: { repeats: number; workers: number; work: string },
+): Promise<Map<string, string[]>> {
+  const answers = new Map<string, string[]>();
+  for (let round = -options.workers; round < options.repeats; round++) {
+    for (const { spec, figures } of rotate(contenders, Math.max(0, round))) {
+      const answerPath = `${options.work}/answer-${spec.name}.csv`;
+      const { status, seconds } = await curlPost(
+        urlOf(stacks, spec.name),
+        batch.bodyPath,
+        answerPath,
+      );
+      const labels = lines(await Deno.readTextFile(answerPath));
+      if (status !== 200 || labels.length !== batch.records) {
+        throw new Error(
+          `${spec.name} answered the ${batch.name} with ${status} and ${labels.length} ` +
+            `lines: ${labels.slice(0, 3).join(" / ")}`,
+        );
+      }
+      answers.set(spec.name, labels);
+      if (round < 0) continue;
+      batch.seconds(figures).push(seconds);
+      say(`${batch.name} ${spec.name}: ${seconds.toFixed(3)} s`);
+    }
+  }
+  return answers;
+}
+
+/**
+ * Times the 5 MB request and the 4.6 MB one in `%.18e`, then reads the memory; returns how far
+ * the stacks' answers to the 5 MB request agree.
  */
 async function measureBatch(
   contenders: readonly Contender[],
@@ -246,28 +289,19 @@ async function measureBatch(
   options: BenchOptions,
   work: string,
 ): Promise<string> {
-  const answers = new Map<string, string[]>();
-  for (let round = -options.workers; round < options.batchRepeats; round++) {
-    for (const { spec, figures } of rotate(contenders, Math.max(0, round))) {
-      const answerPath = `${work}/answer-${spec.name}.csv`;
-      const { status, seconds } = await curlPost(
-        urlOf(stacks, spec.name),
-        payloads.batch,
-        answerPath,
-      );
-      const labels = lines(await Deno.readTextFile(answerPath));
-      if (status !== 200 || labels.length !== BATCH_RECORDS) {
-        throw new Error(
-          `${spec.name} answered the 5 MB request with ${status} and ${labels.length} ` +
-            `lines: ${labels.slice(0, 3).join(" / ")}`,
-        );
-      }
-      answers.set(spec.name, labels);
-      if (round < 0) continue;
-      (figures.batchSeconds ??= []).push(seconds);
-      say(`5 MB request ${spec.name}: ${seconds.toFixed(3)} s`);
-    }
-  }
+  const timing = { repeats: options.batchRepeats, workers: options.workers, work };
+  const answers = await timeBatch(contenders, stacks, {
+    name: "5 MB request",
+    bodyPath: payloads.batch,
+    records: BATCH_RECORDS,
+    seconds: (figures) => figures.batchSeconds ??= [],
+  }, timing);
+  await timeBatch(contenders, stacks, {
+    name: "4.6 MB %.18e request",
+    bodyPath: payloads.numpyBatch,
+    records: NUMPY_BATCH_RECORDS,
+    seconds: (figures) => figures.numpyBatchSeconds ??= [],
+  }, timing);
   for (const { spec, figures } of contenders) {
     figures.memoryAfterBatch = await measureTreeMemory(stacks.get(spec.name)!.pid);
   }

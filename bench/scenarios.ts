@@ -6,7 +6,13 @@
  */
 
 import { ROOT } from "./command.ts";
-import { irisLikeRecords, toCsv, toJsonInstances } from "./data.ts";
+import {
+  irisLikeRecords,
+  SAMPLE_PAYLOAD_RECORDS,
+  toCsv,
+  toJsonInstances,
+  toNumpyCsv,
+} from "./data.ts";
 import { referenceStack } from "./reference.ts";
 import type { StackFigures } from "./report.ts";
 import type { StackSpec } from "./stack.ts";
@@ -26,10 +32,21 @@ export interface Payloads {
   readonly hundredJson: string;
   /** 200,000 CSV records: 4.8 MB. */
   readonly batch: string;
+  /** 46,000 CSV records in numpy's `%.18e`: 4.6 MB. */
+  readonly numpyBatch: string;
+  /** The classic sample's `payload.csv`: 15 iris records in numpy's `%.18e`. */
+  readonly samplePayload: string;
+  /** 30 CSV records, short decimals. */
+  readonly thirty: string;
+  /** The same 30 records in numpy's `%.18e`. */
+  readonly thirtyNumpy: string;
 }
 
 /** Records in the batch payload. */
 export const BATCH_RECORDS = 200_000;
+
+/** Records in the `%.18e` batch payload (100 bytes a record). */
+export const NUMPY_BATCH_RECORDS = 46_000;
 
 /** Writes the request bodies into `dir`. */
 export async function writePayloads(dir: string): Promise<Payloads> {
@@ -39,11 +56,22 @@ export async function writePayloads(dir: string): Promise<Payloads> {
     hundred: `${dir}/hundred.csv`,
     hundredJson: `${dir}/hundred.json`,
     batch: `${dir}/batch.csv`,
+    numpyBatch: `${dir}/numpy-batch.csv`,
+    samplePayload: `${dir}/payload.csv`,
+    thirty: `${dir}/thirty.csv`,
+    thirtyNumpy: `${dir}/thirty-numpy.csv`,
   };
   await Deno.writeTextFile(paths.one, toCsv(records.slice(0, 1), false));
   await Deno.writeTextFile(paths.hundred, toCsv(records.slice(0, 100), false));
   await Deno.writeTextFile(paths.hundredJson, toJsonInstances(records.slice(0, 100)));
   await Deno.writeTextFile(paths.batch, toCsv(records, false));
+  await Deno.writeTextFile(paths.numpyBatch, toNumpyCsv(records.slice(0, NUMPY_BATCH_RECORDS)));
+  await Deno.writeTextFile(
+    paths.samplePayload,
+    toNumpyCsv(SAMPLE_PAYLOAD_RECORDS.map((features) => ({ label: 0, features }))),
+  );
+  await Deno.writeTextFile(paths.thirty, toCsv(records.slice(0, 30), false));
+  await Deno.writeTextFile(paths.thirtyNumpy, toNumpyCsv(records.slice(0, 30)));
   return paths;
 }
 
@@ -141,13 +169,40 @@ export function loadScenarios(
       contentType: "application/json",
       store: (figures, result) => figures.jsonHundredC16 = result,
     },
+    {
+      name: "sample payload.csv (15 records, %.18e), 16 conns",
+      stacks: ["ours", "reference"],
+      connections: 16,
+      bodyPath: payloads.samplePayload,
+      contentType: "text/csv",
+      store: (figures, result) => figures.samplePayloadC16 = result,
+    },
+    {
+      name: "30-record CSV, 16 conns",
+      stacks: ["ours"],
+      connections: 16,
+      bodyPath: payloads.thirty,
+      contentType: "text/csv",
+      store: (figures, result) => figures.thirtyRecordsC16 = result,
+    },
+    {
+      name: "30-record CSV in %.18e, 16 conns",
+      stacks: ["ours"],
+      connections: 16,
+      bodyPath: payloads.thirtyNumpy,
+      contentType: "text/csv",
+      store: (figures, result) => figures.thirtyNumpyC16 = result,
+    },
   ];
 }
 
 /** How the figures were taken, for the notes of every report. */
 export const METHOD_NOTES: readonly string[] = [
   "Payloads: synthetic iris-like records, 4 features with 3 decimals (24 bytes a record); " +
-  "the 5 MB request is 200,000 records, 4.8 MB, under the sample's 5 MiB nginx limit.",
+  "the 5 MB request is 200,000 records, 4.8 MB, under the sample's 5 MiB nginx limit; the " +
+  "%.18e request is 46,000 of them written as numpy's np.savetxt writes them (100 bytes a " +
+  "record, 4.6 MB); the sample payload is the classic sample's payload.csv, 15 iris records " +
+  "in %.18e; the 30-record requests are the first 30 records, in short decimals and in %.18e.",
   "Each load figure is the median of the interleaved rounds; errors are summed over rounds " +
   "(socket errors, timeouts and non-2xx answers).",
   "The 5 MB requests are timed by curl (total time, answer written to a file), after one " +

@@ -44,7 +44,8 @@ export interface JsonRecords {
   readonly errors: Map<number, string>;
 }
 
-function describe(value: unknown): string {
+/** A value as JSON text for an error message, cut at 40 characters. */
+export function describeJsonValue(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }
@@ -68,7 +69,7 @@ export function readJsonRecord(
   }
   if (!Array.isArray(values)) {
     return `Cannot parse ${where}: expected a list of ${features} numbers, found ${
-      describe(values)
+      describeJsonValue(values)
     }`;
   }
   if (values.length !== features) {
@@ -88,7 +89,7 @@ export function readJsonRecord(
       data[offset + i] = value;
     } else if (value === null) data[offset + i] = NaN;
     else {
-      return `Cannot parse ${where}, field ${i + 1}: ${describe(value)} is not a number`;
+      return `Cannot parse ${where}, field ${i + 1}: ${describeJsonValue(value)} is not a number`;
     }
   }
   return undefined;

@@ -1,7 +1,7 @@
 /**
  * `POST /invocations`: negotiate the types, decode the records, predict, encode the answer.
  *
- * CSV and JSON Lines bodies are parsed chunk by chunk as they arrive and predicted a slice of
+ * CSV, JSON and JSON Lines bodies are parsed chunk by chunk as they arrive and predicted a slice of
  * {@linkcode SLICE_ROWS} records at a time, so a 100 MB batch never exists as one feature matrix;
  * only the predicted class indices (4 bytes a record) are kept, and a large answer is streamed.
  * A one-record request takes the short path: one read, one parse, one predict, one string.
@@ -12,7 +12,8 @@
 import type { Matrix, Model } from "../algorithm/mod.ts";
 import { CSV_PREDICTION_ENCODER } from "../codecs/csv_encoder.ts";
 import { CsvError, CsvTableReader } from "../codecs/csv_reader.ts";
-import { JSON_PREDICTION_ENCODER, JsonRecordError, parseJsonRecords } from "../codecs/json.ts";
+import { JSON_PREDICTION_ENCODER, JsonRecordError } from "../codecs/json.ts";
+import { JsonTableReader } from "../codecs/json_reader.ts";
 import { JSONLINES_PREDICTION_ENCODER, JsonLinesReader } from "../codecs/jsonlines.ts";
 import {
   chooseResponseType,
@@ -230,6 +231,35 @@ async function readCsvOrJsonLines(
   }
 }
 
+async function readJson(
+  request: Request,
+  context: InvocationContext,
+  options: { collector: PredictionCollector; mark: boolean; body: BodyOptions },
+): Promise<ReadonlyMap<number, string>> {
+  const { collector, mark } = options;
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  const reader = new JsonTableReader({
+    features: context.model.featureCount,
+    onBadRecord: mark ? "mark" : "throw",
+    buffer: declared <= WHOLE_BODY_BYTES ? SMALL_BODY_VALUES : undefined,
+  });
+  try {
+    if (declared <= WHOLE_BODY_BYTES) {
+      reader.push(await readBody(request, context.bodyLimitBytes, options.body));
+    } else {
+      for await (const chunk of bodyChunks(request, context.bodyLimitBytes, options.body)) {
+        reader.push(chunk);
+        if (reader.rows >= SLICE_ROWS) collector.add(reader.drain());
+        else collector.checkDeadline();
+      }
+    }
+    collector.add(reader.finish());
+  } catch (error) {
+    return badRequest(error);
+  }
+  return reader.errors;
+}
+
 function streamAnswer(
   encoder: PredictionEncoder,
   sets: readonly PredictionSet[],
@@ -315,18 +345,7 @@ export async function handleInvocation(
 
   let errors: ReadonlyMap<number, string>;
   if (requestType === "application/json") {
-    const bytes = await readBody(request, context.bodyLimitBytes, body);
-    let records;
-    try {
-      records = parseJsonRecords(new TextDecoder().decode(bytes), {
-        features: context.model.featureCount,
-        onBadRecord: mark ? "mark" : "throw",
-      });
-    } catch (error) {
-      badRequest(error);
-    }
-    collector.add(records.features);
-    errors = records.errors;
+    errors = await readJson(request, context, { collector, mark, body });
   } else {
     errors = await readCsvOrJsonLines(request, requestType, context, { collector, mark, body });
   }

@@ -24,6 +24,10 @@ const REPORT: BenchReport = {
   ours: {
     oneRecordC16: load(30_000, 4),
     batchSeconds: [0.1, 0.3, 0.2],
+    numpyBatchSeconds: [0.1],
+    samplePayloadC16: load(20_000, 5),
+    thirtyRecordsC16: load(27_000, 5),
+    thirtyNumpyC16: load(24_000, 5),
     coldStartMs: [150],
     memory: memory(60_000),
     jsonHundredC16: "HTTP 415",
@@ -31,6 +35,8 @@ const REPORT: BenchReport = {
   reference: {
     oneRecordC16: load(1_000, 30),
     batchSeconds: [0.6],
+    numpyBatchSeconds: [0.5],
+    samplePayloadC16: load(1_100, 40),
     coldStartMs: [1_600],
     memory: memory(140_000),
   },
@@ -73,6 +79,10 @@ Deno.test("evaluateTargets() judges every target by its ratio", () => {
     ["1-record req/s at 16 conns, ours/ref", "PASS"], // 30x
     ["1-record p99 at 16 conns, ours/ref", "MISS"], // 0.133x
     ["5 MB batch seconds, ref/ours", "MISS"], // 3x
+    ["4.6 MB %.18e batch seconds, ref/ours", "PASS"], // 5x
+    ["sample payload.csv req/s at 16 conns, ours/ref", "MISS"], // 18.2x
+    ["30-record req/s at 16 conns, ours/our 1-record", "PASS"], // 0.9x
+    ["30-record %.18e req/s at 16 conns, ours/our 1-record", "MISS"], // 0.8x
     ["cold start, ref/ours", "PASS"], // 10.7x
     ["RSS per worker, ours/ref", "PASS"], // 0.429x
     ["1-record req/s at 16 conns, ours/ceiling", "MISS"], // 0.75x

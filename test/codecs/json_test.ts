@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { JSON_PREDICTION_ENCODER, JsonRecordError, parseJsonRecords } from "../../codecs/json.ts";
+import { JSON_PREDICTION_ENCODER, JsonRecordError } from "../../codecs/json.ts";
+import { parseJsonRecords } from "../../codecs/json_reader.ts";
 import { encodeAll } from "../../codecs/predictions.ts";
 
 function values(text: string, features = 2): number[] {
