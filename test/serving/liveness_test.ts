@@ -88,7 +88,7 @@ Deno.test("a bundled serve allowed to run nothing but deno replaces a worker sto
       cwd: dir,
     });
     try {
-      assert.match(server.logs(), /mode=embedded/);
+      await server.waitForLog("mode=embedded");
       await stopOneWorker(server);
     } finally {
       assert.equal(await server.stop(), 0);
