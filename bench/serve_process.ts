@@ -50,15 +50,28 @@ export interface StartServerOptions {
   readonly waitForPing?: boolean;
   /** Give up waiting for `/ping` after this many milliseconds (30 s by default). */
   readonly timeoutMs?: number;
+  /**
+   * The arguments of `deno run` before `serve` (by default the program's permission flags and
+   * `main.ts`), e.g. a bundled `main.js` with fewer permissions.
+   */
+  readonly runArgs?: readonly string[];
+  /** The folder `serve` runs in; by default this process's. */
+  readonly cwd?: string;
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function spawnServe(base: string, port: number, env: Record<string, string>): Deno.ChildProcess {
+function spawnServe(
+  base: string,
+  port: number,
+  env: Record<string, string>,
+  options: StartServerOptions,
+): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSION_FLAGS, MAIN, "serve"],
+    args: ["run", ...(options.runArgs ?? [...PERMISSION_FLAGS, MAIN]), "serve"],
+    cwd: options.cwd,
     env: {
       SAGEMAKER_BASE_DIR: base,
       SAGEMAKER_BIND_TO_PORT: String(port),
@@ -104,7 +117,7 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<ServerHandle> {
   const port = freePort();
-  const process = spawnServe(base, port, env);
+  const process = spawnServe(base, port, env, options);
   let logs = "";
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     for await (const text of stream.pipeThrough(new TextDecoderStream())) logs += text;

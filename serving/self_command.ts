@@ -28,13 +28,22 @@ export const READY_PREFIX = "@ready ";
 
 /**
  * The byte a worker started with `--heartbeat` writes on its stdout every
- * {@linkcode HEARTBEAT_INTERVAL_MS} while its event loop runs (ASCII ACK: no log line holds it).
- * One byte is written atomically, so it may land anywhere in the stream; the supervisor takes
- * every such byte out before it reads the lines.
+ * {@linkcode HEARTBEAT_INTERVAL_MS} from a thread of its own (ASCII ACK): it keeps coming while the
+ * main thread is busy, and stops only when the whole process is stopped (SIGSTOP, a frozen cgroup)
+ * or dead. One byte is written atomically, so it may land anywhere in the stream, even inside a
+ * long line; the supervisor takes every such byte out before it reads the lines.
  */
-export const HEARTBEAT_BYTE = 0x06;
+export const THREAD_BEAT_BYTE = 0x06;
 
-/** How often a worker writes {@linkcode HEARTBEAT_BYTE}. */
+/**
+ * The byte a worker started with `--heartbeat` writes on its stdout every
+ * {@linkcode HEARTBEAT_INTERVAL_MS} from its main event loop (ASCII SYN): it stops while one long
+ * model call blocks the loop, and for good when the worker is stuck. Taken out of the stream like
+ * {@linkcode THREAD_BEAT_BYTE}; no log line holds either (values are quoted as JSON strings).
+ */
+export const LOOP_BEAT_BYTE = 0x16;
+
+/** How often a worker writes each heartbeat byte. */
 export const HEARTBEAT_INTERVAL_MS = 500;
 
 /**

@@ -4,15 +4,17 @@
  * gracefully.
  *
  * A worker tells the supervisor it is ready by writing `@ready <port>` on its stdout, and that it
- * is alive by writing a heartbeat byte there every 500 ms (`--heartbeat`). Its stdin is a pipe
+ * is alive by writing two heartbeat bytes there every 500 ms (`--heartbeat`, see `heartbeat.ts`):
+ * one from a thread of its own, one from its main event loop. Its stdin is a pipe
  * the supervisor writes announcements to and never closes: when the supervisor dies, even by
  * SIGKILL, the pipe closes and a worker started with `--watch-stdin` stops instead of living on as
  * an orphan, and cleans up what the announcements named (nginx, temporary folders).
  *
- * A silent worker is one of two things. Stopped (SIGSTOP, a frozen cgroup): its process state
- * says so after {@linkcode STOPPED_CHECK_MS} of silence, and it is replaced at once. Or busy: one
- * long model call blocks its event loop, which may legitimately last until the request's timeout;
- * past `stuckAfterMs` it is stuck (in a loop) and replaced.
+ * A silent worker is one of two things. Stopped (SIGSTOP, a frozen cgroup): every thread is
+ * silent, so once its thread beat has been missing for {@linkcode STOPPED_AFTER_MS} it is replaced
+ * at once. Or busy: one long model call blocks its event loop but not its beat thread, which may
+ * legitimately last until the request's timeout; once its loop beat has been missing for
+ * `stuckAfterMs` it is stuck (in a loop) and replaced.
  *
  * @module
  */
@@ -20,9 +22,10 @@
 import { log } from "../log.ts";
 import {
   type CommandLine,
-  HEARTBEAT_BYTE,
   HEARTBEAT_INTERVAL_MS,
+  LOOP_BEAT_BYTE,
   READY_PREFIX,
+  THREAD_BEAT_BYTE,
 } from "./self_command.ts";
 
 /** Options of {@linkcode Supervisor}. */
@@ -46,14 +49,14 @@ export interface SupervisorOptions {
   /** How long a worker may take to become ready; default 30 s. */
   readonly readyTimeoutMs?: number;
   /**
-   * Replace a worker whose heartbeat has been silent this long (its workers run with
+   * Replace a worker whose loop beat has been silent this long (its workers run with
    * `--heartbeat`); without it, heartbeats are not watched.
    */
   readonly stuckAfterMs?: number;
 }
 
-/** After this much silence the supervisor looks whether a worker's process is stopped. */
-export const STOPPED_CHECK_MS = 2_000;
+/** A worker whose thread beat has been silent this long is stopped, and replaced. */
+export const STOPPED_AFTER_MS = 2_000;
 
 interface WorkerSlot {
   index: number;
@@ -63,10 +66,17 @@ interface WorkerSlot {
   restarts: number[];
   /** Resolved the first time this slot has a worker that listens. */
   firstReady: PromiseWithResolvers<void>;
-  /** `performance.now()` of the worker's last heartbeat; undefined until it is ready. */
+  /**
+   * `performance.now()` of the worker's last loop beat; undefined until it is ready, and once it
+   * is being replaced. Beats are watched only while it is set.
+   */
   lastBeat: number | undefined;
-  /** True while the state of a silent worker is being looked up. */
-  checking: boolean;
+  /**
+   * `performance.now()` of the worker's last thread beat; undefined until the first one (the
+   * thread starts soon after the worker is ready, see `BEAT_THREAD_DELAY_MS` in `heartbeat.ts`),
+   * or if its thread never runs.
+   */
+  lastThreadBeat: number | undefined;
   /** Writes announcements to the worker's stdin. */
   stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
 }
@@ -74,36 +84,29 @@ interface WorkerSlot {
 const TAIL_LINES = 10;
 const encoder = new TextEncoder();
 
-/** Passes a worker's stdout on without its heartbeat bytes, calling `onBeat` for each. */
-function withoutHeartbeats(onBeat: () => void): TransformStream<Uint8Array, Uint8Array> {
-  return new TransformStream({
-    transform(chunk, controller) {
-      if (!chunk.includes(HEARTBEAT_BYTE)) return controller.enqueue(chunk);
-      onBeat();
-      const rest = chunk.filter((byte) => byte !== HEARTBEAT_BYTE);
-      if (rest.length > 0) controller.enqueue(rest);
-    },
-  });
+/** Callbacks of {@linkcode withoutHeartbeats}: which beats a chunk of stdout held. */
+interface BeatListener {
+  onThreadBeat(): void;
+  onLoopBeat(): void;
 }
 
 /**
- * The state letter of a process from `/proc/<pid>/stat` (`R`, `S`, `T` for stopped, ...), or
- * undefined where there is no `/proc`. Read with `cat`, as Deno reads `/proc` only with
- * `--allow-all`; by its full path, as serve may run with a `PATH` that has no `cat`.
+ * Passes a worker's stdout on without its heartbeat bytes, wherever they are (even inside a
+ * line), and reports each chunk's beats. Bytes, not text: a beat between the bytes of one UTF-8
+ * character must not break it.
  */
-async function processState(pid: number): Promise<string | undefined> {
-  try {
-    const output = await new Deno.Command("/bin/cat", {
-      args: [`/proc/${pid}/stat`],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    const stat = new TextDecoder().decode(output.stdout);
-    // The command name in parentheses may itself hold spaces and parentheses.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] || undefined;
-  } catch {
-    return undefined;
-  }
+function withoutHeartbeats(listener: BeatListener): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    transform(chunk, controller) {
+      const thread = chunk.includes(THREAD_BEAT_BYTE);
+      const loop = chunk.includes(LOOP_BEAT_BYTE);
+      if (!thread && !loop) return controller.enqueue(chunk);
+      if (thread) listener.onThreadBeat();
+      if (loop) listener.onLoopBeat();
+      const rest = chunk.filter((byte) => byte !== THREAD_BEAT_BYTE && byte !== LOOP_BEAT_BYTE);
+      if (rest.length > 0) controller.enqueue(rest);
+    },
+  });
 }
 
 async function forwardLines(
@@ -134,6 +137,8 @@ export class Supervisor {
   #stopping = false;
   #announcements: string[] = [];
   #liveness: ReturnType<typeof setInterval> | undefined;
+  /** `performance.now()` of the last liveness check. */
+  #lastCheck = 0;
 
   /** Creates a supervisor; nothing starts before {@linkcode Supervisor.start}. */
   constructor(options: SupervisorOptions) {
@@ -159,11 +164,12 @@ export class Supervisor {
         restarts: [],
         firstReady: Promise.withResolvers<void>(),
         lastBeat: undefined,
-        checking: false,
+        lastThreadBeat: undefined,
         stdin: undefined,
       });
     }
     if (this.#options.stuckAfterMs !== undefined) {
+      this.#lastCheck = performance.now();
       this.#liveness = setInterval(() => this.#checkLiveness(), HEARTBEAT_INTERVAL_MS);
     }
     // A failed first start is handled by #onExit (restart or give up), like any other exit.
@@ -214,21 +220,22 @@ export class Supervisor {
   #checkLiveness(): void {
     const stuckAfterMs = this.#options.stuckAfterMs!;
     const now = performance.now();
+    const late = now - this.#lastCheck > 2 * HEARTBEAT_INTERVAL_MS;
+    this.#lastCheck = now;
+    // After a pause of the supervisor's own (its event loop blocked, the machine overloaded),
+    // beats may wait unread in the pipes: the next check, once they are read, judges.
+    if (late) return;
     for (const slot of this.#slots) {
       const child = slot.child;
       if (this.#stopping || child === undefined || slot.lastBeat === undefined) continue;
       const silentMs = now - slot.lastBeat;
-      if (silentMs > stuckAfterMs) {
+      // Before the thread's first beat, silence may be a busy worker: only the stuck rule holds.
+      const threadSilentMs = slot.lastThreadBeat === undefined ? 0 : now - slot.lastThreadBeat;
+      if (threadSilentMs > STOPPED_AFTER_MS) {
+        const seconds = (threadSilentMs / 1000).toFixed(1);
+        this.#replace(slot, child, `stopped (no heartbeat from any thread for ${seconds} s)`);
+      } else if (silentMs > stuckAfterMs) {
         this.#replace(slot, child, `no heartbeat for ${Math.round(silentMs / 1000)} s: stuck`);
-      } else if (silentMs > STOPPED_CHECK_MS && !slot.checking) {
-        slot.checking = true;
-        processState(child.pid).then((state) => {
-          slot.checking = false;
-          if (slot.child !== child || slot.lastBeat === undefined) return;
-          if (state === "T" || state === "t") {
-            this.#replace(slot, child, `stopped (process state ${state})`);
-          }
-        });
       }
     }
   }
@@ -236,6 +243,7 @@ export class Supervisor {
   /** Kills a worker that stopped answering; its exit restarts it like any other. */
   #replace(slot: WorkerSlot, child: Deno.ChildProcess, reason: string): void {
     slot.lastBeat = undefined; // once
+    slot.lastThreadBeat = undefined;
     log.error("worker is not answering: replacing it", {
       worker: slot.index,
       pid: child.pid,
@@ -260,11 +268,21 @@ export class Supervisor {
     slot.child = child;
     slot.stderrTail = [];
     slot.lastBeat = undefined;
+    slot.lastThreadBeat = undefined;
     slot.stdin = child.stdin.getWriter();
     for (const line of this.#announcements) this.#tell(slot, line);
     const ready = Promise.withResolvers<number>();
-    const beats = withoutHeartbeats(() => {
-      if (slot.child === child && slot.lastBeat !== undefined) slot.lastBeat = performance.now();
+    const beats = withoutHeartbeats({
+      onThreadBeat: () => {
+        if (slot.child !== child) return;
+        if (slot.lastThreadBeat === undefined && slot.lastBeat !== undefined) {
+          log.debug("worker heartbeat thread beats", { worker: slot.index, pid: child.pid });
+        }
+        slot.lastThreadBeat = performance.now();
+      },
+      onLoopBeat: () => {
+        if (slot.child === child && slot.lastBeat !== undefined) slot.lastBeat = performance.now();
+      },
     });
     forwardLines(child.stdout.pipeThrough(beats), (line) => {
       if (line.startsWith(READY_PREFIX)) ready.resolve(Number(line.slice(READY_PREFIX.length)));
@@ -293,6 +311,7 @@ export class Supervisor {
       clearTimeout(timer);
     }
     slot.lastBeat = performance.now();
+    if (slot.lastThreadBeat !== undefined) slot.lastThreadBeat = slot.lastBeat;
     slot.firstReady.resolve();
     log.debug("worker ready", { worker: slot.index, pid: child.pid, port: slot.port });
   }

@@ -17,13 +17,8 @@ import type { Environment } from "../sagemaker/paths.ts";
 import { readServingConfig } from "../sagemaker/serving_config.ts";
 import { RequestMetrics, residentMegabytes } from "./metrics.ts";
 import { multiModelHandlerFor } from "./multi_model/mod.ts";
-import {
-  HEARTBEAT_BYTE,
-  HEARTBEAT_INTERVAL_MS,
-  type Leftovers,
-  LEFTOVERS_PREFIX,
-  READY_PREFIX,
-} from "./self_command.ts";
+import { startHeartbeats } from "./heartbeat.ts";
+import { type Leftovers, LEFTOVERS_PREFIX, READY_PREFIX } from "./self_command.ts";
 import { createTestHookHandler, testHooksEnabled } from "./test_hooks.ts";
 import { createHandler, type HandlerOptions, startWorker } from "./worker.ts";
 
@@ -37,7 +32,7 @@ export interface WorkerProcessOptions {
   readonly public: boolean;
   /** Exit when stdin reaches its end: the supervisor keeps it open as long as it lives. */
   readonly watchStdin?: boolean;
-  /** Write a heartbeat byte on stdout every 500 ms while the event loop runs. */
+  /** Write the heartbeat bytes on stdout (see `heartbeat.ts`). */
   readonly heartbeat?: boolean;
 }
 
@@ -99,19 +94,6 @@ function tryLog(write: () => void): void {
   try {
     write();
   } catch { /* nobody reads the log any more */ }
-}
-
-/** Writes the heartbeat byte every {@linkcode HEARTBEAT_INTERVAL_MS} (an unref'd timer). */
-function startHeartbeat(): void {
-  const beat = new Uint8Array([HEARTBEAT_BYTE]);
-  const timer = setInterval(() => {
-    try {
-      Deno.stdout.writeSync(beat);
-    } catch {
-      clearInterval(timer); // the supervisor is gone; stdin tells the rest
-    }
-  }, HEARTBEAT_INTERVAL_MS);
-  Deno.unrefTimer(timer);
 }
 
 /** Runs one worker until SIGTERM; returns the exit code. */
@@ -176,7 +158,7 @@ export async function runWorkerProcess(
   for (const signal of ["SIGINT", "SIGQUIT", "SIGHUP"] as const) {
     Deno.addSignalListener(signal, () => {});
   }
-  if (options.heartbeat === true) startHeartbeat();
+  const heartbeats = options.heartbeat === true ? startHeartbeats() : undefined;
   let leftovers: Leftovers = { pids: [], dirs: [] };
   let orphaned = false;
   if (options.watchStdin === true) {
@@ -197,6 +179,7 @@ export async function runWorkerProcess(
   }
   await server.finished;
   clearInterval(timer);
+  heartbeats?.stop();
   if (orphaned) cleanUpAfterSupervisor(leftovers);
   else log.flush();
   return 0;
