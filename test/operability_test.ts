@@ -143,6 +143,7 @@ Deno.test("LOG_FORMAT=json: the serving line is one JSON object with the setting
     assert.equal(line.workers, 2);
     assert.equal(line.timeout_s, 30);
     assert.equal(line.body_limit, 6 * 1024 * 1024);
+    assert.equal(line.response_limit, 6 * 1024 * 1024);
     assert.equal(line.mode, "nginx");
     assert.equal(line.algorithm, "cart");
     assert.equal(line.leaves, 5);
@@ -153,6 +154,7 @@ Deno.test("LOG_FORMAT=json: the serving line is one JSON object with the setting
         workers: "MODEL_SERVER_WORKERS",
         timeout_s: "MODEL_SERVER_TIMEOUT",
         body_limit: "default",
+        response_limit: "default",
         batch: "default",
         log_level: "default",
         log_format: "LOG_FORMAT",

@@ -286,13 +286,15 @@ tool() { # tool NAME: the command line that runs the harness tool NAME inside th
 as_pid1() { # as_pid1 UID:GID
   local home=/root
   [[ ${1%%:*} == 0 ]] || home=/nonexistent
-  printf '%s\n' --cap-add CAP_SYS_ADMIN -e "HOME=$home" -v "$ml:/opt/ml" -v "$tools:$tools_mnt:ro" \
-    "$container" --
+  printf '%s\n' --cap-add CAP_SYS_ADMIN -e "HOME=$home" -v "$ml:/opt/ml" "${model_mount[@]}" \
+    -v "$tools:$tools_mnt:ro" "$container" --
   tool unshare
   printf '%s\n' --pid --fork --mount-proc
   tool setpriv
   printf '%s\n' "--reuid=${1%%:*}" "--regid=${1##*:}" --clear-groups --bounding-set=-sys_admin --
 }
+# Extra mounts of the model folder (the serverless run mounts it read-only).
+model_mount=()
 # A first harness-only run, before the write check's marker: buildah makes its mount points
 # (/proc, /dev, /etc/hosts, ...) in the image's root on the first run, which is not the program's
 # doing.
@@ -459,6 +461,10 @@ chown -R 1000:1000 "$ml"
 train_stop_as 1000:1000 "uid 1000"
 train_as 1000:1000 "uid 1000"
 serve_as 1000:1000 "uid 1000"
+# Serverless endpoints mount the model read-only and allow writes only under /tmp.
+model_mount=(-v "$ml/model:/opt/ml/model:ro")
+serve_as 1000:1000 "serverless, /opt/ml/model read-only"
+model_mount=()
 
 
 written=$(cd "$root" && find . -xdev -newer "$work/marker" ! -path ./opt/ml ! -path './opt/ml/*' \
