@@ -10,6 +10,7 @@
  * @module
  */
 
+import { MAX_LINE_BYTES } from "./csv_options.ts";
 import type { NumberTable } from "./table.ts";
 import { jsonPrediction, JsonRecordError, quoteClasses, readJsonRecord } from "./json.ts";
 import type { PredictionEncoder, PredictionSet } from "./predictions.ts";
@@ -17,6 +18,9 @@ import type { PredictionEncoder, PredictionSet } from "./predictions.ts";
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const decoder = new TextDecoder();
+
+/** Values the first buffer holds at most: it grows with the records, not with the feature count. */
+const INITIAL_VALUES = 1 << 16;
 
 /** Options of {@linkcode JsonLinesReader}. */
 export interface JsonLinesReadOptions {
@@ -36,14 +40,16 @@ export class JsonLinesReader {
   #rows = 0;
   #drained = 0;
   #line = 0;
-  #rest: Uint8Array | undefined;
+  /** The start of a line that has no newline yet, copied chunk by chunk, joined once. */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
   /** Records that could not be read (with `onBadRecord: "mark"`), by 0-based record index. */
   readonly errors: Map<number, string> = new Map();
 
   /** Creates a reader. */
   constructor(options: JsonLinesReadOptions) {
     this.#options = options;
-    this.#data = new Float64Array(options.features * 64);
+    this.#data = new Float64Array(Math.min(options.features * 64, INITIAL_VALUES));
   }
 
   /** Records read since the last drain. */
@@ -51,23 +57,24 @@ export class JsonLinesReader {
     return this.#rows;
   }
 
-  /** Parses every complete line of `chunk`; a partial last line waits for the next chunk. */
+  /**
+   * Parses every complete line of `chunk`; a partial last line waits for the next chunk. Each
+   * byte is looked at once, however long the line (the chunk may be reused by the caller).
+   */
   push(chunk: Uint8Array): void {
-    let bytes = chunk;
-    if (this.#rest !== undefined) {
-      bytes = new Uint8Array(this.#rest.length + chunk.length);
-      bytes.set(this.#rest);
-      bytes.set(chunk, this.#rest.length);
-      this.#rest = undefined;
-    }
     let start = 0;
-    while (start < bytes.length) {
-      const newline = bytes.indexOf(NEWLINE, start);
-      if (newline === -1) {
-        this.#rest = bytes.slice(start);
-        return;
-      }
-      this.#readLine(bytes, start, newline);
+    if (this.#pendingBytes > 0) {
+      const newline = chunk.indexOf(NEWLINE);
+      if (newline === -1) return this.#hold(chunk);
+      this.#hold(chunk.subarray(0, newline));
+      const line = this.#takePending();
+      this.#readLine(line, 0, line.length);
+      start = newline + 1;
+    }
+    while (start < chunk.length) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      if (newline === -1) return this.#hold(chunk.subarray(start));
+      this.#readLine(chunk, start, newline);
       start = newline + 1;
     }
   }
@@ -83,12 +90,37 @@ export class JsonLinesReader {
 
   /** Parses a last line without a newline and hands out the remaining records. */
   finish(): NumberTable {
-    if (this.#rest !== undefined) {
-      const rest = this.#rest;
-      this.#rest = undefined;
-      this.#readLine(rest, 0, rest.length);
+    if (this.#pendingBytes > 0) {
+      const line = this.#takePending();
+      this.#readLine(line, 0, line.length);
     }
     return this.drain();
+  }
+
+  /** Keeps a copy of the start of an unfinished line; refuses a line past the limit. */
+  #hold(part: Uint8Array): void {
+    if (this.#pendingBytes + part.length > MAX_LINE_BYTES) {
+      const line = this.#line + 1;
+      throw new JsonRecordError(
+        line,
+        `Cannot parse line ${line}: the line is longer than ${MAX_LINE_BYTES} bytes`,
+      );
+    }
+    this.#pending.push(part.slice());
+    this.#pendingBytes += part.length;
+  }
+
+  /** The unfinished line's bytes, joined. */
+  #takePending(): Uint8Array {
+    const line = new Uint8Array(this.#pendingBytes);
+    let offset = 0;
+    for (const part of this.#pending) {
+      line.set(part, offset);
+      offset += part.length;
+    }
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return line;
   }
 
   #readLine(bytes: Uint8Array, start: number, end: number): void {
@@ -98,7 +130,7 @@ export class JsonLinesReader {
     if (text === "") return;
     const features = this.#options.features;
     if ((this.#rows + 1) * features > this.#data.length) {
-      const grown = new Float64Array(this.#data.length * 2);
+      const grown = new Float64Array(Math.max(this.#data.length * 2, (this.#rows + 1) * features));
       grown.set(this.#data.subarray(0, this.#rows * features));
       this.#data = grown;
     }

@@ -80,3 +80,40 @@ Deno.test("JsonLinesReader refuses a number too large for a double, naming line 
       error.message === "Cannot parse line 3, field 2: the number is too large (not finite)",
   );
 });
+
+Deno.test("JsonLinesReader reads a line that arrives one byte at a time, in a reused buffer", () => {
+  const reader = new JsonLinesReader({ features: 3 });
+  const bytes = new TextEncoder().encode('[1, 2, 3]\n{"features": [4.5, 5, 6]}\n[7,8,9]');
+  const reused = new Uint8Array(1);
+  for (const byte of bytes) {
+    reused[0] = byte;
+    reader.push(reused);
+  }
+  const table = reader.finish();
+  assert.equal(table.rows, 3);
+  assert.deepEqual([...table.data], [1, 2, 3, 4.5, 5, 6, 7, 8, 9]);
+});
+
+Deno.test("JsonLinesReader refuses a line longer than 16 MiB, naming it, before it ends", () => {
+  const reader = new JsonLinesReader({ features: 2 });
+  reader.push(new TextEncoder().encode("[1, 2]\n"));
+  const chunk = new Uint8Array(1024 * 1024).fill(0x20);
+  assert.throws(
+    () => {
+      for (let i = 0; i < 17; i++) reader.push(chunk);
+    },
+    (error: unknown) =>
+      error instanceof JsonRecordError &&
+      error.message === "Cannot parse line 2: the line is longer than 16777216 bytes",
+  );
+});
+
+Deno.test("JsonLinesReader reads records of 100,000 features", () => {
+  const reader = new JsonLinesReader({ features: 100_000 });
+  const record = JSON.stringify(new Array(100_000).fill(0.5)) + "\n";
+  reader.push(new TextEncoder().encode(record + record));
+  const table = reader.finish();
+  assert.equal(table.rows, 2);
+  assert.equal(table.data.length, 200_000);
+  assert.ok(table.data.every((value) => value === 0.5));
+});
