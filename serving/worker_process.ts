@@ -109,7 +109,9 @@ export async function runWorkerProcess(
     const memoryBytes = containerMemoryBytes();
     config = readServingConfig(env, navigator.hardwareConcurrency, { memoryBytes });
     const machine = { workers: config.workers, memoryBytes };
-    multiModel = multiModelHandlerFor(readMultiModelConfig(env, machine));
+    multiModel = multiModelHandlerFor(readMultiModelConfig(env, machine), {
+      timeoutSeconds: config.timeoutSeconds,
+    });
     if (multiModel === undefined) stored = await loadModel(config.modelDir);
   } catch (error) {
     log.error(`worker cannot start: ${(error as Error).message}`);

@@ -44,7 +44,10 @@ export {
  * The `/models` routes of a worker process: undefined unless `config.enabled`. The registry
  * folder is the one `serve` created and named in the worker's environment.
  */
-export function multiModelHandlerFor(config: MultiModelConfig): MultiModelHandler | undefined {
+export function multiModelHandlerFor(
+  config: MultiModelConfig,
+  options: { timeoutSeconds?: number } = {},
+): MultiModelHandler | undefined {
   if (!config.enabled) return undefined;
   if (config.registryDir === undefined) {
     throw new ConfigError(
@@ -55,5 +58,6 @@ export function multiModelHandlerFor(config: MultiModelConfig): MultiModelHandle
     registry: new ModelRegistry(config.registryDir),
     modelRoot: config.modelRoot,
     cacheMaxBytes: config.cacheMaxBytes,
+    timeoutSeconds: options.timeoutSeconds,
   });
 }

@@ -27,6 +27,8 @@ export interface MultiModelOptions {
   readonly cacheMaxBytes: number;
   /** How often to drop cached copies of unloaded models, in ms; default 10 s; 0 never. */
   readonly sweepIntervalMs?: number;
+  /** `MODEL_SERVER_TIMEOUT`: a `POST /models` body that has not arrived by then gets a 408. */
+  readonly timeoutSeconds?: number;
 }
 
 /** The `/models` routes of one worker. */
@@ -127,7 +129,10 @@ export function createMultiModelHandler(options: MultiModelOptions): MultiModelH
 
   async function load(request: Request): Promise<Response> {
     const started = performance.now();
-    const text = new TextDecoder().decode(await readBody(request, LOAD_BODY_LIMIT));
+    const timeoutSeconds = options.timeoutSeconds;
+    const deadline = timeoutSeconds === undefined ? undefined : Date.now() + timeoutSeconds * 1000;
+    const bytes = await readBody(request, LOAD_BODY_LIMIT, { deadline, timeoutSeconds });
+    const text = new TextDecoder().decode(bytes);
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(text);

@@ -117,3 +117,28 @@ for (const mode of ["nginx", "embedded"] as const) {
     }
   });
 }
+
+Deno.test("serve (embedded, multi-model) answers a POST /models whose body stalls with 408 within MODEL_SERVER_TIMEOUT", async () => {
+  const base = await trainedBaseDir(readDatasetCsv("iris"));
+  const server = await startServer(base, {
+    MODEL_SERVER_WORKERS: "1",
+    MODEL_SERVER_TIMEOUT: String(TIMEOUT_SECONDS),
+    SAGEMAKER_MULTI_MODEL: "true",
+    PATH: "/nonexistent",
+  });
+  try {
+    await server.waitForLog("mode=embedded");
+    const answer = await stalledRequest(
+      server,
+      `POST /models HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
+        `X-Request-Id: stalled-load\r\nContent-Length: 1000\r\n\r\n{"model_name": "iris",`,
+    );
+    assert.match(answer.statusLine, /^HTTP\/1\.1 408/, answer.text);
+    assert.match(answer.text, /did not arrive within MODEL_SERVER_TIMEOUT=2 s/);
+    assert.match(answer.text, /stalled-load/);
+    assert.ok(answer.ms < TIMEOUT_SECONDS * 1000 + MARGIN_MS, `answered after ${answer.ms} ms`);
+  } finally {
+    await server.stop();
+    await Deno.remove(base, { recursive: true });
+  }
+});
