@@ -6,12 +6,13 @@
  * (`hyperparameters.json` and `SM_HPS`), channels (`inputdataconfig.json`, `SM_CHANNELS`, or the
  * folders), the `training` channel and the optional `validation` channel parsed straight into
  * typed arrays, `algorithm.fit`, then the model file and `output/data/metrics.json`, both
- * written atomically.
+ * written atomically. An algorithm that asks for binned input (`binnedInput`, as cart does) gets
+ * the training channel binned while it is read, one or two bytes a value, and `fitBinned`.
  *
  * @module
  */
 
-import type { HyperparameterValues } from "./algorithm/mod.ts";
+import type { BinnedDataset, Dataset, HyperparameterValues } from "./algorithm/mod.ts";
 import { log } from "./log.ts";
 import { describeModel, saveModel, writeFileAtomic } from "./model_store.ts";
 import type { SageMakerPaths } from "./sagemaker/paths.ts";
@@ -28,6 +29,8 @@ import {
   readTrainingDataset,
   resolveChannels,
 } from "./training/channel_data.ts";
+import { readBinnedTrainingDataset } from "./training/binned_channel.ts";
+import { predictBinned } from "./training/binned_predictions.ts";
 import {
   type ChannelScores,
   importancesJson,
@@ -44,6 +47,8 @@ export const METRICS_FILE_NAME = "metrics.json";
 export interface TrainOptions {
   /** Aborted to stop training (SIGTERM); the job then fails with a message saying so. */
   signal?: AbortSignal;
+  /** Milliseconds between progress lines of a long read (5 seconds by default). */
+  progressIntervalMs?: number;
 }
 
 /** The outcome of a successful training run, also printed as metric lines. */
@@ -126,7 +131,14 @@ export async function train(
       });
     }
   }
-  const data = await readTrainingDataset(paths, channels.training, setup, signal);
+  const algorithm = setup.algorithm;
+  const binning = algorithm.fitBinned === undefined
+    ? undefined
+    : algorithm.binnedInput?.(setup.hyperparameters);
+  const readOptions = { signal, progressIntervalMs: options.progressIntervalMs };
+  const data: Dataset | BinnedDataset = binning === undefined
+    ? await readTrainingDataset(paths, channels.training, setup, readOptions)
+    : await readBinnedTrainingDataset(paths, channels.training, setup, binning, readOptions);
   const { rows, columns } = data.features;
   console.log(
     `training: rows=${rows} features=${columns} classes=${data.classes.length} ` +
@@ -135,7 +147,7 @@ export async function train(
   let validationData: { table: ChannelTable; labels: Int32Array; classes: string[] } | undefined;
   if (channels.validation !== undefined) {
     const table = await readChannelTable(paths, channels.validation, setup, {
-      signal,
+      ...readOptions,
       features: columns,
     });
     const encoded = encodeValidationLabels(table, data.classes);
@@ -152,14 +164,18 @@ export async function train(
 
   signal?.throwIfAborted();
   const fitStarted = performance.now();
-  const model = await setup.algorithm.fit(data, setup.hyperparameters, {
-    signal,
-    log: (message) => log.info(message),
-  });
+  const fitOptions = { signal, log: (message: string) => log.info(message) };
+  const model = "data" in data.features
+    ? await algorithm.fit(data as Dataset, setup.hyperparameters, fitOptions)
+    : await algorithm.fitBinned!(data as BinnedDataset, setup.hyperparameters, fitOptions);
   const fitSeconds = (performance.now() - fitStarted) / 1000;
   signal?.throwIfAborted();
 
-  const trainScores = scorePredictions(model.predict(data.features), data);
+  // A binned fit may have reordered the rows (codes and labels together): scores do not mind.
+  const trainPredictions = "data" in data.features
+    ? model.predict(data.features)
+    : predictBinned(model, data.features);
+  const trainScores = scorePredictions(trainPredictions, data);
   const validationScores = validationData === undefined
     ? undefined
     : scorePredictions(model.predict(validationData.table.features), validationData);

@@ -15,6 +15,9 @@ import type { Algorithm } from "./types.ts";
 
 export type {
   Algorithm,
+  BinnedDataset,
+  BinnedInput,
+  BinnedMatrix,
   ClassValues,
   Dataset,
   ExplainOptions,

@@ -30,6 +30,49 @@ export interface Dataset {
   readonly classes: readonly string[];
 }
 
+/**
+ * Features already turned into small bin codes, for an algorithm that learns from histograms
+ * ({@linkcode Algorithm.fitBinned}): one or two bytes a value instead of eight.
+ */
+export interface BinnedMatrix {
+  /** Number of records. */
+  readonly rows: number;
+  /** Number of features per record. */
+  readonly columns: number;
+  /**
+   * Bin codes; record `r`, feature `c` is `codes[r * stride + c]`, the bin's index among that
+   * feature's bins. Rows are padded to a multiple of 4 bytes so that a learner can move whole
+   * rows as 32-bit words.
+   */
+  readonly codes: Uint8Array | Uint16Array;
+  /** Codes per row including padding: `columns` rounded up to fill whole 32-bit words. */
+  readonly stride: number;
+  /** Number of bins of each feature (1 for a constant feature). NaN is in a feature's top bin. */
+  readonly binCounts: Int32Array;
+  /** Where each feature's bins start in the global bin numbering; `columns + 1` entries. */
+  readonly binOffsets: Int32Array;
+  /** Smallest training value in each global bin (`Infinity` when the bin holds none). */
+  readonly binLow: Float64Array;
+  /** Largest training value in each global bin (`-Infinity` when the bin holds none). */
+  readonly binHigh: Float64Array;
+}
+
+/** Labelled training data whose features are bin codes (see {@linkcode Algorithm.fitBinned}). */
+export interface BinnedDataset {
+  /** The features as bin codes, one row per record. */
+  readonly features: BinnedMatrix;
+  /** The class of each row as an index into `classes`. */
+  readonly labels: Int32Array;
+  /** The class labels as they appeared in the data, in a stable order. */
+  readonly classes: readonly string[];
+}
+
+/** How an algorithm wants its training data binned (see {@linkcode Algorithm.binnedInput}). */
+export interface BinnedInput {
+  /** The most bins a feature may have (2 to 65,536; up to 256 keeps one byte a value). */
+  readonly maxBins: number;
+}
+
 /** A trained model, ready to predict. */
 export interface Model {
   /** Number of features every record must have. */
@@ -151,6 +194,24 @@ export interface Algorithm {
   readonly hyperparameters: HyperparameterSpecs;
   /** Fits a model to the data with already validated hyperparameters. */
   fit(data: Dataset, params: HyperparameterValues, options?: FitOptions): Promise<Model>;
+  /**
+   * Optional, for an algorithm that learns from histograms: how it wants the training data
+   * binned with these hyperparameters, or `undefined` for the plain matrix. When it answers,
+   * the training job bins the values while it reads them (never holding the float64 matrix)
+   * and calls {@linkcode Algorithm.fitBinned} instead of {@linkcode Algorithm.fit}.
+   */
+  binnedInput?(params: HyperparameterValues): BinnedInput | undefined;
+  /**
+   * Fits a model to binned data (see {@linkcode Algorithm.binnedInput}). The fit may reorder
+   * the rows in place, codes and labels alike. The model must treat every value of a bin alike
+   * (split between bins only), so that predicting from each bin's `binLow` gives the training
+   * predictions.
+   */
+  fitBinned?(
+    data: BinnedDataset,
+    params: HyperparameterValues,
+    options?: FitOptions,
+  ): Promise<Model>;
   /** Turns a model into a JSON-compatible value (see `model_store.ts` for the envelope). */
   save(model: Model): unknown;
   /**

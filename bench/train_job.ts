@@ -53,7 +53,7 @@ const REFERENCE_TRAIN = new URL("./reference/train.py", import.meta.url).pathnam
  * learnable from the first three features, in blocks so that no more than a few MB are in
  * memory at once.
  */
-async function writeDataset(
+export async function writeDataset(
   path: string,
   options: { rows: number; features: number; gzip?: boolean; seed?: number },
 ): Promise<number> {

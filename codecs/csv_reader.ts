@@ -111,7 +111,9 @@ export class CsvTableReader {
    * Hands out the records read since the last drain and starts a fresh batch, so a long input
    * can be processed a slice at a time without holding every record. The returned table shares
    * the reader's buffer: use it before the next {@linkcode CsvTableReader.push}. Record indices
-   * in {@linkcode CsvTable.errors} keep counting from the start of the input.
+   * in {@linkcode CsvTable.errors} keep counting from the start of the input. With `labelIds`,
+   * `labelIds` holds the batch's label indices (shared the same way); the distinct labels come
+   * with {@linkcode CsvTableReader.finish}.
    *
    * @example
    * ```ts
@@ -120,12 +122,18 @@ export class CsvTableReader {
    * if (reader.rows >= 8192) predictSlice(reader.drain());
    * ```
    */
-  drain(): NumberTable {
+  drain(): NumberTable & { readonly labelIds?: Int32Array } {
     const columns = this.#features ?? 0;
     const rows = this.#rows;
+    const { labelIds } = this.#labels.ids(rows);
     this.#drained += rows;
     this.#rows = 0;
-    return { data: this.#data.subarray(0, rows * columns), rows, columns };
+    return { data: this.#data.subarray(0, rows * columns), rows, columns, labelIds };
+  }
+
+  /** The number of records read from the start of the input, drained ones included. */
+  get records(): number {
+    return this.#drained + this.#rows;
   }
 
   /**

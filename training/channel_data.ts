@@ -6,10 +6,12 @@
  * @module
  */
 
-import { type Dataset, showValue } from "../algorithm/mod.ts";
-import { CsvError, CsvTableReader, MAX_LINE_BYTES } from "../codecs/csv_reader.ts";
+import type { Dataset } from "../algorithm/mod.ts";
+import { type CsvTable, CsvTableReader } from "../codecs/csv_reader.ts";
+import { type FirstLine, LeadingLines, resolveLabelColumn } from "./first_line.ts";
 import { sortClasses } from "../codecs/labels.ts";
 import { log } from "../log.ts";
+import { ProgressReporter } from "./progress.ts";
 import { channelDir, channelPipe, type SageMakerPaths } from "../sagemaker/paths.ts";
 import {
   ChannelError,
@@ -59,177 +61,6 @@ export interface ChannelTable {
   readonly sources: readonly string[];
 }
 
-const NEWLINE = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const textDecoder = new TextDecoder();
-
-/**
- * Splits one CSV line into fields by CSV rules (for the header and the first record): trimmed,
- * a quoted field unwrapped with its doubled quotes undone.
- */
-function splitFields(line: string): string[] {
-  const fields: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === '"') {
-      if (quoted && line[i + 1] === '"') {
-        field += c;
-        i++;
-      } else quoted = !quoted;
-    } else if (c === "," && !quoted) {
-      fields.push(field.trim());
-      field = "";
-    } else field += c;
-  }
-  fields.push(field.trim());
-  return fields;
-}
-
-/** The number of fields of one CSV line (commas outside quotes, plus one). */
-function countFields(line: string): number {
-  let fields = 1;
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === QUOTE) quoted = !quoted;
-    else if (c === COMMA && !quoted) fields++;
-  }
-  return fields;
-}
-
-/** The first line of a source that is not blank: its text and 1-based number. */
-interface FirstLine {
-  readonly text: string;
-  readonly number: number;
-}
-
-/**
- * Gathers the chunks of a source up to its first non-blank line, which places the label column
- * before the reader can start. Each byte is looked at once and the chunks are joined once, so a
- * source without line breaks costs time linear in its length, and fails past
- * {@linkcode MAX_LINE_BYTES}.
- */
-class LeadingLines {
-  readonly #source: string;
-  readonly #chunks: Uint8Array[] = [];
-  #length = 0;
-  #lineStart = 0;
-  #lineNumber = 1;
-  #blank = true;
-
-  constructor(source: string) {
-    this.#source = source;
-  }
-
-  /** Adds a chunk; returns the first non-blank line once it is complete. */
-  push(chunk: Uint8Array): FirstLine | undefined {
-    const offset = this.#length;
-    this.#chunks.push(chunk);
-    this.#length += chunk.length;
-    for (let start = 0;;) {
-      const newline = chunk.indexOf(NEWLINE, start);
-      const end = newline === -1 ? chunk.length : newline;
-      if (this.#blank) this.#blank = isBlank(chunk, start, end);
-      if (newline === -1) break;
-      if (!this.#blank) return this.#line(offset + newline);
-      this.#lineStart = offset + newline + 1;
-      this.#lineNumber++;
-      start = newline + 1;
-    }
-    if (this.#length - this.#lineStart > MAX_LINE_BYTES) {
-      throw new CsvError(
-        this.#lineNumber,
-        `Cannot parse ${this.#source} line ${this.#lineNumber}: ` +
-          `the line is longer than ${MAX_LINE_BYTES} bytes`,
-      );
-    }
-    return undefined;
-  }
-
-  /** At the end of the source: its last line, unless that is blank too. */
-  finish(): FirstLine | undefined {
-    return this.#blank ? undefined : this.#line(this.#length);
-  }
-
-  /** Everything gathered, in one array. */
-  bytes(): Uint8Array {
-    const bytes = concat(this.#chunks);
-    this.#chunks.splice(0, this.#chunks.length, bytes);
-    return bytes;
-  }
-
-  #line(end: number): FirstLine {
-    const bytes = this.bytes();
-    if (end > this.#lineStart && bytes[end - 1] === CARRIAGE_RETURN) end--;
-    return {
-      text: textDecoder.decode(bytes.subarray(this.#lineStart, end)),
-      number: this.#lineNumber,
-    };
-  }
-}
-
-/** Whether `bytes[start, end)` holds nothing but spaces, tabs and carriage returns. */
-function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = bytes[i];
-    if (c !== SPACE && c !== TAB && c !== CARRIAGE_RETURN) return false;
-  }
-  return true;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-/**
- * Turns `label_column` into a column number using the first line of the first source: a name
- * is looked up in the header; a number must be within the record's fields.
- */
-function resolveLabelColumn(
-  setup: TrainingSetup,
-  header: boolean,
-  line: { text: string; number: number },
-  source: string,
-): number {
-  if (typeof setup.labelColumn === "string") {
-    const fields = splitFields(line.text);
-    const index = fields.indexOf(setup.labelColumn);
-    if (index === -1) {
-      throw new Error(
-        `Invalid hyperparameter label_column: no column of ${source} line ${line.number} ` +
-          `is named ${showValue(setup.labelColumn)}; its columns are ${fields.join(", ")}`,
-      );
-    }
-    return index;
-  }
-  // Counted, not split: a line may hold millions of fields.
-  const count = countFields(line.text);
-  const index = setup.labelColumn < 0 ? count + setup.labelColumn : setup.labelColumn;
-  if (index < 0 || index >= count) {
-    throw new Error(
-      `Invalid hyperparameter label_column: ${source} line ${line.number} has ` +
-        `${count} ${header ? "header " : ""}fields (columns are counted from 0); ` +
-        `found ${setup.labelColumn}`,
-    );
-  }
-  return index;
-}
-
 /** Lists the files (or the pipe) of a channel. */
 async function channelSources(paths: SageMakerPaths, channel: ChannelConfig): Promise<string[]> {
   if (channel.inputMode === "Pipe") {
@@ -240,17 +71,53 @@ async function channelSources(paths: SageMakerPaths, channel: ChannelConfig): Pr
   return await listChannelFiles(channel.name, channelDir(paths, channel.name));
 }
 
+/** Options of {@linkcode readChannelRecords}. */
+export interface ReadRecordsOptions {
+  /** Aborted to stop reading. */
+  readonly signal?: AbortSignal;
+  /** The number of feature columns each record must have (validation matches training). */
+  readonly features?: number;
+  /**
+   * Called after every chunk with the reader, which it may drain; the read waits for it. Without
+   * it the reader keeps every value, in one buffer sized from the input.
+   */
+  readonly onChunk?: (reader: CsvTableReader, read: ReadSoFar) => void | Promise<void>;
+  /** Milliseconds between progress lines (5 seconds by default). */
+  readonly progressIntervalMs?: number;
+}
+
+/** How far a read is, for {@linkcode ReadRecordsOptions.onChunk}. */
+export interface ReadSoFar {
+  /** Bytes handed to the reader so far (decompressed). */
+  readonly bytes: number;
+  /** The channel's size on disk, or undefined for a pipe. */
+  readonly totalBytes: number | undefined;
+  /** Whether a file is gzip'd, so that `bytes` counts more than `totalBytes`. */
+  readonly compressed: boolean;
+  /** The source being read. */
+  readonly source: string;
+}
+
+/** What {@linkcode readChannelRecords} read: the last table (all of it without a drain). */
+export interface ChannelRecords {
+  /** The reader's table at the end, or undefined when no line had any content. */
+  readonly table: CsvTable | undefined;
+  /** The files (or the pipe) read, in order. */
+  readonly sources: readonly string[];
+  /** Whether the first line of each source is a header. */
+  readonly header: boolean;
+}
+
 /**
- * Reads every file (or the pipe) of a channel straight into a Float64Array: no per-row strings
- * or arrays. `features` fixes the number of feature columns (the validation channel must match
- * the training channel).
+ * Reads every file (or the pipe) of a channel with one CSV reader, the label column placed
+ * from the first line, logging progress every few seconds.
  */
-export async function readChannelTable(
+export async function readChannelRecords(
   paths: SageMakerPaths,
   channel: ChannelConfig,
   setup: TrainingSetup,
-  options: { signal?: AbortSignal; features?: number },
-): Promise<ChannelTable> {
+  options: ReadRecordsOptions,
+): Promise<ChannelRecords> {
   const started = performance.now();
   const sources = await channelSources(paths, channel);
   const header = setup.header || channel.headerPresent;
@@ -268,9 +135,10 @@ export async function readChannelTable(
       if (file.endsWith(".gz")) compressed = true;
     }
   }
+  const totalBytes = channel.inputMode === "Pipe" ? undefined : bytes;
   const memoryLimit = channelMemoryLimit();
   // About 6 bytes of text per value; gzip'd CSV of numbers shrinks about 3 times.
-  const capacityHint = Math.min(
+  const capacityHint = options.onChunk !== undefined ? 1024 : Math.min(
     Math.ceil((compressed ? bytes * 3 : bytes) / 6) || 1024 * 1024,
     Math.floor(memoryLimit / 8),
   );
@@ -279,9 +147,16 @@ export async function readChannelTable(
     mode: channel.inputMode,
     contentType: channel.contentType,
     sources: sources.length,
-    bytes: channel.inputMode === "Pipe" ? undefined : bytes,
+    bytes: totalBytes,
     header,
   });
+  const progress = new ProgressReporter(
+    (fields) => log.info("reading progress", { channel: channel.name, ...fields }),
+    {
+      intervalMs: options.progressIntervalMs,
+      totalBytes: compressed ? undefined : totalBytes,
+    },
+  );
   function createReader(line: FirstLine, source: string) {
     return new CsvTableReader({
       labelColumn: resolveLabelColumn(setup, header, line, source),
@@ -291,11 +166,12 @@ export async function readChannelTable(
       features: options.features,
       source,
       // The size of the files is what arrives, so the whole hint is allocated at once.
-      buffer: new Float64Array(capacityHint),
+      buffer: options.onChunk === undefined ? new Float64Array(capacityHint) : undefined,
       maxValueBytes: memoryLimit,
     }, capacityHint);
   }
   let reader: CsvTableReader | undefined;
+  let read = 0;
   for (const source of sources) {
     if (reader !== undefined) reader.beginSource(source);
     // Before the first record: wait for the first non-blank line to place the label column.
@@ -307,14 +183,15 @@ export async function readChannelTable(
       maxDecompressedBytes: memoryLimit,
     });
     for await (const chunk of chunks) {
-      if (reader !== undefined) {
-        reader.push(chunk);
-        continue;
-      }
-      const line = leading!.push(chunk);
-      if (line === undefined) continue;
-      reader = createReader(line, source);
-      reader.push(leading!.bytes());
+      read += chunk.length;
+      if (reader === undefined) {
+        const line = leading!.push(chunk);
+        if (line === undefined) continue;
+        reader = createReader(line, source);
+        reader.push(leading!.bytes());
+      } else reader.push(chunk);
+      await options.onChunk?.(reader, { bytes: read, totalBytes, compressed, source });
+      progress.update(reader.records, read);
     }
     if (reader === undefined) {
       const line = leading!.finish();
@@ -327,33 +204,49 @@ export async function readChannelTable(
   const table = reader?.finish();
   log.info("channel read", {
     channel: channel.name,
-    rows: table?.features.rows ?? 0,
+    rows: reader?.records ?? 0,
     features: table?.features.columns ?? 0,
     seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
   });
-  if (table === undefined || table.features.rows === 0) {
+  if (table === undefined || reader!.records === 0) {
     throw new ChannelError(
       `Channel ${channel.name} has no records in ${sources.join(", ")}` +
         (header ? " (the first line of each file is a header)" : ""),
     );
   }
+  return { table, sources, header };
+}
+
+/**
+ * Reads every file (or the pipe) of a channel straight into a Float64Array: no per-row strings
+ * or arrays. `features` fixes the number of feature columns (the validation channel must match
+ * the training channel).
+ */
+export async function readChannelTable(
+  paths: SageMakerPaths,
+  channel: ChannelConfig,
+  setup: TrainingSetup,
+  options: { signal?: AbortSignal; features?: number; progressIntervalMs?: number },
+): Promise<ChannelTable> {
+  const { table, sources } = await readChannelRecords(paths, channel, setup, options);
   return {
-    features: table.features,
-    labelIds: table.labelIds!,
-    labelNames: table.labelNames!,
+    features: table!.features,
+    labelIds: table!.labelIds!,
+    labelNames: table!.labelNames!,
     sources,
   };
 }
 
-/** Reads the training channel into a dataset, checking the number of classes. */
-export async function readTrainingDataset(
-  paths: SageMakerPaths,
+/**
+ * Checks the number of classes of a channel and returns them sorted, with the table from
+ * first-seen label indices to indices into them.
+ */
+export function checkClasses(
+  labelNames: readonly string[],
   channel: ChannelConfig,
   setup: TrainingSetup,
-  signal: AbortSignal | undefined,
-): Promise<Dataset> {
-  const table = await readChannelTable(paths, channel, setup, { signal });
-  const classes = sortClasses([...table.labelNames]);
+): { classes: string[]; remap: Int32Array } {
+  const classes = sortClasses([...labelNames]);
   if (classes.length < 2) {
     throw new Error(
       `Channel ${channel.name} has only one class (${JSON.stringify(classes[0])}): ` +
@@ -367,9 +260,20 @@ export async function readTrainingDataset(
         `(hyperparameter label_column)?`,
     );
   }
-  // Renumber the first-seen indices in place to indices into the sorted classes.
   const order = new Map(classes.map((label, i) => [label, i]));
-  const remap = Int32Array.from(table.labelNames, (label) => order.get(label)!);
+  return { classes, remap: Int32Array.from(labelNames, (label) => order.get(label)!) };
+}
+
+/** Reads the training channel into a dataset, checking the number of classes. */
+export async function readTrainingDataset(
+  paths: SageMakerPaths,
+  channel: ChannelConfig,
+  setup: TrainingSetup,
+  options: { signal?: AbortSignal; progressIntervalMs?: number } = {},
+): Promise<Dataset> {
+  const table = await readChannelTable(paths, channel, setup, options);
+  const { classes, remap } = checkClasses(table.labelNames, channel, setup);
+  // Renumber the first-seen indices in place to indices into the sorted classes.
   const labels = table.labelIds;
   for (let i = 0; i < labels.length; i++) labels[i] = remap[labels[i]];
   return { features: table.features, labels, classes };

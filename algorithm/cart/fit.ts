@@ -1,15 +1,20 @@
 /**
- * Fitting a CART tree: checks the data, resolves the hyperparameters, bins the features and
- * grows the tree. Without `max_leaf_nodes` the tree grows depth first; with it, best first by
+ * Fitting a CART tree: checks the data, resolves the hyperparameters, bins the features (unless
+ * they were binned while read) and grows the tree. Without `max_leaf_nodes` the tree grows depth first; with it, best first by
  * impurity decrease (a heap), as scikit-learn does.
  *
  * @module
  */
 
-import type { Dataset, FitOptions } from "../types.ts";
+import type { BinnedDataset, Dataset, FitOptions } from "../types.ts";
 import type { HyperparameterValues } from "../hyperparameters.ts";
-import { binFeatures } from "./binning.ts";
-import { type CartParams, effectiveParams, resolveParams } from "./hyperparameters.ts";
+import { binFeatures, type BinnedFeatures } from "./binning.ts";
+import {
+  type CartParams,
+  effectiveParams,
+  type ResolvedParams,
+  resolveParams,
+} from "./hyperparameters.ts";
 import type { FlatTree } from "./flat_tree.ts";
 import { type Candidate, TreeBuilder } from "./tree_builder.ts";
 
@@ -91,6 +96,19 @@ export interface FittedTree {
   readonly params: CartParams;
 }
 
+/** Counts the rows of each class, checking that every label is a class index. */
+function countClasses(labels: Int32Array, classCount: number): Float64Array {
+  const classCounts = new Float64Array(classCount);
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (!(y >= 0 && y < classCount)) {
+      throw new Error(`Cannot fit a tree: label ${y} of row ${i} is not a class index`);
+    }
+    classCounts[y]++;
+  }
+  return classCounts;
+}
+
 /** Fits a flat CART tree to `data` with validated cart hyperparameters. */
 export async function fitTree(
   data: Dataset,
@@ -108,15 +126,7 @@ export async function fitTree(
       `Cannot fit a tree: expected ${rows * columns} feature values, found ${features.data.length}`,
     );
   }
-  const classCount = classes.length;
-  const classCounts = new Float64Array(classCount);
-  for (let i = 0; i < rows; i++) {
-    const y = labels[i];
-    if (!(y >= 0 && y < classCount)) {
-      throw new Error(`Cannot fit a tree: label ${y} of row ${i} is not a class index`);
-    }
-    classCounts[y]++;
-  }
+  const classCounts = countClasses(labels, classes.length);
   options.signal?.throwIfAborted();
   const resolved = resolveParams(params, { rows, columns, classCounts });
   const checkpoint = createCheckpoint(options.signal);
@@ -127,7 +137,80 @@ export async function fitTree(
       Math.round(performance.now() - started)
     } ms`,
   );
-  const builder = new TreeBuilder(binned, labels, resolved);
+  return await growTree(binned, labels, classCounts, resolved, {
+    ...options,
+    checkpoint,
+    started,
+    labelsInPlace: false,
+  });
+}
+
+/**
+ * Fits a flat CART tree to features binned while they were read. The rows of `data` (codes and
+ * labels) are reordered in place as the tree grows.
+ */
+export async function fitBinnedTree(
+  data: BinnedDataset,
+  params: HyperparameterValues,
+  options: FitOptions = {},
+): Promise<FittedTree> {
+  const { features, labels, classes } = data;
+  const { rows, columns } = features;
+  if (rows === 0) throw new Error("Cannot fit a tree to 0 rows");
+  if (labels.length !== rows) {
+    throw new Error(`Cannot fit a tree: ${rows} rows but ${labels.length} labels`);
+  }
+  if (features.codes.length !== rows * features.stride) {
+    throw new Error(
+      `Cannot fit a tree: expected ${
+        rows * features.stride
+      } bin codes, found ${features.codes.length}`,
+    );
+  }
+  const classCounts = countClasses(labels, classes.length);
+  options.signal?.throwIfAborted();
+  const resolved = resolveParams(params, { rows, columns, classCounts });
+  const checkpoint = createCheckpoint(options.signal);
+  return await growTree(features, labels, classCounts, resolved, {
+    ...options,
+    checkpoint,
+    started: performance.now(),
+    labelsInPlace: true,
+  });
+}
+
+/** Seconds between two progress lines of a long fit. */
+const PROGRESS_EVERY_MS = 5_000;
+
+/** Grows the tree on binned rows, best first with `max_leaf_nodes`, else depth first. */
+async function growTree(
+  binned: BinnedFeatures,
+  labels: Int32Array,
+  classCounts: Float64Array,
+  resolved: ResolvedParams,
+  options: FitOptions & {
+    checkpoint: () => Promise<void>;
+    started: number;
+    labelsInPlace: boolean;
+  },
+): Promise<FittedTree> {
+  const { checkpoint, started } = options;
+  const rows = binned.rows;
+  const builder = new TreeBuilder(binned, labels, resolved, {
+    labelsInPlace: options.labelsInPlace,
+  });
+  let reported = performance.now();
+  const progress = async () => {
+    await checkpoint();
+    const now = performance.now();
+    if (options.log === undefined || now - reported < PROGRESS_EVERY_MS) return;
+    reported = now;
+    options.log(
+      `cart: growing, ${builder.leaves} leaves so far, depth ${builder.depth}, ${
+        Math.round((now - started) / 1000)
+      } s`,
+    );
+  };
   const bestFirst = Number.isFinite(resolved.maxLeafNodes);
   const root = builder.search.isLeafBySize(classCounts, 0)
     ? (builder.addNode(classCounts, 0), null)
@@ -138,7 +221,7 @@ export async function fitTree(
       heap.push(root);
       while (heap.size > 0 && builder.leaves < resolved.maxLeafNodes) {
         for (const child of builder.split(heap.pop())) heap.push(child);
-        await checkpoint();
+        await progress();
       }
       for (const rest of heap.items) builder.releaseHistogram(rest.histogram);
     } else {
@@ -146,7 +229,7 @@ export async function fitTree(
       while (stack.length > 0) {
         const children = builder.split(stack.pop()!);
         for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
-        await checkpoint();
+        await progress();
       }
     }
   }

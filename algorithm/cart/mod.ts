@@ -23,9 +23,16 @@
  * @module
  */
 
-import type { Algorithm, Dataset, FitOptions, Model } from "../types.ts";
+import type {
+  Algorithm,
+  BinnedDataset,
+  BinnedInput,
+  Dataset,
+  FitOptions,
+  Model,
+} from "../types.ts";
 import type { HyperparameterValues } from "../hyperparameters.ts";
-import { fitTree } from "./fit.ts";
+import { fitBinnedTree, type FittedTree, fitTree } from "./fit.ts";
 import { loadTree, saveTree } from "./format.ts";
 import { CART_HYPERPARAMETERS } from "./hyperparameters.ts";
 import { CartModel } from "./model.ts";
@@ -33,6 +40,19 @@ import { CartModel } from "./model.ts";
 export type { CartParams } from "./hyperparameters.ts";
 export { CartModel, type CartModelInfo, type FlatTree } from "./model.ts";
 export { CART_FORMAT } from "./format.ts";
+
+function modelOf(
+  fitted: FittedTree,
+  data: { features: { columns: number }; classes: readonly string[] },
+): CartModel {
+  return new CartModel(fitted.tree, {
+    featureCount: data.features.columns,
+    classes: data.classes,
+    depth: fitted.depth,
+    leaves: fitted.leaves,
+    params: fitted.params,
+  });
+}
 
 /**
  * Our CART decision tree behind the {@linkcode Algorithm} interface (`algorithm=cart`).
@@ -48,14 +68,19 @@ export const cart: Algorithm = {
   hyperparameters: CART_HYPERPARAMETERS,
 
   async fit(data: Dataset, params: HyperparameterValues, options?: FitOptions): Promise<Model> {
-    const fitted = await fitTree(data, params, options);
-    return new CartModel(fitted.tree, {
-      featureCount: data.features.columns,
-      classes: data.classes,
-      depth: fitted.depth,
-      leaves: fitted.leaves,
-      params: fitted.params,
-    });
+    return modelOf(await fitTree(data, params, options), data);
+  },
+
+  binnedInput(params: HyperparameterValues): BinnedInput {
+    return { maxBins: Number(params.max_bins) };
+  },
+
+  async fitBinned(
+    data: BinnedDataset,
+    params: HyperparameterValues,
+    options?: FitOptions,
+  ): Promise<Model> {
+    return modelOf(await fitBinnedTree(data, params, options), data);
   },
 
   save: saveTree,

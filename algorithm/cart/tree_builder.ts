@@ -88,8 +88,16 @@ export class TreeBuilder {
   /** Depth of the deepest node so far. */
   depth = 0;
 
-  /** Prepares to grow a tree on `binned`, whose rows are labelled `labels`; moves its codes. */
-  constructor(binned: BinnedFeatures, labels: Int32Array, params: ResolvedParams) {
+  /**
+   * Prepares to grow a tree on `binned`, whose rows are labelled `labels`; moves its codes.
+   * With `labelsInPlace` the labels are moved along with the codes instead of copied.
+   */
+  constructor(
+    binned: BinnedFeatures,
+    labels: Int32Array,
+    params: ResolvedParams,
+    options: { labelsInPlace?: boolean } = {},
+  ) {
     const classCount = params.classWeight.length;
     this.binned = binned;
     this.params = params;
@@ -98,7 +106,7 @@ export class TreeBuilder {
     const codes = binned.codes;
     this.words = new Uint32Array(codes.buffer, codes.byteOffset, codes.byteLength / 4);
     this.wordsPerRow = binned.rows === 0 ? 0 : this.words.length / binned.rows;
-    this.rowLabels = Int32Array.from(labels);
+    this.rowLabels = options.labelsInPlace ? labels : Int32Array.from(labels);
     this.histogramLength = binned.binOffsets[binned.columns] * classCount;
     const capacity = 1024;
     this.feature = new Int32Array(capacity);

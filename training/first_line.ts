@@ -1,0 +1,184 @@
+/**
+ * The first line of a channel: gathered before the CSV reader starts, to place the label column
+ * (a name looked up in the header, or a number checked against the fields).
+ *
+ * @module
+ */
+
+import { showValue } from "../algorithm/mod.ts";
+import { CsvError, MAX_LINE_BYTES } from "../codecs/csv_reader.ts";
+import type { TrainingSetup } from "../sagemaker/hyperparameters.ts";
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const textDecoder = new TextDecoder();
+
+/**
+ * Splits one CSV line into fields by CSV rules (for the header and the first record): trimmed,
+ * a quoted field unwrapped with its doubled quotes undone.
+ */
+function splitFields(line: string): string[] {
+  const fields: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') {
+      if (quoted && line[i + 1] === '"') {
+        field += c;
+        i++;
+      } else quoted = !quoted;
+    } else if (c === "," && !quoted) {
+      fields.push(field.trim());
+      field = "";
+    } else field += c;
+  }
+  fields.push(field.trim());
+  return fields;
+}
+
+/** The number of fields of one CSV line (commas outside quotes, plus one). */
+function countFields(line: string): number {
+  let fields = 1;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === QUOTE) quoted = !quoted;
+    else if (c === COMMA && !quoted) fields++;
+  }
+  return fields;
+}
+
+/** The first line of a source that is not blank: its text and 1-based number. */
+export interface FirstLine {
+  /** The line, decoded, without its line break. */
+  readonly text: string;
+  /** Its 1-based line number in the source. */
+  readonly number: number;
+}
+
+/**
+ * Gathers the chunks of a source up to its first non-blank line, which places the label column
+ * before the reader can start. Each byte is looked at once and the chunks are joined once, so a
+ * source without line breaks costs time linear in its length, and fails past
+ * {@linkcode MAX_LINE_BYTES}.
+ */
+export class LeadingLines {
+  readonly #source: string;
+  readonly #chunks: Uint8Array[] = [];
+  #length = 0;
+  #lineStart = 0;
+  #lineNumber = 1;
+  #blank = true;
+
+  /** Gathers the first line of `source` (a file name, for error messages). */
+  constructor(source: string) {
+    this.#source = source;
+  }
+
+  /** Adds a chunk; returns the first non-blank line once it is complete. */
+  push(chunk: Uint8Array): FirstLine | undefined {
+    const offset = this.#length;
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+    for (let start = 0;;) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      const end = newline === -1 ? chunk.length : newline;
+      if (this.#blank) this.#blank = isBlank(chunk, start, end);
+      if (newline === -1) break;
+      if (!this.#blank) return this.#line(offset + newline);
+      this.#lineStart = offset + newline + 1;
+      this.#lineNumber++;
+      start = newline + 1;
+    }
+    if (this.#length - this.#lineStart > MAX_LINE_BYTES) {
+      throw new CsvError(
+        this.#lineNumber,
+        `Cannot parse ${this.#source} line ${this.#lineNumber}: ` +
+          `the line is longer than ${MAX_LINE_BYTES} bytes`,
+      );
+    }
+    return undefined;
+  }
+
+  /** At the end of the source: its last line, unless that is blank too. */
+  finish(): FirstLine | undefined {
+    return this.#blank ? undefined : this.#line(this.#length);
+  }
+
+  /** Everything gathered, in one array. */
+  bytes(): Uint8Array {
+    const bytes = concat(this.#chunks);
+    this.#chunks.splice(0, this.#chunks.length, bytes);
+    return bytes;
+  }
+
+  #line(end: number): FirstLine {
+    const bytes = this.bytes();
+    if (end > this.#lineStart && bytes[end - 1] === CARRIAGE_RETURN) end--;
+    return {
+      text: textDecoder.decode(bytes.subarray(this.#lineStart, end)),
+      number: this.#lineNumber,
+    };
+  }
+}
+
+/** Whether `bytes[start, end)` holds nothing but spaces, tabs and carriage returns. */
+function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    if (c !== SPACE && c !== TAB && c !== CARRIAGE_RETURN) return false;
+  }
+  return true;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/**
+ * Turns `label_column` into a column number using the first line of the first source: a name
+ * is looked up in the header; a number must be within the record's fields.
+ */
+export function resolveLabelColumn(
+  setup: TrainingSetup,
+  header: boolean,
+  line: { text: string; number: number },
+  source: string,
+): number {
+  if (typeof setup.labelColumn === "string") {
+    const fields = splitFields(line.text);
+    const index = fields.indexOf(setup.labelColumn);
+    if (index === -1) {
+      throw new Error(
+        `Invalid hyperparameter label_column: no column of ${source} line ${line.number} ` +
+          `is named ${showValue(setup.labelColumn)}; its columns are ${fields.join(", ")}`,
+      );
+    }
+    return index;
+  }
+  // Counted, not split: a line may hold millions of fields.
+  const count = countFields(line.text);
+  const index = setup.labelColumn < 0 ? count + setup.labelColumn : setup.labelColumn;
+  if (index < 0 || index >= count) {
+    throw new Error(
+      `Invalid hyperparameter label_column: ${source} line ${line.number} has ` +
+        `${count} ${header ? "header " : ""}fields (columns are counted from 0); ` +
+        `found ${setup.labelColumn}`,
+    );
+  }
+  return index;
+}
