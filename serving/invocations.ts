@@ -26,6 +26,12 @@ import type { BadRecordMode } from "../sagemaker/serving_config.ts";
 import { bodyChunks, type BodyOptions, readBody } from "./body.ts";
 import type { InvocationAttributes } from "./custom_attributes.ts";
 import { AnswerLimit } from "./answer_limit.ts";
+import {
+  checkExplanation,
+  ExplainedAnswer,
+  type ExplainRequest,
+  sampleExplainer,
+} from "./explained_answer.ts";
 import { HttpError } from "./errors.ts";
 
 /** Records predicted at a time while a large body streams in. */
@@ -64,6 +70,8 @@ const ENCODERS: Readonly<Record<MediaType, PredictionEncoder>> = {
 export interface InvocationContext {
   /** The model to predict with. */
   readonly model: Model;
+  /** The model's algorithm name, for messages about explanations (`ml-cart`). */
+  readonly algorithm?: string;
   /** Largest accepted body in bytes. */
   readonly bodyLimitBytes: number;
   /** Largest answer in bytes (`MODEL_SERVER_MAX_RESPONSE_MB`); 6 MiB unless set. */
@@ -74,6 +82,8 @@ export interface InvocationContext {
   readonly defaultAccept?: MediaType;
   /** Default handling of unreadable records; `fail` unless set. */
   readonly badRecords?: BadRecordMode;
+  /** `SAGEMAKER_DEFAULT_PROBABILITIES`: answer probabilities unless `probabilities=false`. */
+  readonly defaultProbabilities?: boolean;
 }
 
 /** Per-request options of {@linkcode handleInvocation}. */
@@ -105,6 +115,8 @@ class PredictionCollector {
   #timeoutSeconds: number;
   #slices: { labels: Int32Array; probabilities?: Float64Array }[] = [];
   #rows = 0;
+  /** With explanations asked for, the answer, encoded while the records are explained. */
+  readonly explained: ExplainedAnswer | undefined;
 
   constructor(
     model: Model,
@@ -113,6 +125,7 @@ class PredictionCollector {
       limit: AnswerLimit;
       deadline: number;
       timeoutSeconds: number;
+      explained?: ExplainedAnswer;
     },
   ) {
     this.#model = model;
@@ -120,6 +133,12 @@ class PredictionCollector {
     this.#limit = options.limit;
     this.#deadline = options.deadline;
     this.#timeoutSeconds = options.timeoutSeconds;
+    this.explained = options.explained;
+  }
+
+  /** The reader's map of unreadable records, which an explained answer must know as it goes. */
+  watchErrors(errors: ReadonlyMap<number, string>): void {
+    if (this.explained !== undefined) this.explained.errors = errors;
   }
 
   get rows(): number {
@@ -149,6 +168,14 @@ class PredictionCollector {
     }
     if (table.rows === 0) return;
     const labels = this.#model.predict(table);
+    if (this.explained !== undefined) {
+      this.explained.add(table, labels, {
+        first: this.#rows,
+        checkDeadline: () => this.checkDeadline(),
+      });
+      this.#rows += table.rows;
+      return;
+    }
     const probabilities = this.#probabilities ? this.#model.predictProba(table) : undefined;
     this.#slices.push({ labels, probabilities });
     this.#rows += table.rows;
@@ -206,11 +233,13 @@ async function readCsvOrJsonLines(
           estimateValues(body, features),
         )
         : new JsonLinesReader({ features, onBadRecord });
+      collector.watchErrors(reader.errors);
       reader.push(body);
     } else {
       reader = type === "text/csv"
         ? new CsvTableReader({ features, onBadRecord }, SLICE_ROWS * 2 * features)
         : new JsonLinesReader({ features, onBadRecord });
+      collector.watchErrors(reader.errors);
       for await (const chunk of bodyChunks(request, context.bodyLimitBytes, options.body)) {
         reader.push(chunk);
         if (reader.rows >= SLICE_ROWS) collector.add(reader.drain());
@@ -300,16 +329,26 @@ export async function handleInvocation(
   const mark = (attributes.badRecords ?? context.badRecords ?? "fail") === "mark";
   const deadline = (options.startedAt ?? Date.now()) + timeoutSeconds * 1000;
   const encoder = ENCODERS[choice.type];
-  const probabilities = choice.verbose || attributes.probabilities === true;
+  const probabilities = choice.verbose ||
+    (attributes.probabilities ?? context.defaultProbabilities ?? false);
+  let explain: ExplainRequest | undefined;
+  if (attributes.explain !== undefined) {
+    explain = { kind: attributes.explain, algorithm: context.algorithm ?? "this model" };
+    checkExplanation(context.model, explain, choice.type);
+  }
   const limit = new AnswerLimit(encoder, context.model, {
     limitBytes: context.responseLimitBytes ?? DEFAULT_RESPONSE_LIMIT_BYTES,
     probabilities,
+    explanation: explain === undefined ? undefined : sampleExplainer(context.model, explain),
   });
   const collector = new PredictionCollector(context.model, {
     probabilities,
     limit,
     deadline,
     timeoutSeconds,
+    explained: explain === undefined
+      ? undefined
+      : new ExplainedAnswer(context.model, { request: explain, encoder, limit }),
   });
   const body: BodyOptions = { deadline, timeoutSeconds };
 
@@ -325,6 +364,7 @@ export async function handleInvocation(
     } catch (error) {
       badRequest(error);
     }
+    collector.watchErrors(records.errors);
     collector.add(records.features);
     errors = records.errors;
   } else {
@@ -339,10 +379,13 @@ export async function handleInvocation(
     );
   }
 
-  const sets = collector.result(errors);
   const headers = options.headers === undefined
     ? PLAIN_HEADERS[encoder.contentType] ?? { "content-type": encoder.contentType }
     : { ...options.headers, "content-type": encoder.contentType };
+  if (collector.explained !== undefined) {
+    return new Response(collector.explained.body(), { headers });
+  }
+  const sets = collector.result(errors);
   if (!limit.surelyFits(collector.rows, errors)) {
     return new Response(chunkStream(limit.encodeWithin(sets)), { headers });
   }

@@ -29,7 +29,7 @@ const stubModel: Model = {
   describe: () => ({}),
 };
 
-const stored = { model: stubModel } as unknown as StoredModel;
+const stored = { model: stubModel, algorithm: { name: "stub" } } as unknown as StoredModel;
 
 const config = readServingConfig({}, 2);
 
@@ -213,7 +213,7 @@ Deno.test("/invocations answers an AlgorithmError with its status in the error s
     },
   };
   const handle = createHandler({
-    stored: { model: refusing } as unknown as StoredModel,
+    stored: { model: refusing, algorithm: { name: "stub" } } as unknown as StoredModel,
     config: { ...config, bodyLimitBytes: 1024 },
   });
   const response = await handle(post("1,-1\n", { accept: "application/json" }));
@@ -229,7 +229,7 @@ Deno.test("/invocations answers any other exception with a 500 that hides the st
     },
   };
   const handle = createHandler({
-    stored: { model: broken } as unknown as StoredModel,
+    stored: { model: broken, algorithm: { name: "stub" } } as unknown as StoredModel,
     config: { ...config, bodyLimitBytes: 1024 },
   });
   const response = await handle(post("1,-1\n"));
