@@ -155,9 +155,14 @@ class PredictionCollector {
     }
   }
 
-  add(table: Matrix): void {
+  /**
+   * Predicts `table`. `expectedRows`, when given, is the number of records the whole body likely
+   * holds (from its `Content-Length`): an explained answer of that many records that would pass
+   * the limit is refused before the work, not only once the explanations pass it.
+   */
+  add(table: Matrix, expectedRows = 0): void {
     // Before any prediction: an answer that would be too large is refused here.
-    this.#limit.checkEstimate(this.#rows + table.rows, table);
+    this.#limit.checkEstimate(Math.max(this.#rows + table.rows, expectedRows), table);
     if (table.rows > SLICE_ROWS) {
       const { data, columns } = table;
       for (let row = 0; row < table.rows; row += SLICE_ROWS) {
@@ -240,10 +245,17 @@ async function readCsvOrJsonLines(
         ? new CsvTableReader({ features, onBadRecord }, SLICE_ROWS * 2 * features)
         : new JsonLinesReader({ features, onBadRecord });
       collector.watchErrors(reader.errors);
+      let received = 0;
       for await (const chunk of bodyChunks(request, context.bodyLimitBytes, options.body)) {
         reader.push(chunk);
-        if (reader.rows >= SLICE_ROWS) collector.add(reader.drain());
-        // A body that yields no records (one endless line) still ends at the deadline.
+        received += chunk.length;
+        if (reader.rows >= SLICE_ROWS) {
+          const rows = collector.rows + reader.rows;
+          const expected = collector.explained !== undefined && Number.isFinite(declared)
+            ? Math.round((declared / received) * rows)
+            : 0;
+          collector.add(reader.drain(), expected);
+        } // A body that yields no records (one endless line) still ends at the deadline.
         else collector.checkDeadline();
       }
     }
