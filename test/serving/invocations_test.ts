@@ -281,3 +281,18 @@ Deno.test("pathOf() finds /invocations without parsing and any other path with U
   assert.equal(pathOf("http://worker//invocations"), "//invocations");
   assert.equal(pathOf("http://worker/models/a/invocations"), "/models/a/invocations");
 });
+
+Deno.test("SAGEMAKER_DEFAULT_PROBABILITIES=true answers probabilities unless probabilities=false", async () => {
+  assert.equal(readServingConfig({}, 2).defaultProbabilities, false);
+  assert.equal(await (await handler()(post("1,0\n"))).text(), "high\n");
+  const on = handler({ SAGEMAKER_DEFAULT_PROBABILITIES: "true" });
+  assert.equal(await (await on(post("1,0\n"))).text(), "high,0.75,0.25\n");
+  const off = await on(
+    post("1,0\n", { "x-amzn-sagemaker-custom-attributes": "probabilities=false" }),
+  );
+  assert.equal(await off.text(), "high\n");
+  assert.throws(
+    () => readServingConfig({ SAGEMAKER_DEFAULT_PROBABILITIES: "yes" }, 2),
+    /^ConfigError: Invalid SAGEMAKER_DEFAULT_PROBABILITIES="yes": expected true or false$/,
+  );
+});
