@@ -25,10 +25,11 @@ export interface ExplainBenchOptions {
   depth?: number;
 }
 
-const COLUMNS = 20;
+/** Features of the synthetic records. */
+export const COLUMNS = 20;
 
 /** `rows` synthetic records: six informative features with interactions, noisy labels. */
-function syntheticData(rows: number, seed: number): Dataset {
+export function syntheticData(rows: number, seed: number): Dataset {
   const random = createRandom(seed);
   const data = new Float64Array(rows * COLUMNS);
   const labels = new Int32Array(rows);

@@ -24,6 +24,9 @@ function csvField(text: string): string {
  *   `setosa,0.98,0.02,0`;
  * - a record that could not be read (error-marker mode): one quoted field starting with
  *   `error: `, for example `"error: Cannot parse line 3, field 2: ""x"" is not a number"`.
+ *
+ * Explanations have no CSV form: the server refuses them for a CSV answer (406), so this encoder
+ * never sees them.
  */
 export const CSV_PREDICTION_ENCODER: PredictionEncoder = {
   contentType: "text/csv",

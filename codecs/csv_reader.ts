@@ -108,6 +108,14 @@ export class CsvTableReader {
   }
 
   /**
+   * The records that could not be read so far (with `onBadRecord: "mark"`), by record index;
+   * the map {@linkcode CsvTableReader.finish} returns, filled as records are read.
+   */
+  get errors(): ReadonlyMap<number, string> {
+    return this.#errors;
+  }
+
+  /**
    * Hands out the records read since the last drain and starts a fresh batch, so a long input
    * can be processed a slice at a time without holding every record. The returned table shares
    * the reader's buffer: use it before the next {@linkcode CsvTableReader.push}. Record indices

@@ -139,8 +139,9 @@ export function parseJsonRecords(text: string, options: JsonReadOptions): JsonRe
 
 /**
  * One prediction as JSON text: the label as a string, or with probabilities
- * `{"label": "setosa", "probabilities": {"setosa": 0.98, ...}}`, or for a record that could not
- * be read `{"error": "..."}`. Shared by the JSON and JSON Lines answers.
+ * `{"label": "setosa", "probabilities": {"setosa": 0.98, ...}}`, or with an explanation the label
+ * then the explanation's fields `{"label": "setosa", "kind": "path", "path": [...], ...}`, or for
+ * a record that could not be read `{"error": "..."}`. Shared by the JSON and JSON Lines answers.
  */
 export function jsonPrediction(set: PredictionSet, index: number, quoted: string[]): string {
   const error = set.errors === undefined || set.errors.size === 0
@@ -148,6 +149,10 @@ export function jsonPrediction(set: PredictionSet, index: number, quoted: string
     : set.errors.get((set.first ?? 0) + index);
   if (error !== undefined) return `{"error":${JSON.stringify(error)}}`;
   const label = quoted[set.labels[index]];
+  if (set.explanations !== undefined) {
+    const fields = JSON.stringify(set.explanations[index]);
+    return fields.length <= 2 ? `{"label":${label}}` : `{"label":${label},${fields.slice(1)}`;
+  }
   const probabilities = set.probabilities;
   if (probabilities === undefined) return label;
   const width = quoted.length;

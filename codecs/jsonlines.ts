@@ -157,7 +157,7 @@ export class JsonLinesReader {
 /**
  * The `application/jsonlines` answer: one line per record, in order; each line is what
  * `application/json` puts in `predictions` (a label string, a `{"label", "probabilities"}`
- * object, or `{"error": ...}`).
+ * object, a `{"label", ...explanation}` object, or `{"error": ...}`).
  */
 export const JSONLINES_PREDICTION_ENCODER: PredictionEncoder = {
   contentType: "application/jsonlines",

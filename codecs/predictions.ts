@@ -1,6 +1,7 @@
 /**
  * What `/invocations` answers, before it is encoded: a label (and optionally one probability per
- * class) for every record, or an error marker for a record that could not be read. Each response
+ * class, or an explanation) for every record, or an error marker for a record that could not be
+ * read. Each response
  * codec (`csv_encoder.ts`, `json.ts`, `jsonlines.ts`) exports a {@linkcode PredictionEncoder} for it.
  *
  * @module
@@ -14,6 +15,11 @@ export interface PredictionSet {
   readonly labels: Int32Array;
   /** With probabilities requested: `labels.length * classes.length` values, row-major. */
   readonly probabilities?: Float64Array;
+  /**
+   * With explanations requested: one JSON-ready object per record (its fields are written after
+   * the label, and replace `probabilities`). Only the JSON and JSON Lines answers write them.
+   */
+  readonly explanations?: readonly object[];
   /** Records that could not be read, by 0-based record index in the whole answer, with the reason. */
   readonly errors?: ReadonlyMap<number, string>;
   /**

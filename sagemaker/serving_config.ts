@@ -51,6 +51,11 @@ export interface ServingConfig {
   readonly defaultAccept?: MediaType;
   /** Default handling of unreadable records (`MODEL_SERVER_BAD_RECORDS`: `fail` or `mark`). */
   readonly badRecords: BadRecordMode;
+  /**
+   * `SAGEMAKER_DEFAULT_PROBABILITIES=true`: every answer carries class probabilities unless the
+   * request says `probabilities=false` (SageMaker Clarify's requests carry no custom attributes).
+   */
+  readonly defaultProbabilities: boolean;
   /** The folder holding the model. */
   readonly modelDir: string;
   /** Ports the workers may use behind nginx (`SAGEMAKER_SAFE_PORT_RANGE`, e.g. `20000-20999`). */
@@ -182,6 +187,17 @@ export function readServingConfig(
   }
   const badRecords: BadRecordMode = badRecordsText === "mark" ? "mark" : "fail";
   sources.badRecords = badRecordsText === "" ? "default" : "env MODEL_SERVER_BAD_RECORDS";
+  const probabilitiesText = env.SAGEMAKER_DEFAULT_PROBABILITIES?.trim().toLowerCase() ?? "";
+  if (probabilitiesText !== "" && probabilitiesText !== "true" && probabilitiesText !== "false") {
+    throw new ConfigError(
+      `Invalid SAGEMAKER_DEFAULT_PROBABILITIES=${
+        JSON.stringify(env.SAGEMAKER_DEFAULT_PROBABILITIES)
+      }: expected true or false`,
+    );
+  }
+  sources.defaultProbabilities = probabilitiesText === ""
+    ? "default"
+    : "env SAGEMAKER_DEFAULT_PROBABILITIES";
   return {
     port,
     workers,
@@ -193,6 +209,7 @@ export function readServingConfig(
     batchLimits: batchLimits(maxPayloadMB, concurrent),
     defaultAccept,
     badRecords,
+    defaultProbabilities: probabilitiesText === "true",
     modelDir: sageMakerPaths(env).modelDir,
     safePortRange: readPortRange(env, "SAGEMAKER_SAFE_PORT_RANGE"),
     sources,

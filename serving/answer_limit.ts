@@ -15,6 +15,11 @@
  *    chunk by chunk and given up as soon as it passes the limit, so building it never costs
  *    more than the limit in bytes.
  *
+ * Explanations have no useful upper bound (a path is as long as the tree is deep, SHAP values
+ * grow with features times classes), so an explained answer skips check 1: the estimate samples
+ * records spread over the first slice, and the answer, encoded while it is explained, is counted
+ * exactly with {@linkcode AnswerLimit.countExplained}.
+ *
  * @module
  */
 
@@ -48,6 +53,16 @@ export interface AnswerLimitOptions {
   readonly limitBytes: number;
   /** True when the answer carries class probabilities. */
   readonly probabilities: boolean;
+  /** When the answer carries explanations: their kind, and how to explain sample records. */
+  readonly explanation?: SampleExplainer;
+}
+
+/** Explains records for the estimate of an explained answer. */
+export interface SampleExplainer {
+  /** The kind asked for, for messages (`shap`). */
+  readonly kind: string;
+  /** One JSON-ready explanation per row of `features`. */
+  explain(features: Matrix): readonly object[];
 }
 
 /** The most bytes one record's line can take, per class list, encoder and probabilities. */
@@ -84,6 +99,21 @@ function worstRecordBytes(
   return worst;
 }
 
+/**
+ * `rows` records spread evenly over `table` (copied): explanations of the first records alone
+ * could all be short, as records sorted by one feature all take the same short path.
+ */
+function spreadSample(table: Matrix, rows: number): Matrix {
+  const { columns } = table;
+  const data = new Float64Array(rows * columns);
+  const step = table.rows / rows;
+  for (let r = 0; r < rows; r++) {
+    const from = Math.floor(r * step) * columns;
+    data.set(table.data.subarray(from, from + columns), r * columns);
+  }
+  return { data, rows, columns };
+}
+
 /** The answer limit of one invocation. */
 export class AnswerLimit {
   #encoder: PredictionEncoder;
@@ -91,13 +121,16 @@ export class AnswerLimit {
   #options: AnswerLimitOptions;
   #worst: number;
   #sampled: number | undefined;
+  #explainedBytes = 0;
 
   /** The limit for answers from `model` in `encoder`'s format. */
   constructor(encoder: PredictionEncoder, model: Model, options: AnswerLimitOptions) {
     this.#encoder = encoder;
     this.#model = model;
     this.#options = options;
-    this.#worst = worstRecordBytes(encoder, model.classes, options.probabilities);
+    this.#worst = options.explanation === undefined
+      ? worstRecordBytes(encoder, model.classes, options.probabilities)
+      : Infinity;
   }
 
   #fixedBytes(): number {
@@ -105,6 +138,10 @@ export class AnswerLimit {
   }
 
   #describe(): string {
+    const explanation = this.#options.explanation;
+    if (explanation !== undefined) {
+      return `${this.#encoder.contentType} with ${explanation.kind} explanations`;
+    }
     const classes = this.#model.classes.length;
     return `${this.#encoder.contentType}${
       this.#options.probabilities ? ` with ${classes} class probabilities` : ""
@@ -116,7 +153,11 @@ export class AnswerLimit {
       413,
       `The answer would be ${what}, more than the limit of ${this.#options.limitBytes} bytes ` +
         `(MODEL_SERVER_MAX_RESPONSE_MB): ask for fewer records${
-          this.#options.probabilities ? " or no probabilities" : ""
+          this.#options.explanation !== undefined
+            ? " or no explanations"
+            : this.#options.probabilities
+            ? " or no probabilities"
+            : ""
         }`,
     );
   }
@@ -132,15 +173,17 @@ export class AnswerLimit {
     if (this.#sampled === undefined) {
       const rows = Math.min(SAMPLE_RECORDS, next.rows);
       if (rows === 0) return;
-      const sample = {
-        data: next.data.subarray(0, rows * next.columns),
-        rows,
-        columns: next.columns,
-      };
+      const explanation = this.#options.explanation;
+      const sample = explanation === undefined
+        ? { data: next.data.subarray(0, rows * next.columns), rows, columns: next.columns }
+        : spreadSample(next, rows);
       const set: PredictionSet = {
         classes: this.#model.classes,
         labels: this.#model.predict(sample),
-        probabilities: this.#options.probabilities ? this.#model.predictProba(sample) : undefined,
+        probabilities: this.#options.probabilities && explanation === undefined
+          ? this.#model.predictProba(sample)
+          : undefined,
+        explanations: explanation?.explain(sample),
         first: 1,
       };
       this.#sampled = byteLength(this.#encoder.records(set, 0, rows)) / rows;
@@ -151,6 +194,20 @@ export class AnswerLimit {
         `about ${estimate} bytes (${records} records of about ${
           Math.round(this.#sampled)
         } bytes in ${this.#describe()})`,
+      );
+    }
+  }
+
+  /**
+   * Counts `bytes` more of an explained answer, now `records` records long; throws a 413 once
+   * the answer passes the limit, so that explaining stops there.
+   */
+  countExplained(bytes: number, records: number): void {
+    this.#explainedBytes += bytes;
+    const total = this.#fixedBytes() + this.#explainedBytes;
+    if (total > this.#options.limitBytes) {
+      throw this.#tooLarge(
+        `more than ${total} bytes (${records} records explained in ${this.#describe()})`,
       );
     }
   }

@@ -5,7 +5,9 @@
  *
  * - `probabilities=true`: answer class probabilities (same as `Accept: ...; verbose=true`);
  * - `errors=mark`: answer an error marker for a record that cannot be read instead of failing
- *   the request; `errors=fail` forces the default.
+ *   the request; `errors=fail` forces the default;
+ * - `explain=path` or `explain=shap`: explain every prediction (JSON and JSON Lines answers);
+ *   the model decides which kinds it gives, so the value is checked when the model is known.
  *
  * @module
  */
@@ -23,6 +25,8 @@ export interface InvocationAttributes {
   readonly probabilities?: boolean;
   /** `errors=mark|fail`. */
   readonly badRecords?: BadRecordMode;
+  /** `explain=<kind>`, lower-cased: the explanation asked for (`path`, `shap`). */
+  readonly explain?: string;
 }
 
 function invalid(key: string, value: string, expected: string): HttpError {
@@ -38,8 +42,8 @@ function invalid(key: string, value: string, expected: string): HttpError {
  *
  * @example
  * ```ts
- * parseCustomAttributes("probabilities=true, errors=mark, trace=abc");
- * // { probabilities: true, badRecords: "mark" }
+ * parseCustomAttributes("probabilities=true, errors=mark, explain=shap, trace=abc");
+ * // { probabilities: true, badRecords: "mark", explain: "shap" }
  * ```
  */
 export function parseCustomAttributes(header: string | null): InvocationAttributes {
@@ -52,6 +56,7 @@ export function parseCustomAttributes(header: string | null): InvocationAttribut
   }
   let probabilities: boolean | undefined;
   let badRecords: BadRecordMode | undefined;
+  let explain: string | undefined;
   for (const part of header.split(/[,;]/)) {
     const equals = part.indexOf("=");
     if (equals === -1) continue;
@@ -64,7 +69,10 @@ export function parseCustomAttributes(header: string | null): InvocationAttribut
     } else if (key === "errors") {
       if (lower !== "mark" && lower !== "fail") throw invalid(key, value, "mark or fail");
       badRecords = lower;
+    } else if (key === "explain") {
+      if (lower === "") throw invalid(key, value, "an explanation kind such as path or shap");
+      explain = lower;
     }
   }
-  return { probabilities, badRecords };
+  return { probabilities, badRecords, explain };
 }

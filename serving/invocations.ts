@@ -27,6 +27,12 @@ import type { BadRecordMode } from "../sagemaker/serving_config.ts";
 import { bodyChunks, type BodyOptions, readBody } from "./body.ts";
 import type { InvocationAttributes } from "./custom_attributes.ts";
 import { AnswerLimit } from "./answer_limit.ts";
+import {
+  checkExplanation,
+  ExplainedAnswer,
+  type ExplainRequest,
+  sampleExplainer,
+} from "./explained_answer.ts";
 import { HttpError } from "./errors.ts";
 
 /** Records predicted at a time while a large body streams in. */
@@ -65,6 +71,8 @@ const ENCODERS: Readonly<Record<MediaType, PredictionEncoder>> = {
 export interface InvocationContext {
   /** The model to predict with. */
   readonly model: Model;
+  /** The model's algorithm name, for messages about explanations (`ml-cart`). */
+  readonly algorithm?: string;
   /** Largest accepted body in bytes. */
   readonly bodyLimitBytes: number;
   /** Largest answer in bytes (`MODEL_SERVER_MAX_RESPONSE_MB`); 6 MiB unless set. */
@@ -75,6 +83,8 @@ export interface InvocationContext {
   readonly defaultAccept?: MediaType;
   /** Default handling of unreadable records; `fail` unless set. */
   readonly badRecords?: BadRecordMode;
+  /** `SAGEMAKER_DEFAULT_PROBABILITIES`: answer probabilities unless `probabilities=false`. */
+  readonly defaultProbabilities?: boolean;
 }
 
 /** Per-request options of {@linkcode handleInvocation}. */
@@ -106,6 +116,8 @@ class PredictionCollector {
   #timeoutSeconds: number;
   #slices: { labels: Int32Array; probabilities?: Float64Array }[] = [];
   #rows = 0;
+  /** With explanations asked for, the answer, encoded while the records are explained. */
+  readonly explained: ExplainedAnswer | undefined;
 
   constructor(
     model: Model,
@@ -114,6 +126,7 @@ class PredictionCollector {
       limit: AnswerLimit;
       deadline: number;
       timeoutSeconds: number;
+      explained?: ExplainedAnswer;
     },
   ) {
     this.#model = model;
@@ -121,6 +134,12 @@ class PredictionCollector {
     this.#limit = options.limit;
     this.#deadline = options.deadline;
     this.#timeoutSeconds = options.timeoutSeconds;
+    this.explained = options.explained;
+  }
+
+  /** The reader's map of unreadable records, which an explained answer must know as it goes. */
+  watchErrors(errors: ReadonlyMap<number, string>): void {
+    if (this.explained !== undefined) this.explained.errors = errors;
   }
 
   get rows(): number {
@@ -137,9 +156,14 @@ class PredictionCollector {
     }
   }
 
-  add(table: Matrix): void {
+  /**
+   * Predicts `table`. `expectedRows`, when given, is the number of records the whole body likely
+   * holds (from its `Content-Length`): an explained answer of that many records that would pass
+   * the limit is refused before the work, not only once the explanations pass it.
+   */
+  add(table: Matrix, expectedRows = 0): void {
     // Before any prediction: an answer that would be too large is refused here.
-    this.#limit.checkEstimate(this.#rows + table.rows, table);
+    this.#limit.checkEstimate(Math.max(this.#rows + table.rows, expectedRows), table);
     if (table.rows > SLICE_ROWS) {
       const { data, columns } = table;
       for (let row = 0; row < table.rows; row += SLICE_ROWS) {
@@ -150,6 +174,14 @@ class PredictionCollector {
     }
     if (table.rows === 0) return;
     const labels = this.#model.predict(table);
+    if (this.explained !== undefined) {
+      this.explained.add(table, labels, {
+        first: this.#rows,
+        checkDeadline: () => this.checkDeadline(),
+      });
+      this.#rows += table.rows;
+      return;
+    }
     const probabilities = this.#probabilities ? this.#model.predictProba(table) : undefined;
     this.#slices.push({ labels, probabilities });
     this.#rows += table.rows;
@@ -207,15 +239,23 @@ async function readCsvOrJsonLines(
           estimateValues(body, features),
         )
         : new JsonLinesReader({ features, onBadRecord });
+      collector.watchErrors(reader.errors);
       reader.push(body);
     } else {
       reader = type === "text/csv"
         ? new CsvTableReader({ features, onBadRecord }, SLICE_ROWS * 2 * features)
         : new JsonLinesReader({ features, onBadRecord });
+      collector.watchErrors(reader.errors);
+      let received = 0;
       for await (const chunk of bodyChunks(request, context.bodyLimitBytes, options.body)) {
         reader.push(chunk);
-        if (reader.rows >= SLICE_ROWS) collector.add(reader.drain());
-        // A body that yields no records (one endless line) still ends at the deadline.
+        received += chunk.length;
+        if (reader.rows >= SLICE_ROWS) {
+          collector.add(
+            reader.drain(),
+            projectedRecords(collector, reader.rows, declared, received),
+          );
+        } // A body that yields no records (one endless line) still ends at the deadline.
         else collector.checkDeadline();
       }
     }
@@ -231,6 +271,20 @@ async function readCsvOrJsonLines(
   }
 }
 
+/**
+ * The records a streamed body will hold in all, projected from the share of it received so far,
+ * for an explained answer's size check (0 when not explaining or the length is unknown).
+ */
+function projectedRecords(
+  collector: PredictionCollector,
+  pending: number,
+  declared: number,
+  received: number,
+): number {
+  if (collector.explained === undefined || !Number.isFinite(declared)) return 0;
+  return Math.round((declared / received) * (collector.rows + pending));
+}
+
 async function readJson(
   request: Request,
   context: InvocationContext,
@@ -243,14 +297,21 @@ async function readJson(
     onBadRecord: mark ? "mark" : "throw",
     buffer: declared <= WHOLE_BODY_BYTES ? SMALL_BODY_VALUES : undefined,
   });
+  collector.watchErrors(reader.errors);
   try {
     if (declared <= WHOLE_BODY_BYTES) {
       reader.push(await readBody(request, context.bodyLimitBytes, options.body));
     } else {
+      let received = 0;
       for await (const chunk of bodyChunks(request, context.bodyLimitBytes, options.body)) {
         reader.push(chunk);
-        if (reader.rows >= SLICE_ROWS) collector.add(reader.drain());
-        else collector.checkDeadline();
+        received += chunk.length;
+        if (reader.rows >= SLICE_ROWS) {
+          collector.add(
+            reader.drain(),
+            projectedRecords(collector, reader.rows, declared, received),
+          );
+        } else collector.checkDeadline();
       }
     }
     collector.add(reader.finish());
@@ -330,16 +391,26 @@ export async function handleInvocation(
   const mark = (attributes.badRecords ?? context.badRecords ?? "fail") === "mark";
   const deadline = (options.startedAt ?? Date.now()) + timeoutSeconds * 1000;
   const encoder = ENCODERS[choice.type];
-  const probabilities = choice.verbose || attributes.probabilities === true;
+  const probabilities = choice.verbose ||
+    (attributes.probabilities ?? context.defaultProbabilities ?? false);
+  let explain: ExplainRequest | undefined;
+  if (attributes.explain !== undefined) {
+    explain = { kind: attributes.explain, algorithm: context.algorithm ?? "this model" };
+    checkExplanation(context.model, explain, choice.type);
+  }
   const limit = new AnswerLimit(encoder, context.model, {
     limitBytes: context.responseLimitBytes ?? DEFAULT_RESPONSE_LIMIT_BYTES,
     probabilities,
+    explanation: explain === undefined ? undefined : sampleExplainer(context.model, explain),
   });
   const collector = new PredictionCollector(context.model, {
     probabilities,
     limit,
     deadline,
     timeoutSeconds,
+    explained: explain === undefined
+      ? undefined
+      : new ExplainedAnswer(context.model, { request: explain, encoder, limit }),
   });
   const body: BodyOptions = { deadline, timeoutSeconds };
 
@@ -358,10 +429,13 @@ export async function handleInvocation(
     );
   }
 
-  const sets = collector.result(errors);
   const headers = options.headers === undefined
     ? PLAIN_HEADERS[encoder.contentType] ?? { "content-type": encoder.contentType }
     : { ...options.headers, "content-type": encoder.contentType };
+  if (collector.explained !== undefined) {
+    return new Response(collector.explained.body(), { headers });
+  }
+  const sets = collector.result(errors);
   if (!limit.surelyFits(collector.rows, errors)) {
     return new Response(chunkStream(limit.encodeWithin(sets)), { headers });
   }

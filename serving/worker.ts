@@ -41,6 +41,7 @@ export type WorkerConfig = Pick<
   | "defaultAccept"
   | "badRecords"
   | "batchLimits"
+  | "defaultProbabilities"
 >;
 
 /** Options of {@linkcode createHandler}. */
@@ -114,7 +115,11 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
   const proxied = options.proxied === true;
   const parameters = JSON.stringify(executionParameters(config.batchLimits));
   // The single-model context is built once: /invocations is the hot path.
-  const storedContext = stored === undefined ? undefined : { ...config, model: stored.model };
+  const storedContext = stored === undefined ? undefined : contextOf(stored);
+
+  function contextOf(model: StoredModel) {
+    return { ...config, model: model.model, algorithm: model.algorithm.name };
+  }
 
   /** Predicts with `model`: `/invocations`, and `/models/{name}/invoke` with the model it names. */
   function invoke(request: Request, model: StoredModel): Promise<Response> {
@@ -124,7 +129,7 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
     // Behind nginx the id header is added by nginx: a success answer with only a content-type
     // header takes Deno's fastest response path.
     const headers = proxied ? echo : { [REQUEST_ID_HEADER]: requestIdOf(request), ...echo };
-    const context = model === stored ? storedContext! : { ...config, model: model.model };
+    const context = model === stored ? storedContext! : contextOf(model);
     return handleInvocation(request, context, {
       attributes,
       startedAt: Date.now(),

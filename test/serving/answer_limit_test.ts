@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import type { Matrix, Model } from "../../algorithm/mod.ts";
+import type { Matrix, Model, PathExplanation, PathStep } from "../../algorithm/mod.ts";
 import { CSV_PREDICTION_ENCODER } from "../../codecs/csv_encoder.ts";
 import { JSON_PREDICTION_ENCODER } from "../../codecs/json.ts";
 import { encodeAll } from "../../codecs/predictions.ts";
 import { readServingConfig } from "../../sagemaker/serving_config.ts";
 import { AnswerLimit } from "../../serving/answer_limit.ts";
 import { HttpError } from "../../serving/errors.ts";
+import { handleInvocation } from "../../serving/invocations.ts";
 
 /** Predicts class 0 with probabilities 1/3 and 2/3 for every record. */
 const model: Model = {
@@ -79,4 +80,99 @@ Deno.test("readServingConfig() reads MODEL_SERVER_MAX_RESPONSE_MB, else the body
     () => readServingConfig({ MODEL_SERVER_MAX_RESPONSE_MB: "0" }, 2),
     /Invalid MODEL_SERVER_MAX_RESPONSE_MB="0": expected an integer from 1 to 1024/,
   );
+});
+
+const STEP: PathStep = {
+  node: 0,
+  feature: 0,
+  value: 1,
+  threshold: 0.5,
+  direction: "right",
+  missing: false,
+};
+
+/** Explains a record in a few bytes, or in about 10,000 when its feature is above 0. */
+function explainingModel() {
+  const counter = { explained: 0 };
+  const explaining: Model = {
+    ...model,
+    explanations: ["path"],
+    explain(features: Matrix) {
+      counter.explained += features.rows;
+      return Array.from(features.data, (value): PathExplanation => ({
+        kind: "path",
+        path: value > 0 ? new Array(120).fill(STEP) : [],
+        leaf: 1,
+        class_counts: {},
+        probabilities: {},
+      }));
+    },
+  };
+  return { explaining, counter };
+}
+
+function explainRequest(body: string): Request {
+  return new Request("http://worker/invocations", {
+    method: "POST",
+    body,
+    headers: { "content-type": "text/csv", accept: "application/jsonlines" },
+  });
+}
+
+Deno.test("handleInvocation() counts an explained answer exactly and stops explaining past the limit", async () => {
+  const { explaining, counter } = explainingModel();
+  // 1,000 records; the sampled ones (spread every 125 records) explain small, 20 others big.
+  const body = Array.from({ length: 1000 }, (_, i) => (i >= 1 && i <= 20 ? "1" : "0")).join("\n");
+  const context = { model: explaining, algorithm: "stub", bodyLimitBytes: 1e6 };
+  await assert.rejects(
+    () =>
+      handleInvocation(explainRequest(body), { ...context, responseLimitBytes: 100_000 }, {
+        attributes: { explain: "path" },
+      }),
+    (error: HttpError) => {
+      assert.equal(error.status, 413);
+      assert.match(
+        error.message,
+        /^The answer would be more than \d+ bytes \(256 records explained in application\/jsonlines with path explanations\), more than the limit of 100000 bytes/,
+      );
+      return true;
+    },
+  );
+  // The sample, then one batch of 256: not the whole body.
+  assert.equal(counter.explained, 8 + 256);
+  // Within the limit, the same body is answered whole, in order.
+  const answer = await handleInvocation(explainRequest(body), context, {
+    attributes: { explain: "path" },
+  });
+  const lines = (await answer.text()).trim().split("\n").map((line) => JSON.parse(line));
+  assert.equal(lines.length, 1000);
+  assert.deepEqual(lines[0], {
+    label: "a",
+    kind: "path",
+    path: [],
+    leaf: 1,
+    class_counts: {},
+    probabilities: {},
+  });
+  assert.equal(lines[1].path.length, 120);
+});
+
+Deno.test("handleInvocation() refuses an explained answer on the estimate before explaining it", async () => {
+  const { explaining, counter } = explainingModel();
+  const body = "1\n".repeat(1000);
+  await assert.rejects(
+    () =>
+      handleInvocation(explainRequest(body), {
+        model: explaining,
+        algorithm: "stub",
+        bodyLimitBytes: 1e6,
+        responseLimitBytes: 1_000_000,
+      }, { attributes: { explain: "path" } }),
+    (error: HttpError) => {
+      assert.equal(error.status, 413);
+      assert.match(error.message, /about \d+ bytes \(1000 records of about \d{5} bytes/);
+      return true;
+    },
+  );
+  assert.equal(counter.explained, 8);
 });

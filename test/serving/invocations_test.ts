@@ -29,7 +29,7 @@ const stubModel: Model = {
   describe: () => ({}),
 };
 
-const stored = { model: stubModel } as unknown as StoredModel;
+const stored = { model: stubModel, algorithm: { name: "stub" } } as unknown as StoredModel;
 
 const config = readServingConfig({}, 2);
 
@@ -213,7 +213,7 @@ Deno.test("/invocations answers an AlgorithmError with its status in the error s
     },
   };
   const handle = createHandler({
-    stored: { model: refusing } as unknown as StoredModel,
+    stored: { model: refusing, algorithm: { name: "stub" } } as unknown as StoredModel,
     config: { ...config, bodyLimitBytes: 1024 },
   });
   const response = await handle(post("1,-1\n", { accept: "application/json" }));
@@ -229,7 +229,7 @@ Deno.test("/invocations answers any other exception with a 500 that hides the st
     },
   };
   const handle = createHandler({
-    stored: { model: broken } as unknown as StoredModel,
+    stored: { model: broken, algorithm: { name: "stub" } } as unknown as StoredModel,
     config: { ...config, bodyLimitBytes: 1024 },
   });
   const response = await handle(post("1,-1\n"));
@@ -280,4 +280,19 @@ Deno.test("pathOf() finds /invocations without parsing and any other path with U
   assert.equal(pathOf("http://worker/?next=/invocations"), "/");
   assert.equal(pathOf("http://worker//invocations"), "//invocations");
   assert.equal(pathOf("http://worker/models/a/invocations"), "/models/a/invocations");
+});
+
+Deno.test("SAGEMAKER_DEFAULT_PROBABILITIES=true answers probabilities unless probabilities=false", async () => {
+  assert.equal(readServingConfig({}, 2).defaultProbabilities, false);
+  assert.equal(await (await handler()(post("1,0\n"))).text(), "high\n");
+  const on = handler({ SAGEMAKER_DEFAULT_PROBABILITIES: "true" });
+  assert.equal(await (await on(post("1,0\n"))).text(), "high,0.75,0.25\n");
+  const off = await on(
+    post("1,0\n", { "x-amzn-sagemaker-custom-attributes": "probabilities=false" }),
+  );
+  assert.equal(await off.text(), "high\n");
+  assert.throws(
+    () => readServingConfig({ SAGEMAKER_DEFAULT_PROBABILITIES: "yes" }, 2),
+    /^ConfigError: Invalid SAGEMAKER_DEFAULT_PROBABILITIES="yes": expected true or false$/,
+  );
 });
