@@ -40,6 +40,11 @@ export interface BinEdges {
   readonly scale: Float64Array;
   /** `columns * (LOOKUP_CELLS + 1)` entries: the first edge (global index) of each cell. */
   readonly cellStart: Int32Array;
+  /**
+   * Same layout: the one edge inside a cell, `Infinity` for a cell without any, NaN for a cell
+   * with several (only those need a search).
+   */
+  readonly cellEdge: Float64Array;
 }
 
 /** Checks a bin count: 2 to 65,536. */
@@ -149,11 +154,12 @@ function cellOf(v: number, low: number, scale: number): number {
 function buildLookup(
   edgesByFeature: Float64Array[],
   binOffsets: Int32Array,
-): { low: Float64Array; scale: Float64Array; cellStart: Int32Array } {
+): { low: Float64Array; scale: Float64Array; cellStart: Int32Array; cellEdge: Float64Array } {
   const columns = edgesByFeature.length;
   const low = new Float64Array(columns);
   const scale = new Float64Array(columns);
   const cellStart = new Int32Array(columns * (LOOKUP_CELLS + 1));
+  const cellEdge = new Float64Array(columns * (LOOKUP_CELLS + 1));
   for (let c = 0; c < columns; c++) {
     const edges = edgesByFeature[c];
     const base = c * (LOOKUP_CELLS + 1);
@@ -168,8 +174,14 @@ function buildLookup(
       while (e < edges.length && cellOf(edges[e], low[c], scale[c]) < cell) e++;
       cellStart[base + cell] = binOffsets[c] + e;
     }
+    for (let cell = 0; cell < LOOKUP_CELLS; cell++) {
+      const inside = cellStart[base + cell + 1] - cellStart[base + cell];
+      const first = cellStart[base + cell] - binOffsets[c];
+      cellEdge[base + cell] = inside === 0 ? Infinity : inside === 1 ? edges[first] : NaN;
+    }
+    cellEdge[base + LOOKUP_CELLS] = NaN;
   }
-  return { low, scale, cellStart };
+  return { low, scale, cellStart, cellEdge };
 }
 
 /**
@@ -255,7 +267,8 @@ export class BinnedRowsBuilder {
 
 /**
  * Writes the bin codes of every row of `slice` from `codes[out]` on (`stride` codes a row),
- * widening the value range of each bin a value falls in.
+ * widening the value range of each bin a value falls in. Column by column, so that a feature's
+ * lookup stays in registers; a value whose cell holds at most one edge needs one comparison.
  */
 function encodeRows(
   slice: Matrix,
@@ -267,29 +280,39 @@ function encodeRows(
   binHigh: Float64Array,
 ): void {
   const { data, rows, columns } = slice;
-  const { edges, binOffsets, low, scale, cellStart } = binEdges;
-  const cells = LOOKUP_CELLS + 1;
-  for (let r = 0; r < rows; r++) {
-    const base = r * columns;
-    for (let c = 0; c < columns; c++) {
-      const v = data[base + c];
-      const offset = binOffsets[c];
+  const { edges, binOffsets, low, scale, cellStart, cellEdge } = binEdges;
+  const end = rows * columns;
+  for (let c = 0; c < columns; c++) {
+    const offset = binOffsets[c];
+    const top = binOffsets[c + 1] - 1 - offset;
+    const featureLow = low[c];
+    const featureScale = scale[c];
+    const cells = c * (LOOKUP_CELLS + 1);
+    let at = out + c;
+    for (let i = c; i < end; i += columns, at += stride) {
+      const v = data[i];
       if (v !== v) {
-        codes[out + c] = binOffsets[c + 1] - 1 - offset; // NaN: the top bin
+        codes[at] = top; // NaN: the top bin
         continue;
       }
-      const cell = cellOf(v, low[c], scale[c]);
-      let lo = cellStart[c * cells + cell];
-      let hi = cellStart[c * cells + cell + 1];
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (edges[mid] < v) lo = mid + 1;
-        else hi = mid;
+      // cellOf() inlined: `t` is below LOOKUP_CELLS, so `| 0` floors it.
+      const t = (v - featureLow) * featureScale;
+      const cell = cells + (t < 0 ? 0 : t >= LOOKUP_CELLS ? LOOKUP_CELLS - 1 : t | 0);
+      let lo = cellStart[cell];
+      const edge = cellEdge[cell];
+      if (edge === edge) {
+        if (v > edge) lo++;
+      } else {
+        let hi = cellStart[cell + 1];
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (edges[mid] < v) lo = mid + 1;
+          else hi = mid;
+        }
       }
-      codes[out + c] = lo - offset;
+      codes[at] = lo - offset;
       if (v < binLow[lo]) binLow[lo] = v;
       if (v > binHigh[lo]) binHigh[lo] = v;
     }
-    out += stride;
   }
 }

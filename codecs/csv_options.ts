@@ -83,3 +83,11 @@ export interface CsvTable {
   /** Records that could not be parsed (only with `onBadRecord: "mark"`), by record index. */
   readonly errors: Map<number, string>;
 }
+
+const textDecoder = new TextDecoder();
+
+/** Shows a field's text in an error message, shortened to 40 bytes. */
+export function fieldText(bytes: Uint8Array, start: number, end: number): string {
+  const text = textDecoder.decode(bytes.subarray(start, Math.min(end, start + 40))).trim();
+  return JSON.stringify(end - start > 40 ? `${text}...` : text);
+}

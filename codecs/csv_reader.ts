@@ -19,9 +19,11 @@
  */
 
 import { decodeLabel, LabelColumn } from "./labels.ts";
+import { KnownLabels } from "./known_labels.ts";
 import { numberEnd, parseNumber, POWERS_OF_TEN, readLongNumber, readNumber } from "./number.ts";
 import type { NumberTable } from "./table.ts";
 import { CsvError, type CsvReadOptions, type CsvTable, MAX_LINE_BYTES } from "./csv_options.ts";
+import { fieldText } from "./csv_options.ts";
 
 export { CsvError, type CsvReadOptions, type CsvTable, MAX_LINE_BYTES };
 
@@ -46,16 +48,8 @@ const NINE = 0x39;
 const LOWER_E = 0x65;
 const UPPER_E = 0x45;
 
-const textDecoder = new TextDecoder();
-
 /** The partial line of a reader that has none: shared, as most readers never need one. */
 const NO_BYTES = new Uint8Array(0);
-
-/** Shows a field's text in an error message, shortened. */
-function fieldText(bytes: Uint8Array, start: number, end: number): string {
-  const text = textDecoder.decode(bytes.subarray(start, Math.min(end, start + 40))).trim();
-  return JSON.stringify(end - start > 40 ? `${text}...` : text);
-}
 
 /**
  * Reads CSV records chunk by chunk into a growing Float64Array. Feed it with
@@ -84,6 +78,7 @@ export class CsvTableReader {
   #restLength = 0;
   #maxLineBytes: number;
   #maxValues: number;
+  #knownLabels = new KnownLabels();
 
   /**
    * Creates a reader; `capacityHint` is the expected number of values, to size the first
@@ -274,7 +269,7 @@ export class CsvTableReader {
           c = ++i < length ? bytes[i] : -1;
         }
         if (i === labelStart || c === QUOTE || c === SPACE || c === TAB) return -1;
-        label = decodeLabel(bytes, labelStart, i);
+        label = this.#knownLabels.decode(bytes, labelStart, i);
       } else {
         // Short plain decimals inline (no call); anything longer or with an exponent, such as
         // numpy's `%.18e`, through readNumber().
