@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { bundleFitWorker } from "../../../algorithm/ml_cart/bundle_fit_worker.ts";
+import { bundleFitWorker } from "../../../scripts/bundle_ml_cart_worker.ts";
 import { fitInWorker } from "../../../algorithm/ml_cart/fit_in_worker.ts";
 
 const OPTIONS = { gainFunction: "gini", maxDepth: Infinity, minNumSamples: 3 };
@@ -49,6 +49,6 @@ Deno.test("fit_worker_bundle.ts is a fresh bundle of fit_worker.ts", async () =>
   );
   assert.ok(
     committed === await bundleFitWorker(),
-    "fit_worker_bundle.ts is stale: run deno run -A algorithm/ml_cart/bundle_fit_worker.ts",
+    "fit_worker_bundle.ts is stale: run deno run -A scripts/bundle_ml_cart_worker.ts",
   );
 });
