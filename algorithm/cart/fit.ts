@@ -109,6 +109,17 @@ function countClasses(labels: Int32Array, classCount: number): Float64Array {
   return classCounts;
 }
 
+/** Checks that there are rows, one label each, and `expected` feature values (or bin codes). */
+function checkShape(rows: number, labels: Int32Array, expected: number, found: number): void {
+  if (rows === 0) throw new Error("Cannot fit a tree to 0 rows");
+  if (labels.length !== rows) {
+    throw new Error(`Cannot fit a tree: ${rows} rows but ${labels.length} labels`);
+  }
+  if (found !== expected) {
+    throw new Error(`Cannot fit a tree: expected ${expected} feature values, found ${found}`);
+  }
+}
+
 /** Fits a flat CART tree to `data` with validated cart hyperparameters. */
 export async function fitTree(
   data: Dataset,
@@ -117,15 +128,7 @@ export async function fitTree(
 ): Promise<FittedTree> {
   const { features, labels, classes } = data;
   const { rows, columns } = features;
-  if (rows === 0) throw new Error("Cannot fit a tree to 0 rows");
-  if (labels.length !== rows) {
-    throw new Error(`Cannot fit a tree: ${rows} rows but ${labels.length} labels`);
-  }
-  if (features.data.length !== rows * columns) {
-    throw new Error(
-      `Cannot fit a tree: expected ${rows * columns} feature values, found ${features.data.length}`,
-    );
-  }
+  checkShape(rows, labels, rows * columns, features.data.length);
   const classCounts = countClasses(labels, classes.length);
   options.signal?.throwIfAborted();
   const resolved = resolveParams(params, { rows, columns, classCounts });
@@ -156,17 +159,7 @@ export async function fitBinnedTree(
 ): Promise<FittedTree> {
   const { features, labels, classes } = data;
   const { rows, columns } = features;
-  if (rows === 0) throw new Error("Cannot fit a tree to 0 rows");
-  if (labels.length !== rows) {
-    throw new Error(`Cannot fit a tree: ${rows} rows but ${labels.length} labels`);
-  }
-  if (features.codes.length !== rows * features.stride) {
-    throw new Error(
-      `Cannot fit a tree: expected ${
-        rows * features.stride
-      } bin codes, found ${features.codes.length}`,
-    );
-  }
+  checkShape(rows, labels, rows * features.stride, features.codes.length);
   const classCounts = countClasses(labels, classes.length);
   options.signal?.throwIfAborted();
   const resolved = resolveParams(params, { rows, columns, classCounts });
