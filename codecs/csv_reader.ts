@@ -20,7 +20,14 @@
 
 import { decodeLabel, LabelColumn } from "./labels.ts";
 import { KnownLabels } from "./known_labels.ts";
-import { numberEnd, parseNumber, POWERS_OF_TEN, readLongNumber, readNumber } from "./number.ts";
+import {
+  numberEnd,
+  parseNumber,
+  POWERS_OF_TEN,
+  readLongNumber,
+  readNumber,
+  readNumpyExponential,
+} from "./number.ts";
 import type { NumberTable } from "./table.ts";
 import { CsvError, type CsvReadOptions, type CsvTable, MAX_LINE_BYTES } from "./csv_options.ts";
 import { fieldText } from "./csv_options.ts";
@@ -287,14 +294,17 @@ export class CsvTableReader {
           c = ++i < length ? bytes[i] : -1;
         }
         let decimals = 0;
+        let numpy = NaN;
         if (c === DOT && digits === 1 && i + 19 < length) {
-          // numpy's `%.18e` (a digit, a point, 18 digits, an exponent): skip the loop below.
+          // numpy's `%.18e` (a digit, a point, 18 digits, an exponent): skip the loop below,
+          // and read it with readLongNumber() if readNumpyExponential() cannot.
           const e = bytes[i + 19];
-          if (e === LOWER_E || e === UPPER_E) digits = 16;
+          if (e === LOWER_E || e === UPPER_E) {
+            numpy = readNumpyExponential(bytes, i - 1, length);
+            digits = 16;
+          }
         }
-        if (digits > 15) {
-          // Read by readLongNumber() below.
-        } else if (c === DOT) {
+        if (digits <= 15 && c === DOT) {
           c = ++i < length ? bytes[i] : -1;
           while (c >= ZERO && c <= NINE) {
             mantissa = mantissa * 10 + (c - ZERO);
@@ -304,7 +314,11 @@ export class CsvTableReader {
         }
         digits += decimals;
         if (digits === 0) return -1;
-        if (digits > 15 || c === LOWER_E || c === UPPER_E) {
+        if (numpy === numpy) {
+          data[offset++] = negative ? -numpy : numpy;
+          i += 23;
+          c = i < length ? bytes[i] : -1;
+        } else if (digits > 15 || c === LOWER_E || c === UPPER_E) {
           const value = digits > 15
             ? readLongNumber(bytes, numberStart, length)
             : readNumber(bytes, numberStart, length);
