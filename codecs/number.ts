@@ -62,9 +62,12 @@ const textDecoder = new TextDecoder();
 const bitsDouble = new Float64Array(1);
 const bitsWords = new Uint32Array(bitsDouble.buffer);
 
-/** 10^q as `high + low` (high correctly rounded, low the rest), built on first use. */
-let powerHigh: Float64Array | undefined;
-let powerLow: Float64Array | undefined;
+/**
+ * 10^q for q from MIN_SCALE to MAX_SCALE as `high + low` (high correctly rounded, low the rest),
+ * four numbers each: high, low, and high cut in two halves for Dekker's product. Built on first
+ * use.
+ */
+let tenPowers: Float64Array | undefined;
 
 /** A view of the last bytes {@linkcode readNumpyExponential} read, for four digits at once. */
 let viewBytes: Uint8Array | undefined;
@@ -358,17 +361,6 @@ function fourDigitValue(word: number): number {
   return (v & 0xff) * 100 + (v >>> 16);
 }
 
-/** The rounding error of `a * b` where `product` is `a * b` rounded (Dekker's product). */
-function productError(a: number, b: number, product: number): number {
-  let t = SPLITTER * a;
-  const aHigh = t - (t - a);
-  const aLow = a - aHigh;
-  t = SPLITTER * b;
-  const bHigh = t - (t - b);
-  const bLow = b - bHigh;
-  return ((aHigh * bHigh - product) + aHigh * bLow + aLow * bHigh) + aLow * bLow;
-}
-
 /**
  * `(high * 10^lowDigits + low) * 10^scale` correctly rounded, or NaN when that cannot be proven
  * cheaply. With 10^q held as two doubles (`tenHigh + tenLow`), the value is
@@ -379,12 +371,19 @@ function productError(a: number, b: number, product: number): number {
  */
 function twoPartValue(high: number, low: number, lowDigits: number, scale: number): number {
   if (scale < MIN_SCALE || scale + lowDigits > MAX_SCALE) return NaN;
-  if (powerHigh === undefined) buildPowers();
-  const index = scale + lowDigits - MIN_SCALE;
-  const tenHigh = powerHigh![index];
+  const powers = tenPowers ?? buildPowers();
+  const at = (scale + lowDigits - MIN_SCALE) * 4;
+  const tenHigh = powers[at];
   const product = high * tenHigh;
-  let error = productError(high, tenHigh, product) + high * powerLow![index];
-  if (low !== 0) error += low * powerHigh![scale - MIN_SCALE];
+  // Dekker's product: split `high` (10^q's halves are in the table), the rounding error exactly.
+  const t = SPLITTER * high;
+  const aHigh = t - (t - high);
+  const aLow = high - aHigh;
+  const bHigh = powers[at + 2];
+  const bLow = powers[at + 3];
+  let error = ((aHigh * bHigh - product) + aHigh * bLow + aLow * bHigh) + aLow * bLow +
+    high * powers[at + 1];
+  if (low !== 0) error += low * powers[at - lowDigits * 4];
   const sum = product + error;
   const tail = error - (sum - product);
   if (!(sum >= SMALLEST_RESULT && sum <= LARGEST_RESULT)) return NaN;
@@ -397,15 +396,14 @@ function twoPartValue(high: number, low: number, lowDigits: number, scale: numbe
 }
 
 /** Fills the two-part powers of ten 10^MIN_SCALE..10^MAX_SCALE, exactly, with BigInt. */
-function buildPowers(): void {
-  const highs = new Float64Array(MAX_SCALE - MIN_SCALE + 1);
-  const lows = new Float64Array(MAX_SCALE - MIN_SCALE + 1);
+function buildPowers(): Float64Array {
+  const powers = new Float64Array((MAX_SCALE - MIN_SCALE + 1) * 4);
   for (let scale = MIN_SCALE; scale <= MAX_SCALE; scale++) {
     const index = scale - MIN_SCALE;
     if (scale >= 0) {
       const exact = 10n ** BigInt(scale);
-      highs[index] = Number(exact);
-      lows[index] = Number(exact - BigInt(highs[index]));
+      const high = Number(exact);
+      setPower(powers, index, high, Number(exact - BigInt(high)));
       continue;
     }
     // 10^scale - high = (2^shift - m * 10^k) / (2^shift * 10^k) where high = m / 2^shift.
@@ -421,11 +419,18 @@ function buildPowers(): void {
     const bits = BigInt(denominator.toString(2).length - numerator.toString(2).length + 66);
     let rest = Number((numerator << bits) / denominator);
     for (let left = Number(bits); left > 0; left -= 30) rest /= 2 ** Math.min(30, left);
-    highs[index] = high;
-    lows[index] = rest;
+    setPower(powers, index, high, rest);
   }
-  powerHigh = highs;
-  powerLow = lows;
+  tenPowers = powers;
+  return powers;
+}
+
+function setPower(powers: Float64Array, index: number, high: number, low: number): void {
+  const t = SPLITTER * high;
+  powers[index * 4] = high;
+  powers[index * 4 + 1] = low;
+  powers[index * 4 + 2] = t - (t - high);
+  powers[index * 4 + 3] = high - (t - (t - high));
 }
 
 /**
