@@ -278,8 +278,8 @@ export class CsvTableReader {
         if (i === labelStart || c === QUOTE || c === SPACE || c === TAB) return -1;
         label = this.#knownLabels.decode(bytes, labelStart, i);
       } else {
-        // Short plain decimals inline (no call); anything longer or with an exponent, such as
-        // numpy's `%.18e`, through readNumber().
+        // Short plain decimals inline (no call); numpy's `%.18e` through readNumpyExponential(),
+        // anything else longer or with an exponent through readNumber().
         const numberStart = i;
         let negative = false;
         if (c === MINUS || c === PLUS) {
