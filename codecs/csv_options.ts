@@ -85,9 +85,30 @@ export interface CsvTable {
 }
 
 const textDecoder = new TextDecoder();
+const QUOTE = 0x22;
+const COMMA = 0x2c;
 
 /** Shows a field's text in an error message, shortened to 40 bytes. */
 export function fieldText(bytes: Uint8Array, start: number, end: number): string {
   const text = textDecoder.decode(bytes.subarray(start, Math.min(end, start + 40))).trim();
   return JSON.stringify(end - start > 40 ? `${text}...` : text);
+}
+
+/** The number of fields of the CSV line `[start, end)` of `bytes`: commas outside quotes, plus one. */
+export function countFields(bytes: Uint8Array, start: number, end: number): number {
+  let fields = 1;
+  let quoted = false;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    if (c === QUOTE) quoted = !quoted;
+    else if (c === COMMA && !quoted) fields++;
+  }
+  return fields;
+}
+
+/** Whether two byte strings are the same, for example a line and the header row. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

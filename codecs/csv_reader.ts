@@ -29,8 +29,15 @@ import {
   readNumpyExponential,
 } from "./number.ts";
 import type { NumberTable } from "./table.ts";
-import { CsvError, type CsvReadOptions, type CsvTable, MAX_LINE_BYTES } from "./csv_options.ts";
-import { fieldText } from "./csv_options.ts";
+import {
+  bytesEqual,
+  countFields,
+  CsvError,
+  type CsvReadOptions,
+  type CsvTable,
+  fieldText,
+  MAX_LINE_BYTES,
+} from "./csv_options.ts";
 
 export { CsvError, type CsvReadOptions, type CsvTable, MAX_LINE_BYTES };
 
@@ -346,7 +353,7 @@ export class CsvTableReader {
     }
     if (this.#headerLine !== undefined) {
       const end = bytes[i - 2] === CARRIAGE_RETURN ? i - 2 : i - 1;
-      if (this.#isHeaderLine(bytes, start, end)) return -1;
+      if (bytesEqual(bytes.subarray(start, end), this.#headerLine!)) return -1;
     }
     this.#line++;
     if (labelColumn >= 0) this.#labels.add(this.#rows, label);
@@ -370,7 +377,9 @@ export class CsvTableReader {
       if (this.#options.skipRepeatedHeaders) this.#headerLine = bytes.slice(start, end);
       return;
     }
-    if (this.#headerLine !== undefined && this.#isHeaderLine(bytes, start, end)) return;
+    if (
+      this.#headerLine !== undefined && bytesEqual(bytes.subarray(start, end), this.#headerLine)
+    ) return;
     try {
       this.#readRecord(bytes, start, end);
     } catch (error) {
@@ -378,13 +387,6 @@ export class CsvTableReader {
       this.#errors.set(this.#drained + this.#rows, error.message);
       this.#appendNaNRecord();
     }
-  }
-
-  #isHeaderLine(bytes: Uint8Array, start: number, end: number): boolean {
-    const header = this.#headerLine!;
-    if (end - start !== header.length) return false;
-    for (let i = 0; i < header.length; i++) if (bytes[start + i] !== header[i]) return false;
-    return true;
   }
 
   #appendNaNRecord(): void {
@@ -414,22 +416,11 @@ export class CsvTableReader {
     this.#data = grown;
   }
 
-  #countFields(bytes: Uint8Array, start: number, end: number): number {
-    let fields = 1;
-    let quoted = false;
-    for (let i = start; i < end; i++) {
-      const c = bytes[i];
-      if (c === QUOTE) quoted = !quoted;
-      else if (c === COMMA && !quoted) fields++;
-    }
-    return fields;
-  }
-
   #readRecord(bytes: Uint8Array, start: number, end: number): void {
     const labelColumn = this.#options.labelColumn;
     const hasLabel = labelColumn !== undefined;
     if (this.#features === undefined) {
-      const fields = this.#countFields(bytes, start, end);
+      const fields = countFields(bytes, start, end);
       if (hasLabel && fields < 2) {
         throw new CsvError(
           this.#line,
@@ -467,13 +458,13 @@ export class CsvTableReader {
       } else {
         const featureIndex = hasLabel && field > labelColumn ? field - 1 : field;
         if (featureIndex >= features) {
-          field = this.#countFields(bytes, start, end);
+          field = countFields(bytes, start, end);
           break;
         }
         const value = parseNumber(bytes, fieldStart, i);
         if (value === undefined || value === Infinity || value === -Infinity) {
           // A wrong field count explains a non-number better (a label column left in).
-          const fields = this.#countFields(bytes, start, end);
+          const fields = countFields(bytes, start, end);
           if (fields !== (hasLabel ? features + 1 : features)) {
             field = fields;
             break;
@@ -505,16 +496,4 @@ export class CsvTableReader {
     if (hasLabel) this.#labels.add(this.#rows, label);
     this.#rows++;
   }
-}
-
-/**
- * Parses a whole `text/csv` body of feature-only records into a table.
- * Throws a {@linkcode CsvError} naming the line for a malformed record.
- */
-export function parseCsvTable(bytes: Uint8Array, options: CsvReadOptions = {}): CsvTable {
-  let lines = 1;
-  for (let i = bytes.indexOf(NEWLINE); i !== -1; i = bytes.indexOf(NEWLINE, i + 1)) lines++;
-  const reader = new CsvTableReader(options, lines * (options.features ?? 8));
-  reader.push(bytes);
-  return reader.finish();
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CsvError, CsvTableReader, parseCsvTable } from "../../codecs/csv_reader.ts";
+import { CsvError, CsvTableReader } from "../../codecs/csv_reader.ts";
+import { parseCsvTable } from "../support/csv.ts";
 
 const encoder = new TextEncoder();
 

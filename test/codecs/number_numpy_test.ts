@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { createRandom } from "../../algorithm/random.ts";
-import { parseCsvTable } from "../../codecs/csv_reader.ts";
+import { parseCsvTable } from "../support/csv.ts";
 import { readNumpyExponential } from "../../codecs/number.ts";
 
 const encoder = new TextEncoder();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCsvTable } from "../../codecs/csv_reader.ts";
+import { parseCsvTable } from "../support/csv.ts";
 import { invoke, startServer, trainedBaseDir } from "../support/process.ts";
 
 /** Labels that need CSV quoting (a quote, spaces around, a comma), and one that does not. */
