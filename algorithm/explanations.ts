@@ -38,6 +38,28 @@ export function explainRecords(
   features: Matrix,
   options: ExplainRecordsOptions,
 ): Explanation[] {
+  return model.explain!(features, { kind: checkedKind(model, options) });
+}
+
+/**
+ * The explanations of {@linkcode explainRecords}, each as the JSON text of its fields without
+ * the outer braces: the model's own {@linkcode Model.explainJson} when it has one, else its
+ * objects through `JSON.stringify`. Throws what `explainRecords` throws.
+ */
+export function explainRecordsJson(
+  model: Model,
+  features: Matrix,
+  options: ExplainRecordsOptions,
+): string[] {
+  const kind = checkedKind(model, options);
+  if (model.explainJson !== undefined) return model.explainJson(features, { kind });
+  return model.explain!(features, { kind }).map((explanation) =>
+    JSON.stringify(explanation).slice(1, -1)
+  );
+}
+
+/** The kind `options` names, once it is known to exist and `model` to give it. */
+function checkedKind(model: Model, options: ExplainRecordsOptions): ExplanationKind {
   const supported = supportedExplanations(model);
   if (supported.length === 0) {
     throw new AlgorithmError(400, `${options.algorithm} supports no explanations`);
@@ -50,5 +72,5 @@ export function explainRecords(
         `supports ${supported.join(", ")}`,
     );
   }
-  return model.explain!(features, { kind });
+  return kind;
 }

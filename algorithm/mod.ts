@@ -34,6 +34,7 @@ export type {
 export { AlgorithmError, EXPLANATION_KINDS } from "./types.ts";
 export {
   explainRecords,
+  explainRecordsJson,
   type ExplainRecordsOptions,
   supportedExplanations,
 } from "./explanations.ts";

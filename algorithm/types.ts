@@ -97,6 +97,14 @@ export interface Model {
    */
   explain?(features: Matrix, options: ExplainOptions): Explanation[];
   /**
+   * Optional, for speed: the explanations of {@linkcode Model.explain}, each as JSON text of its
+   * fields without the outer braces, exactly `JSON.stringify(explanation).slice(1, -1)`
+   * (`"kind":"path","path":[...],...`). The server uses it when present, else it encodes what
+   * `explain` returns; a model whose explanations repeat much of their text (a tree's path) can
+   * write them faster than building and encoding the objects. Refuses what `explain` refuses.
+   */
+  explainJson?(features: Matrix, options: ExplainOptions): string[];
+  /**
    * Global feature importances, one per feature, each >= 0 and summing to 1 (all 0 when the
    * model uses no feature), as scikit-learn's `feature_importances_`.
    */

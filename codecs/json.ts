@@ -150,7 +150,11 @@ export function jsonPrediction(set: PredictionSet, index: number, quoted: string
   if (error !== undefined) return `{"error":${JSON.stringify(error)}}`;
   const label = quoted[set.labels[index]];
   if (set.explanations !== undefined) {
-    const fields = JSON.stringify(set.explanations[index]);
+    const explanation = set.explanations[index];
+    if (typeof explanation === "string") {
+      return explanation === "" ? `{"label":${label}}` : `{"label":${label},${explanation}}`;
+    }
+    const fields = JSON.stringify(explanation);
     return fields.length <= 2 ? `{"label":${label}}` : `{"label":${label},${fields.slice(1)}`;
   }
   const probabilities = set.probabilities;

@@ -16,10 +16,11 @@ export interface PredictionSet {
   /** With probabilities requested: `labels.length * classes.length` values, row-major. */
   readonly probabilities?: Float64Array;
   /**
-   * With explanations requested: one JSON-ready object per record (its fields are written after
-   * the label, and replace `probabilities`). Only the JSON and JSON Lines answers write them.
+   * With explanations requested: one per record, a JSON-ready object or the JSON text of its
+   * fields without the outer braces (`"kind":"path",...`); the fields are written after the
+   * label, and replace `probabilities`. Only the JSON and JSON Lines answers write them.
    */
-  readonly explanations?: readonly object[];
+  readonly explanations?: readonly (object | string)[];
   /** Records that could not be read, by 0-based record index in the whole answer, with the reason. */
   readonly errors?: ReadonlyMap<number, string>;
   /**

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { explainRecords, type Matrix, type Model } from "../algorithm/mod.ts";
+import { explainRecords, explainRecordsJson, type Matrix, type Model } from "../algorithm/mod.ts";
 import type { MediaType } from "../codecs/negotiate.ts";
 import type { PredictionEncoder } from "../codecs/predictions.ts";
 import type { AnswerLimit, SampleExplainer } from "./answer_limit.ts";
@@ -109,7 +109,7 @@ export class ExplainedAnswer {
         {
           classes: this.#model.classes,
           labels: labels.subarray(start, start + rows),
-          explanations: explainRecords(this.#model, batch, request),
+          explanations: explainRecordsJson(this.#model, batch, request),
           errors: this.errors,
           first: options.first + start,
         },

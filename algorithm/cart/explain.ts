@@ -1,7 +1,7 @@
 /**
  * Explanations of a cart tree's predictions: the decision path of a record, and its SHAP values
  * (`tree_shap.ts`). Both are built per record as plain objects keyed by class label, ready for
- * JSON.
+ * JSON; the paths can also be written straight as JSON text (`path_json.ts`).
  *
  * @module
  */
@@ -17,6 +17,7 @@ import {
   type ShapExplanation,
 } from "../types.ts";
 import type { FlatTree } from "./flat_tree.ts";
+import { byClass, PathJsonWriter } from "./path_json.ts";
 import { TreeShap } from "./tree_shap.ts";
 
 /** What the explainer needs of a cart model. */
@@ -33,17 +34,11 @@ export interface ExplainedTree {
   readonly depth: number;
 }
 
-/** Values of node `node` (`k` per node, node-major) by class label. */
-function byClass(classes: readonly string[], values: Float64Array, offset: number): ClassValues {
-  const out: ClassValues = {};
-  for (let c = 0; c < classes.length; c++) out[classes[c]] = values[offset + c];
-  return out;
-}
-
 /** Explains the predictions of one cart tree; the SHAP walk is prepared on first use. */
 export class CartExplainer {
   private readonly model: ExplainedTree;
   private shap: TreeShap | undefined;
+  private pathJson: PathJsonWriter | undefined;
 
   /** Prepares to explain `model`'s predictions. */
   constructor(model: ExplainedTree) {
@@ -53,12 +48,7 @@ export class CartExplainer {
   /** One explanation of `kind` per row of `features`. */
   explain(features: Matrix, options: ExplainOptions): Explanation[] {
     const { rows, columns, data } = features;
-    if (columns !== this.model.featureCount) {
-      throw new AlgorithmError(
-        400,
-        `Cannot explain: expected ${this.model.featureCount} features per record, found ${columns}`,
-      );
-    }
+    this.checkColumns(columns);
     const out: Explanation[] = new Array(rows);
     if (options.kind === "path") {
       for (let r = 0; r < rows; r++) out[r] = this.path(data, r * columns);
@@ -71,6 +61,34 @@ export class CartExplainer {
       );
     }
     return out;
+  }
+
+  /**
+   * The explanations of {@linkcode CartExplainer.explain}, each as the JSON text of its fields
+   * without the outer braces. Paths are written without building their objects.
+   */
+  explainJson(features: Matrix, options: ExplainOptions): string[] {
+    if (options.kind !== "path") {
+      return this.explain(features, options).map((explanation) =>
+        JSON.stringify(explanation).slice(1, -1)
+      );
+    }
+    const { rows, columns, data } = features;
+    this.checkColumns(columns);
+    this.pathJson ??= new PathJsonWriter(this.model);
+    const out: string[] = new Array(rows);
+    for (let r = 0; r < rows; r++) out[r] = this.pathJson.fields(data, r * columns);
+    return out;
+  }
+
+  /** Refuses records that do not have the model's number of features. */
+  private checkColumns(columns: number): void {
+    if (columns !== this.model.featureCount) {
+      throw new AlgorithmError(
+        400,
+        `Cannot explain: expected ${this.model.featureCount} features per record, found ${columns}`,
+      );
+    }
   }
 
   /** The decision path of the record at `base` in `data`. */

@@ -155,6 +155,12 @@ export class CartModel implements Model {
     return this.explainer.explain(features, options);
   }
 
+  /** The same explanations as JSON text (see {@linkcode Model.explainJson}). */
+  explainJson(features: Matrix, options: ExplainOptions): string[] {
+    this.explainer ??= new CartExplainer(this);
+    return this.explainer.explainJson(features, options);
+  }
+
   /** Impurity-decrease importances of the features, summing to 1 (see `importances.ts`). */
   featureImportances(): Float64Array {
     return featureImportances(this.tree, this.featureCount, this.params.criterion);

@@ -124,3 +124,23 @@ Deno.test("parseJsonRecords() refuses a number too large for a double, naming re
     "Cannot parse record 1, field 1: the number is too large (not finite)",
   );
 });
+
+Deno.test("JSON_PREDICTION_ENCODER writes explanations given as objects or as the text of their fields alike", () => {
+  const explanation = { kind: "path", path: [{ node: 0, value: null }], leaf: 2 };
+  const fields = JSON.stringify(explanation).slice(1, -1);
+  const set = (explanations: (object | string)[]) => ({
+    classes: ["a", 'b"'],
+    labels: Int32Array.of(1, 0, 0, 1),
+    explanations,
+    errors: new Map([[2, "Cannot parse record 3: expected 2 features, found 3"]]),
+  });
+  const expected = '{"predictions":[' +
+    `{"label":"b\\"",${fields}},{"label":"a"},` +
+    '{"error":"Cannot parse record 3: expected 2 features, found 3"},' +
+    `{"label":"b\\"",${fields}}]}\n`;
+  assert.equal(
+    encodeAll(JSON_PREDICTION_ENCODER, set([explanation, {}, explanation, explanation])),
+    expected,
+  );
+  assert.equal(encodeAll(JSON_PREDICTION_ENCODER, set([fields, "", "", fields])), expected);
+});

@@ -117,3 +117,22 @@ Deno.test("JsonLinesReader reads records of 100,000 features", () => {
   assert.equal(table.data.length, 200_000);
   assert.ok(table.data.every((value) => value === 0.5));
 });
+
+Deno.test("JSONLINES_PREDICTION_ENCODER writes explanations given as objects or as the text of their fields alike", () => {
+  const explanation = { kind: "shap", probabilities: { "1": 0.25, a: 0.75 } };
+  const fields = JSON.stringify(explanation).slice(1, -1);
+  const set = (explanations: (object | string)[], first: number) => ({
+    classes: ["a", "1"],
+    labels: Int32Array.of(0, 1, 0),
+    explanations,
+    errors: new Map([[4, 'Cannot parse line 5: "x" is not a number']]),
+    first,
+  });
+  const expected = `{"label":"a",${fields}}\n{"label":"1"}\n` +
+    '{"error":"Cannot parse line 5: \\"x\\" is not a number"}\n';
+  assert.equal(
+    JSONLINES_PREDICTION_ENCODER.records(set([explanation, {}, explanation], 2), 0, 3),
+    expected,
+  );
+  assert.equal(JSONLINES_PREDICTION_ENCODER.records(set([fields, "", fields], 2), 0, 3), expected);
+});
