@@ -9,7 +9,8 @@
  * so the figures are per worker. Requests go one after another on one connection, each scenario
  * for a few seconds. On a shared machine the wall-clock rate counts the waits for a core (and
  * the client's own work); the worker CPU rate (records over the worker's user + system CPU
- * time, from `/proc`) does not.
+ * time, from `/proc`) does not. The CPU milliseconds per request of the worker, of nginx and of
+ * this client show where a request's time goes besides the waits.
  *
  * ```sh
  * deno run -A bench/explain_http.ts [--seconds 5] [--batch 1000]
@@ -49,6 +50,8 @@ interface Measured {
   readonly cpuRate: number;
   readonly answerBytes: number;
   readonly medianMs: number;
+  /** CPU milliseconds per request of the worker, of nginx (all its processes), of the client. */
+  readonly cpuMs: { worker: number; nginx: number; client: number };
 }
 
 const SCENARIOS: readonly Scenario[] = [
@@ -57,7 +60,7 @@ const SCENARIOS: readonly Scenario[] = [
   { name: "explain=shap", attributes: "explain=shap", target: 5_000 },
 ];
 
-/** The worker processes' CPU seconds (user + system) from `/proc/<pid>/stat`. */
+/** CPU seconds (user + system) of processes, from `/proc/<pid>/stat`. */
 function cpuSeconds(pids: readonly number[]): number {
   let ticks = 0;
   for (const pid of pids) {
@@ -68,14 +71,26 @@ function cpuSeconds(pids: readonly number[]): number {
   return ticks / 100; // USER_HZ
 }
 
-/** The worker processes (`main.ts worker`) of a serve process. */
-function workerPids(server: ServerHandle): number[] {
-  const output = new Deno.Command("ps", {
-    args: ["-o", "pid=,args=", "--ppid", String(server.process.pid)],
-  }).outputSync();
-  return new TextDecoder().decode(output.stdout).split("\n")
-    .filter((line) => line.includes(" worker "))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
+/** This process's own CPU seconds. */
+function ownCpuSeconds(): number {
+  return cpuSeconds([Deno.pid]);
+}
+
+/** The processes under a serve process: its workers (`main.ts worker`) and nginx's. */
+function serverPids(server: ServerHandle): { workers: number[]; nginx: number[] } {
+  const output = new Deno.Command("ps", { args: ["-e", "-o", "pid=,ppid=,args="] }).outputSync();
+  const rows = new TextDecoder().decode(output.stdout).split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => {
+      const [pid, ppid, ...args] = line.trim().split(/\s+/);
+      return { pid: Number(pid), ppid: Number(ppid), args: args.join(" ") };
+    });
+  const children = rows.filter((row) => row.ppid === server.process.pid);
+  const masters = children.filter((row) => row.args.startsWith("nginx")).map((row) => row.pid);
+  return {
+    workers: children.filter((row) => row.args.includes(" worker ")).map((row) => row.pid),
+    nginx: [...masters, ...rows.filter((row) => masters.includes(row.ppid)).map((row) => row.pid)],
+  };
 }
 
 /** A JSON Lines body of `rows` records as Clarify's `ContentTemplate '{"features":$features}'`. */
@@ -93,7 +108,12 @@ function clarifyBody(rows: number, seed: number): string {
 async function measure(
   server: ServerHandle,
   scenario: Scenario,
-  options: { body: string; records: number; seconds: number; workers: readonly number[] },
+  options: {
+    body: string;
+    records: number;
+    seconds: number;
+    pids: { workers: readonly number[]; nginx: readonly number[] };
+  },
 ): Promise<Measured> {
   const headers: Record<string, string> = {
     "content-type": "application/jsonlines",
@@ -117,7 +137,10 @@ async function measure(
   await send(); // warm-up
   const durations: number[] = [];
   let answerBytes = 0;
-  const cpuStarted = cpuSeconds(options.workers);
+  const { workers, nginx } = options.pids;
+  const cpuStarted = cpuSeconds(workers);
+  const nginxStarted = cpuSeconds(nginx);
+  const clientStarted = ownCpuSeconds();
   const started = performance.now();
   while (performance.now() - started < options.seconds * 1000) {
     const sent = performance.now();
@@ -125,7 +148,13 @@ async function measure(
     durations.push(performance.now() - sent);
   }
   const wall = (performance.now() - started) / 1000;
-  const cpu = cpuSeconds(options.workers) - cpuStarted;
+  const cpu = cpuSeconds(workers) - cpuStarted;
+  const perRequest = (seconds: number) => seconds * 1000 / durations.length;
+  const cpuMs = {
+    worker: perRequest(cpu),
+    nginx: perRequest(cpuSeconds(nginx) - nginxStarted),
+    client: perRequest(ownCpuSeconds() - clientStarted),
+  };
   const records = durations.length * options.records;
   durations.sort((a, b) => a - b);
   return {
@@ -135,6 +164,7 @@ async function measure(
     cpuRate: records / Math.max(cpu, 0.01),
     answerBytes,
     medianMs: durations[Math.floor(durations.length / 2)],
+    cpuMs,
   };
 }
 
@@ -158,14 +188,17 @@ export async function runExplainHttpBench(options: ExplainHttpBenchOptions = {})
   });
   const rows: string[] = [];
   try {
-    const workers = workerPids(server);
+    const pids = serverPids(server);
     const body = clarifyBody(batch, 2);
     for (const scenario of SCENARIOS) {
-      const m = await measure(server, scenario, { body, records: batch, seconds, workers });
+      const m = await measure(server, scenario, { body, records: batch, seconds, pids });
       const format = (value: number) => Math.round(value).toLocaleString("en-US");
       rows.push(
         `| ${scenario.name} | ${m.requests} | ${format(m.wallRate)} | ${format(m.cpuRate)} | ` +
-          `${m.medianMs.toFixed(1)} | ${format(m.answerBytes / batch)} | ${
+          `${m.medianMs.toFixed(1)} | ${m.cpuMs.worker.toFixed(1)} / ${
+            m.cpuMs.nginx.toFixed(1)
+          } / ` +
+          `${m.cpuMs.client.toFixed(1)} | ${format(m.answerBytes / batch)} | ${
             scenario.target === undefined ? "-" : format(scenario.target)
           } |`,
       );
@@ -182,8 +215,9 @@ export async function runExplainHttpBench(options: ExplainHttpBenchOptions = {})
     "scenario.",
     "",
     "| scenario | requests | records/s (wall) | records/s (worker CPU time) | median ms/request " +
-    "| answer bytes/record | target records/s per worker |",
-    "|---|---|---|---|---|---|---|",
+    "| CPU ms/request: worker / nginx / client | answer bytes/record " +
+    "| target records/s per worker |",
+    "|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
     `Load average after the run: ${Deno.loadavg().map((v) => v.toFixed(1)).join(", ")} ` +
