@@ -285,59 +285,52 @@ export class CsvTableReader {
         if (i === labelStart || c === QUOTE || c === SPACE || c === TAB) return -1;
         label = this.#knownLabels.decode(bytes, labelStart, i);
       } else {
-        // Short plain decimals inline (no call); numpy's `%.18e` through readNumpyExponential(),
-        // anything else longer or with an exponent through readNumber().
+        // numpy's `%.18e` (its `e` 20 bytes on) through readNumpyExponential(); short plain
+        // decimals inline (no call); anything else through readNumber() or readLongNumber().
         const numberStart = i;
-        let negative = false;
-        if (c === MINUS || c === PLUS) {
-          negative = c === MINUS;
-          c = ++i < length ? bytes[i] : -1;
-        }
-        let mantissa = 0;
-        let digits = 0;
-        while (c >= ZERO && c <= NINE) {
-          mantissa = mantissa * 10 + (c - ZERO);
-          digits++;
-          c = ++i < length ? bytes[i] : -1;
-        }
-        let decimals = 0;
-        let numpy = NaN;
-        if (c === DOT && digits === 1 && i + 19 < length) {
-          // numpy's `%.18e` (a digit, a point, 18 digits, an exponent): skip the loop below,
-          // and read it with readLongNumber() if readNumpyExponential() cannot.
-          const e = bytes[i + 19];
-          if (e === LOWER_E || e === UPPER_E) {
-            numpy = readNumpyExponential(bytes, i - 1, length);
-            digits = 16;
-          }
-        }
-        if (digits <= 15 && c === DOT) {
-          c = ++i < length ? bytes[i] : -1;
-          while (c >= ZERO && c <= NINE) {
-            mantissa = mantissa * 10 + (c - ZERO);
-            decimals++;
-            c = ++i < length ? bytes[i] : -1;
-          }
-        }
-        digits += decimals;
-        if (digits === 0) return -1;
+        const negative = c === MINUS;
+        const digitsAt = negative ? i + 1 : i;
+        const numpy = digitsAt + 24 <= length && (bytes[digitsAt + 20] | 0x20) === LOWER_E
+          ? readNumpyExponential(bytes, digitsAt, length)
+          : NaN;
         if (numpy === numpy) {
           data[offset++] = negative ? -numpy : numpy;
-          i += 23;
-          c = i < length ? bytes[i] : -1;
-        } else if (digits > 15 || c === LOWER_E || c === UPPER_E) {
-          const value = digits > 15
-            ? readLongNumber(bytes, numberStart, length)
-            : readNumber(bytes, numberStart, length);
-          if (value !== value) return -1;
-          data[offset++] = value;
-          i = numberEnd();
+          i = digitsAt + 24;
           c = i < length ? bytes[i] : -1;
         } else {
-          // Up to 15 digits fit a double exactly; one division by an exact power of ten
-          // rounds once, as Number() does.
-          const value = decimals === 0 ? mantissa : mantissa / POWERS_OF_TEN[decimals];
-          data[offset++] = negative ? -value : value;
+          if (negative || c === PLUS) c = ++i < length ? bytes[i] : -1;
+          let mantissa = 0;
+          let digits = 0;
+          while (c >= ZERO && c <= NINE) {
+            mantissa = mantissa * 10 + (c - ZERO);
+            digits++;
+            c = ++i < length ? bytes[i] : -1;
+          }
+          let decimals = 0;
+          if (digits <= 15 && c === DOT) {
+            c = ++i < length ? bytes[i] : -1;
+            while (c >= ZERO && c <= NINE) {
+              mantissa = mantissa * 10 + (c - ZERO);
+              decimals++;
+              c = ++i < length ? bytes[i] : -1;
+            }
+          }
+          digits += decimals;
+          if (digits === 0) return -1;
+          if (digits > 15 || c === LOWER_E || c === UPPER_E) {
+            const value = digits > 15
+              ? readLongNumber(bytes, numberStart, length)
+              : readNumber(bytes, numberStart, length);
+            if (value !== value) return -1;
+            data[offset++] = value;
+            i = numberEnd();
+            c = i < length ? bytes[i] : -1;
+          } else {
+            // Up to 15 digits fit a double exactly; one division by an exact power of ten
+            // rounds once, as Number() does.
+            const value = decimals === 0 ? mantissa : mantissa / POWERS_OF_TEN[decimals];
+            data[offset++] = negative ? -value : value;
+          }
         }
       }
       if (field < last) {

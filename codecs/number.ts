@@ -285,8 +285,8 @@ export function readLongNumber(
  * `start`: a digit 1 to 9, a point, 18 digits, `e` or `E`, a sign and two digits, not followed
  * by another digit. Returns the value without its sign (the caller reads the sign), or NaN for
  * any other text (a leading 0, a longer exponent) or a value it cannot prove it rounds as
- * `Number()` does: the caller then reads it with {@linkcode readLongNumber}. Straight-line, so
- * the CSV reader's loop can take it inline.
+ * `Number()` does: the caller then reads it with {@linkcode readLongNumber}. Straight-line; the
+ * CSV reader calls it for a field whose byte 20 places on (the sign aside) is `e` or `E`.
  *
  * @example
  * ```ts

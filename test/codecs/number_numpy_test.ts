@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { createRandom } from "../../algorithm/random.ts";
+import { CsvTableReader } from "../../codecs/csv_reader.ts";
 import { parseCsvTable } from "../support/csv.ts";
 import { readNumpyExponential } from "../../codecs/number.ts";
 
@@ -109,5 +110,70 @@ Deno.test("parseCsvTable() reads %.18e fields with signs, zeros and long exponen
   assert.equal(table.rows, 2);
   for (let i = 0; i < expected.length; i++) {
     assert.ok(Object.is(table.data[i], expected[i]), `field ${i}: ${table.data[i]}`);
+  }
+});
+
+/**
+ * A `%.18e` text within one unit of its last digit of the midpoint between `x` (positive,
+ * normal) and the next double up: the texts the fast path must leave to Number().
+ */
+function numpyNearTie(x: number): string {
+  bits[0] = x;
+  const exponent = (words[1] >>> 20) & 0x7ff;
+  const m = (BigInt((words[1] & 0xfffff) | 0x100000) << 32n) | BigInt(words[0]);
+  const power = exponent - 1076; // the midpoint is (2m + 1) * 2^power
+  const digits = power >= 0
+    ? ((2n * m + 1n) << BigInt(power)).toString()
+    : ((2n * m + 1n) * 5n ** BigInt(-power)).toString();
+  const decimalExponent = digits.length - 1 + Math.min(0, power);
+  const head = (BigInt(digits.slice(0, 19)) + BigInt(Math.floor(random() * 3) - 1)).toString();
+  const sign = decimalExponent < 0 ? "-" : "+";
+  const shown = String(Math.abs(decimalExponent)).padStart(2, "0");
+  return `${head[0]}.${head.slice(1, 19)}e${sign}${shown}`;
+}
+
+/** One field for the CSV test: mostly `%.18e` of either sign, with the texts around it. */
+function csvField(): string {
+  const x = randomDouble();
+  switch (Math.floor(random() * 8)) {
+    case 0:
+      return x > 1e-290 && x < 1e290 ? numpyNearTie(x) : numpyExponential(x);
+    case 1:
+      return String(Math.round((random() - 0.2) * 1e5) / 1000);
+    case 2: // an `e` where numpy's would be, in a text of another shape
+      return `${Math.floor(random() * 9e4) + 1e4}123456789012345e${Math.floor(random() * 9)}`;
+    case 3:
+      return numpyExponential(x).replace("e", "E");
+    default:
+      return `${random() < 0.5 ? "-" : ""}${numpyExponential(x)}`;
+  }
+}
+
+Deno.test("CsvTableReader reads random signed %.18e records in random chunks exactly as Number()", () => {
+  const columns = 5;
+  const lines: string[] = [];
+  const expected: number[] = [];
+  for (let row = 0; row < 20_000; row++) {
+    const fields = Array.from({ length: columns }, csvField);
+    lines.push(fields.join(","));
+    expected.push(...fields.map(Number));
+  }
+  const bytes = encoder.encode(lines.join(random() < 0.5 ? "\n" : "\r\n") + "\n");
+  const reader = new CsvTableReader({ features: columns });
+  for (let start = 0; start < bytes.length;) {
+    const end = Math.min(bytes.length, start + 1 + Math.floor(random() * 400));
+    reader.push(bytes.subarray(start, end));
+    start = end;
+  }
+  const table = reader.finish().features;
+  assert.equal(table.rows, 20_000);
+  for (let i = 0; i < expected.length; i++) {
+    const line = Math.floor(i / columns);
+    assert.ok(
+      Object.is(table.data[i], expected[i]),
+      `line ${line + 1}, field ${(i % columns) + 1} (${lines[line].split(",")[i % columns]}): ${
+        table.data[i]
+      } instead of ${expected[i]}`,
+    );
   }
 });
