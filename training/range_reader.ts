@@ -61,8 +61,22 @@ export interface RangeResult {
 /** Bytes read from the file at a time. */
 const READ_BYTES = 1 << 20;
 
-/** Records binned at a time. */
-const BATCH_ROWS = 8192;
+/**
+ * Buffers one thread reuses from range to range: a thread that allocated its own for each range
+ * would leave garbage faster than it is collected (100 MiB more at the peak for 3 M records).
+ */
+export interface RangeScratch {
+  /** What the file is read into. */
+  readonly bytes: Uint8Array;
+  /** The values of one read's records, before they are binned. */
+  readonly values: Float64Array;
+}
+
+/** Buffers for {@linkcode readRange}: 1 MiB of bytes, and room for its values. */
+export function createRangeScratch(): RangeScratch {
+  // A value takes at least 2 bytes of CSV ("1,").
+  return { bytes: new Uint8Array(READ_BYTES), values: new Float64Array(READ_BYTES / 2 + 1024) };
+}
 
 const NEWLINE = 0x0a;
 
@@ -74,8 +88,9 @@ const NEWLINE = 0x0a;
 export function readRange(
   range: ByteRange,
   setup: RangeSetup,
-  options: { linesBefore?: number } = {},
+  options: { linesBefore?: number; scratch?: RangeScratch } = {},
 ): RangeResult {
+  const scratch = options.scratch ?? createRangeScratch();
   const reader = new CsvTableReader({
     labelColumn: setup.labelColumn,
     labelIds: true,
@@ -84,6 +99,7 @@ export function readRange(
     features: setup.features,
     source: range.path,
     maxValueBytes: setup.maxValueBytes,
+    buffer: scratch.values,
   });
   if (range.start > 0) pushLinesBefore(reader, range, setup.header, options.linesBefore);
   const capacity = Math.ceil((range.end - range.start) * setup.rowsPerByte * 1.1) + 64;
@@ -103,7 +119,7 @@ export function readRange(
   const file = Deno.openSync(range.path, { read: true });
   try {
     file.seekSync(range.start, Deno.SeekMode.Start);
-    const buffer = new Uint8Array(Math.min(READ_BYTES, Math.max(1, range.end - range.start)));
+    const buffer = scratch.bytes;
     for (let position = range.start; position < range.end;) {
       const count = file.readSync(
         buffer.subarray(0, Math.min(buffer.length, range.end - position)),
@@ -111,7 +127,8 @@ export function readRange(
       if (count === null || count === 0) break;
       position += count;
       reader.push(buffer.subarray(0, count));
-      if (reader.rows >= BATCH_ROWS) append(reader.drain());
+      // Every read's records at once, so that the values never outgrow the scratch buffer.
+      append(reader.drain());
     }
   } finally {
     file.close();

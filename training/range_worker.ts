@@ -9,7 +9,13 @@
 
 /// <reference lib="deno.worker" />
 
-import { type ByteRange, type RangeResult, type RangeSetup, readRange } from "./range_reader.ts";
+import {
+  type ByteRange,
+  createRangeScratch,
+  type RangeResult,
+  type RangeSetup,
+  readRange,
+} from "./range_reader.ts";
 
 /** What the main thread sends: the setup first, then ranges. */
 export type RangeRequest =
@@ -22,6 +28,7 @@ export type RangeReply =
   | { readonly index: number; readonly ok: false; readonly message: string };
 
 let setup: RangeSetup | undefined;
+const scratch = createRangeScratch();
 
 self.onmessage = (event: MessageEvent<RangeRequest>) => {
   const request = event.data;
@@ -31,7 +38,7 @@ self.onmessage = (event: MessageEvent<RangeRequest>) => {
   }
   let reply: RangeReply;
   try {
-    const result = readRange(request.range, setup!);
+    const result = readRange(request.range, setup!, { scratch });
     reply = { index: request.index, ok: true, result };
     self.postMessage(reply, {
       transfer: [result.codes.buffer as ArrayBuffer, result.labelIds.buffer as ArrayBuffer],
