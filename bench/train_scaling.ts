@@ -9,9 +9,13 @@
  * ```sh
  * deno run -A bench/train_scaling.ts                       # 1M, 2M, 4M, 8M rows
  * deno run -A bench/train_scaling.ts --sizes 1000000 --baseline /path/to/old/main.ts
+ * deno run -A bench/train_scaling.ts --sizes 1000000,8000000 --runs 3
  * ```
  *
  * `--baseline` also runs another checkout's `main.ts` on the same files (before/after).
+ * `--runs N` runs pandas and each job N times on the same files and keeps the median run of each
+ * (by wall seconds): on a shared machine one run is noisy. The load average before each size is
+ * printed and written under the table.
  *
  * @module
  */
@@ -42,6 +46,16 @@ export interface ScalingRow {
   readonly holdOutAccuracy: number;
   /** The same job by the `--baseline` checkout, when asked for. */
   readonly baseline?: { seconds: number; rssMiB: number; holdOutAccuracy: number };
+  /** The 1-minute load average before the size was measured. */
+  readonly loadAverage?: number;
+}
+
+/** Runs `run` `runs` times and returns the run of median `seconds`. */
+async function median<T extends { seconds: number }>(runs: number, run: () => Promise<T>) {
+  const results: T[] = [];
+  for (let i = 0; i < runs; i++) results.push(await run());
+  results.sort((a, b) => a.seconds - b.seconds);
+  return results[Math.floor((results.length - 1) / 2)];
 }
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -107,33 +121,36 @@ function metric(stdout: string, name: string): number {
 async function measure(
   base: string,
   rows: number,
-  options: { baseline?: string; log: (line: string) => void },
+  options: { baseline?: string; runs: number; log: (line: string) => void },
 ): Promise<ScalingRow> {
+  const loadAverage = Deno.loadavg()[0];
+  options.log(`load average before ${rows} rows: ${loadAverage.toFixed(2)}`);
   const data = `${base}/data.csv`;
   const holdOut = `${base}/hold_out.csv`;
   const bytes = await writeDataset(data, { rows, features: FEATURES, seed: 42 });
   await writeDataset(holdOut, { rows: HOLD_OUT_ROWS, features: FEATURES, seed: 7 });
   options.log(`generated ${rows} rows (${(bytes / 1e6).toFixed(0)} MB)`);
   try {
-    const pandas = await timed(
-      [
-        PYTHON,
-        "-c",
-        "import sys, time, pandas; t = time.perf_counter(); " +
-        "pandas.read_csv(sys.argv[1], header=None); print(time.perf_counter() - t)",
-        data,
-      ],
-      {},
-      `${base}/pandas_time.txt`,
-    );
+    const pandas = await median(options.runs, () =>
+      timed(
+        [
+          PYTHON,
+          "-c",
+          "import sys, time, pandas; t = time.perf_counter(); " +
+          "pandas.read_csv(sys.argv[1], header=None); print(time.perf_counter() - t)",
+          data,
+        ],
+        {},
+        `${base}/pandas_time.txt`,
+      ));
     options.log(`pandas.read_csv ${rows}: ${pandas.seconds.toFixed(2)} s`);
     await jobTree(`${base}/ours`, data, holdOut);
-    const ours = await trainJob(MAIN, `${base}/ours`);
+    const ours = await median(options.runs, () => trainJob(MAIN, `${base}/ours`));
     options.log(`train job ${rows}: ${ours.seconds.toFixed(2)} s, ${ours.rssMiB.toFixed(0)} MiB`);
     let baseline: ScalingRow["baseline"];
     if (options.baseline !== undefined) {
       await jobTree(`${base}/baseline`, data, holdOut);
-      const run = await trainJob(options.baseline, `${base}/baseline`);
+      const run = await median(options.runs, () => trainJob(options.baseline!, `${base}/baseline`));
       baseline = {
         seconds: run.seconds,
         rssMiB: run.rssMiB,
@@ -154,6 +171,7 @@ async function measure(
       fitSeconds: metric(ours.stdout, "train:fit_seconds"),
       holdOutAccuracy: metric(ours.stdout, "validation:accuracy"),
       baseline,
+      loadAverage,
     };
   } finally {
     for (const path of [data, holdOut, `${base}/ours`, `${base}/baseline`]) {
@@ -193,6 +211,16 @@ export function scalingTable(rows: readonly ScalingRow[]): string {
           `${b.holdOutAccuracy.toFixed(4)} |`,
       );
     }
+  }
+  const loads = rows.filter((row) => row.loadAverage !== undefined);
+  if (loads.length > 0) {
+    lines.push(
+      "",
+      `Load average (1 min) before each size: ${
+        loads.map((row) => `${row.rows.toLocaleString("en")}: ${row.loadAverage!.toFixed(2)}`)
+          .join(", ")
+      }.`,
+    );
   }
   return lines.join("\n") + "\n";
 }
@@ -269,11 +297,15 @@ if (import.meta.main) {
   const args = Deno.args;
   const baselineIndex = args.indexOf("--baseline");
   const baseline = baselineIndex === -1 ? undefined : args[baselineIndex + 1];
+  const runsIndex = args.indexOf("--runs");
+  const runs = runsIndex === -1 ? 1 : Number(args[runsIndex + 1]);
   const base = await Deno.makeTempDir({ prefix: "bench-train-scaling-" });
   const rows: ScalingRow[] = [];
   try {
     for (const count of sizesOf(args)) {
-      rows.push(await measure(base, count, { baseline, log: (line) => console.error(line) }));
+      rows.push(
+        await measure(base, count, { baseline, runs, log: (line) => console.error(line) }),
+      );
     }
   } finally {
     await Deno.remove(base, { recursive: true });

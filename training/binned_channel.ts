@@ -5,7 +5,9 @@
  *
  * The first {@linkcode EDGE_SAMPLE_ROWS} records are held as numbers; the bin edges are found
  * from them (for a channel no longer than that, from every record, exactly as binning the whole
- * matrix would). Every later record is binned in small batches as it is read.
+ * matrix would). Every later record is binned in small batches as it is read: on this thread,
+ * or, for a large channel of plain files, on every core (`parallel_read.ts`), which gives the
+ * same codes, labels and row order.
  *
  * @module
  */
@@ -14,7 +16,6 @@ import type { BinnedDataset, BinnedInput } from "../algorithm/mod.ts";
 import { type BinEdges, BinnedRowsBuilder, findBinEdges } from "../algorithm/binning.ts";
 import type { CsvTableReader } from "../codecs/csv_reader.ts";
 import type { NumberTable } from "../codecs/table.ts";
-import { ChannelError } from "../sagemaker/channels.ts";
 import type { TrainingSetup } from "../sagemaker/hyperparameters.ts";
 import type { ChannelConfig } from "../sagemaker/input_config.ts";
 import type { SageMakerPaths } from "../sagemaker/paths.ts";
@@ -22,8 +23,18 @@ import {
   channelMemoryLimit,
   checkClasses,
   readChannelRecords,
+  type ReadPosition,
   type ReadSoFar,
 } from "./channel_data.ts";
+import {
+  checkMemory,
+  type ParallelSettings,
+  ParallelSwitch,
+  readRestInParallel,
+} from "./binned_parallel.ts";
+import { LabelIds } from "./label_ids.ts";
+
+export type { ParallelSettings } from "./binned_parallel.ts";
 
 /** Records read as numbers before the bin edges are placed from them. */
 export const EDGE_SAMPLE_ROWS = 100_000;
@@ -31,26 +42,16 @@ export const EDGE_SAMPLE_ROWS = 100_000;
 /** Records binned at a time once the edges are known. */
 const BATCH_ROWS = 8192;
 
-/** Labels gathered batch by batch into one growing array. */
-class LabelIds {
-  ids: Int32Array;
-  length = 0;
-
-  constructor(capacity: number) {
-    this.ids = new Int32Array(Math.max(1024, capacity));
-  }
-
-  append(batch: Int32Array): void {
-    if (this.length + batch.length > this.ids.length) {
-      const grown = new Int32Array(
-        Math.max(this.length + batch.length, Math.ceil(this.ids.length * 1.5)),
-      );
-      grown.set(this.ids.subarray(0, this.length));
-      this.ids = grown;
-    }
-    this.ids.set(batch, this.length);
-    this.length += batch.length;
-  }
+/** Options of {@linkcode readBinnedTrainingDataset}. */
+export interface BinnedReadOptions {
+  /** Aborted to stop reading. */
+  readonly signal?: AbortSignal;
+  /** Milliseconds between progress lines. */
+  readonly progressIntervalMs?: number;
+  /** How a large channel is read on several threads; `false` reads on this thread only. */
+  readonly parallel?: ParallelSettings | false;
+  /** Records the bin edges are placed from ({@linkcode EDGE_SAMPLE_ROWS} by default). */
+  readonly edgeSampleRows?: number;
 }
 
 /**
@@ -62,12 +63,14 @@ export async function readBinnedTrainingDataset(
   channel: ChannelConfig,
   setup: TrainingSetup,
   binning: BinnedInput,
-  options: { signal?: AbortSignal; progressIntervalMs?: number } = {},
+  options: BinnedReadOptions = {},
 ): Promise<BinnedDataset> {
   const memoryLimit = channelMemoryLimit();
+  const sampleRows = options.edgeSampleRows ?? EDGE_SAMPLE_ROWS;
   let edges: BinEdges | undefined;
   let builder: BinnedRowsBuilder | undefined;
   let labels: LabelIds | undefined;
+  let rowsPerByte = 0;
   const start = async (sample: NumberTable, read: ReadSoFar | undefined) => {
     edges = await findBinEdges(sample, binning.maxBins, {
       checkpoint: () => Promise.resolve(options.signal?.throwIfAborted()),
@@ -75,7 +78,8 @@ export async function readBinnedTrainingDataset(
     // Size the arrays from the bytes per record so far, so that they seldom grow.
     let capacity = sample.rows;
     if (read !== undefined && read.totalBytes !== undefined && !read.compressed) {
-      capacity = Math.ceil((read.totalBytes / read.bytes) * sample.rows * 1.02);
+      rowsPerByte = sample.rows / read.bytes;
+      capacity = Math.ceil(read.totalBytes * rowsPerByte * 1.02);
     }
     builder = new BinnedRowsBuilder(edges, capacity);
     labels = new LabelIds(capacity);
@@ -83,17 +87,11 @@ export async function readBinnedTrainingDataset(
   const append = (batch: NumberTable & { labelIds?: Int32Array }, source: string) => {
     builder!.append(batch);
     labels!.append(batch.labelIds!);
-    const bytes = builder!.rows * Math.ceil(batch.columns / 4) * 4;
-    if (bytes > memoryLimit) {
-      throw new ChannelError(
-        `Cannot read channel ${channel.name}: its ${builder!.rows} records up to ${source} ` +
-          `need more than ${memoryLimit} bytes of memory`,
-      );
-    }
+    checkMemory(channel, { rows: builder!.rows, columns: batch.columns, memoryLimit, source });
   };
   const onChunk = async (reader: CsvTableReader, read: ReadSoFar) => {
     if (edges === undefined) {
-      if (reader.rows < EDGE_SAMPLE_ROWS) return;
+      if (reader.rows < sampleRows) return;
       const sample = reader.drain();
       await start(sample, read);
       append(sample, read.source);
@@ -101,11 +99,31 @@ export async function readBinnedTrainingDataset(
       append(reader.drain(), read.source);
     }
   };
-  const { table, sources } = await readChannelRecords(paths, channel, setup, {
+  const parallel = options.parallel === false || channel.inputMode === "Pipe"
+    ? undefined
+    : new ParallelSwitch(setup.header || channel.headerPresent, options.parallel ?? {});
+  const stopAfterChunk = parallel === undefined
+    ? undefined
+    : (at: ReadPosition) => edges !== undefined && parallel.shouldStop(at);
+  const { table, sources, stopped } = await readChannelRecords(paths, channel, setup, {
     signal: options.signal,
     onChunk,
+    stopAfterChunk,
     progressIntervalMs: options.progressIntervalMs,
   });
+  if (stopped !== undefined) {
+    return await readRestInParallel(stopped, {
+      channel,
+      setup,
+      edges: edges!,
+      builder: builder!,
+      labels: labels!,
+      rowsPerByte,
+      memoryLimit,
+      parallel: parallel!,
+      signal: options.signal,
+    });
+  }
   const last = { ...table!.features, labelIds: table!.labelIds! };
   if (edges === undefined) await start(last, undefined);
   append(last, sources.at(-1)!);

@@ -84,6 +84,37 @@ export interface ReadRecordsOptions {
   readonly onChunk?: (reader: CsvTableReader, read: ReadSoFar) => void | Promise<void>;
   /** Milliseconds between progress lines (5 seconds by default). */
   readonly progressIntervalMs?: number;
+  /**
+   * Asked after every chunk (after `onChunk`) whether to stop here and leave the rest of the
+   * channel to the caller, which then gets {@linkcode ChannelRecords.stopped}.
+   */
+  readonly stopAfterChunk?: (at: ReadPosition) => boolean | Promise<boolean>;
+}
+
+/** Where a read is: the source (an index into the channel's sources) and its bytes read. */
+export interface ReadPosition {
+  /** The channel's sources, in reading order. */
+  readonly sources: readonly string[];
+  /** The index of the source being read. */
+  readonly sourceIndex: number;
+  /** The bytes of that source handed to the reader so far. */
+  readonly offset: number;
+  /** Bytes handed to the reader so far, every source together. */
+  readonly bytes: number;
+  /** Whether the source is gzip'd, so that `offset` is not a position in the file. */
+  readonly gzip: boolean;
+}
+
+/** A read stopped by {@linkcode ReadRecordsOptions.stopAfterChunk}, for the caller to go on. */
+export interface StoppedRead extends ReadPosition {
+  /** The reader, which may hold the start of a line cut by the end of the last chunk. */
+  readonly reader: CsvTableReader;
+  /** The progress lines' reporter, to go on with. */
+  readonly progress: ProgressReporter;
+  /** When the read started (`performance.now()`). */
+  readonly started: number;
+  /** The label column, counted from 0. */
+  readonly labelColumn: number;
 }
 
 /** How far a read is, for {@linkcode ReadRecordsOptions.onChunk}. */
@@ -106,6 +137,8 @@ export interface ChannelRecords {
   readonly sources: readonly string[];
   /** Whether the first line of each source is a header. */
   readonly header: boolean;
+  /** Set when `stopAfterChunk` stopped the read; `table` is then undefined. */
+  readonly stopped?: StoppedRead;
 }
 
 /**
@@ -157,9 +190,11 @@ export async function readChannelRecords(
       totalBytes: compressed ? undefined : totalBytes,
     },
   );
+  let labelColumn = -1;
   function createReader(line: FirstLine, source: string) {
+    labelColumn = resolveLabelColumn(setup, header, line, source);
     return new CsvTableReader({
-      labelColumn: resolveLabelColumn(setup, header, line, source),
+      labelColumn,
       labelIds: true,
       header,
       skipRepeatedHeaders: header,
@@ -172,18 +207,24 @@ export async function readChannelRecords(
   }
   let reader: CsvTableReader | undefined;
   let read = 0;
-  for (const source of sources) {
+  for (const [sourceIndex, source] of sources.entries()) {
     if (reader !== undefined) reader.beginSource(source);
+    let offset = 0;
+    let gzip = false;
     // Before the first record: wait for the first non-blank line to place the label column.
     const leading = reader === undefined ? new LeadingLines(source) : undefined;
     const chunks = readSourceChunks(source, {
       signal: options.signal,
       channel: channel.name,
-      onGzip: () => log.info("decompressing gzip", { channel: channel.name, source }),
+      onGzip: () => {
+        gzip = true;
+        log.info("decompressing gzip", { channel: channel.name, source });
+      },
       maxDecompressedBytes: memoryLimit,
     });
     for await (const chunk of chunks) {
       read += chunk.length;
+      offset += chunk.length;
       if (reader === undefined) {
         const line = leading!.push(chunk);
         if (line === undefined) continue;
@@ -192,6 +233,12 @@ export async function readChannelRecords(
       } else reader.push(chunk);
       await options.onChunk?.(reader, { bytes: read, totalBytes, compressed, source });
       progress.update(reader.records, read);
+      if (options.stopAfterChunk === undefined) continue;
+      const at = { sources, sourceIndex, offset, bytes: read, gzip };
+      if (await options.stopAfterChunk(at)) {
+        const stopped = { ...at, reader, progress, started, labelColumn };
+        return { table: undefined, sources, header, stopped };
+      }
     }
     if (reader === undefined) {
       const line = leading!.finish();
@@ -202,12 +249,7 @@ export async function readChannelRecords(
     }
   }
   const table = reader?.finish();
-  log.info("channel read", {
-    channel: channel.name,
-    rows: reader?.records ?? 0,
-    features: table?.features.columns ?? 0,
-    seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
-  });
+  logChannelRead(channel, reader?.records ?? 0, table?.features.columns ?? 0, started);
   if (table === undefined || reader!.records === 0) {
     throw new ChannelError(
       `Channel ${channel.name} has no records in ${sources.join(", ")}` +
@@ -215,6 +257,21 @@ export async function readChannelRecords(
     );
   }
   return { table, sources, header };
+}
+
+/** Logs the end of a channel's read: its records and features, and the seconds it took. */
+export function logChannelRead(
+  channel: ChannelConfig,
+  rows: number,
+  features: number,
+  started: number,
+): void {
+  log.info("channel read", {
+    channel: channel.name,
+    rows,
+    features,
+    seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+  });
 }
 
 /**

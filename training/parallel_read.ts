@@ -1,0 +1,136 @@
+/**
+ * Reading byte ranges of a channel's files on several threads (Web Workers), handing the
+ * results back in the ranges' order. A range that fails is read again on the main thread, with
+ * the lines before it counted, so that the error is the one a sequential read gives: the same
+ * file, line and field.
+ *
+ * The threads start from a `data:` URL of `range_worker_bundle.ts`, which works alike under
+ * `deno run`, in a bundled `.js` file and in a `deno compile` executable (a worker started from
+ * a module path would need that file beside the program).
+ *
+ * @module
+ */
+
+import { CsvError } from "../codecs/csv_reader.ts";
+import { ChannelError } from "../sagemaker/channels.ts";
+import { countLineEnds } from "./range_plan.ts";
+import { type ByteRange, type RangeResult, type RangeSetup, readRange } from "./range_reader.ts";
+import type { RangeReply, RangeRequest } from "./range_worker.ts";
+import { RANGE_WORKER_SOURCE } from "./range_worker_bundle.ts";
+
+/** The reading threads' module, as a `data:` URL. */
+const RANGE_WORKER_URL = `data:text/javascript;base64,${btoa(RANGE_WORKER_SOURCE)}`;
+
+/** Ranges each thread is given ahead, so that it never waits for the next. */
+const RANGES_AHEAD = 2;
+
+/** Options of {@linkcode readRangesInParallel}. */
+export interface ParallelReadOptions {
+  /** Reading threads to start. */
+  readonly workers: number;
+  /** The channel, named in errors. */
+  readonly channel: string;
+  /** Stops the read: the threads are terminated at once and the read rejects with its reason. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Reads `ranges` on `options.workers` threads and yields their results in order. Stops (and
+ * ends the threads) at the first range that fails, throwing its error; also when the caller
+ * stops iterating.
+ */
+export async function* readRangesInParallel(
+  ranges: readonly ByteRange[],
+  setup: RangeSetup,
+  options: ParallelReadOptions,
+): AsyncGenerator<RangeResult> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const replies = ranges.map(() => Promise.withResolvers<RangeReply>());
+  // A failure of a thread itself (not of a range): every range still waiting gets it.
+  let failure: Error | undefined;
+  const fail = (error: Error) => {
+    failure ??= error;
+    for (const reply of replies) reply.reject(failure);
+  };
+  for (const reply of replies) reply.promise.catch(() => {});
+  const count = Math.max(1, Math.min(options.workers, ranges.length));
+  const workers: { worker: Worker; busy: number }[] = [];
+  let next = 0;
+  let yielded = 0;
+  // Results wait in order; a thread far ahead of the slowest would pile them up.
+  const window = count * (RANGES_AHEAD + 1);
+  const dispatch = () => {
+    for (const slot of workers) {
+      while (slot.busy < RANGES_AHEAD && next < ranges.length && next < yielded + window) {
+        const request: RangeRequest = { type: "range", index: next, range: ranges[next] };
+        slot.worker.postMessage(request);
+        slot.busy++;
+        next++;
+      }
+    }
+  };
+  const stop = () => {
+    for (const slot of workers) slot.worker.terminate();
+    fail(signal?.reason ?? new Error("The parallel read was stopped"));
+  };
+  signal?.addEventListener("abort", stop, { once: true });
+  try {
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(RANGE_WORKER_URL, { type: "module", name: `read-${i}` });
+      const slot = { worker, busy: 0 };
+      worker.onmessage = (event: MessageEvent<RangeReply>) => {
+        slot.busy--;
+        replies[event.data.index].resolve(event.data);
+        dispatch();
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        fail(
+          new ChannelError(
+            `Cannot read channel ${options.channel}: a reading thread failed: ${event.message}`,
+          ),
+        );
+      };
+      const request: RangeRequest = { type: "setup", setup };
+      worker.postMessage(request);
+      workers.push(slot);
+    }
+    dispatch();
+    for (let index = 0; index < ranges.length; index++) {
+      const reply = await replies[index].promise;
+      if (!reply.ok) {
+        for (const slot of workers) slot.worker.terminate();
+        throw rereadForError(ranges[index], setup, options.channel, reply.message);
+      }
+      yielded = index + 1;
+      dispatch();
+      yield reply.result;
+    }
+  } finally {
+    signal?.removeEventListener("abort", stop);
+    for (const slot of workers) slot.worker.terminate();
+  }
+}
+
+/**
+ * Reads a failed range again on this thread, its line numbers counted from the start of the
+ * file, and returns the error that gives: the sequential read's.
+ */
+function rereadForError(
+  range: ByteRange,
+  setup: RangeSetup,
+  channel: string,
+  message: string,
+): Error {
+  try {
+    const linesBefore = range.start > 0 ? countLineEnds(range.path, range.start) : 0;
+    readRange(range, setup, { linesBefore });
+  } catch (error) {
+    if (error instanceof CsvError) return error;
+    return new ChannelError(
+      `Cannot read ${range.path} of channel ${channel}: ${(error as Error).message}`,
+    );
+  }
+  return new ChannelError(`Cannot read ${range.path} of channel ${channel}: ${message}`);
+}

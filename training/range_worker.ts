@@ -1,0 +1,50 @@
+/**
+ * The program of a reading thread (a Web Worker) of a parallel read: it gets the setup once,
+ * then byte ranges, and answers each with its binned records (the arrays transferred, not
+ * copied) or the error's message. It is bundled into `range_worker_bundle.ts`
+ * (`scripts/bundle_range_worker.ts`), which the program starts it from.
+ *
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import {
+  type ByteRange,
+  createRangeScratch,
+  type RangeResult,
+  type RangeSetup,
+  readRange,
+} from "./range_reader.ts";
+
+/** What the main thread sends: the setup first, then ranges. */
+export type RangeRequest =
+  | { readonly type: "setup"; readonly setup: RangeSetup }
+  | { readonly type: "range"; readonly index: number; readonly range: ByteRange };
+
+/** What the thread answers for range `index`. */
+export type RangeReply =
+  | { readonly index: number; readonly ok: true; readonly result: RangeResult }
+  | { readonly index: number; readonly ok: false; readonly message: string };
+
+let setup: RangeSetup | undefined;
+const scratch = createRangeScratch();
+
+self.onmessage = (event: MessageEvent<RangeRequest>) => {
+  const request = event.data;
+  if (request.type === "setup") {
+    setup = request.setup;
+    return;
+  }
+  let reply: RangeReply;
+  try {
+    const result = readRange(request.range, setup!, { scratch });
+    reply = { index: request.index, ok: true, result };
+    self.postMessage(reply, {
+      transfer: [result.codes.buffer as ArrayBuffer, result.labelIds.buffer as ArrayBuffer],
+    });
+  } catch (error) {
+    reply = { index: request.index, ok: false, message: (error as Error).message };
+    self.postMessage(reply);
+  }
+};
