@@ -3,7 +3,9 @@
  *
  * The rows' bin codes are moved (as 32-bit words) at every split so that each node's rows are
  * one block: a histogram pass streams through memory. The larger child's histogram is the
- * parent's minus the smaller child's, so each level only reads the rows of the smaller children.
+ * parent's minus the smaller child's, counted while the parent's rows are moved
+ * (`row_kernels.ts`), so each split reads its rows once. A split depends only on class counts, so
+ * the order of a node's rows does not matter and the move needs no scratch memory.
  * The order in which nodes are split (depth first or best first) is the caller's choice.
  *
  * With row workers, a node of at least `parallelMinRows` rows has its histogram counted and its
@@ -16,7 +18,7 @@
 import type { BinnedFeatures } from "./binning.ts";
 import type { ResolvedParams } from "./hyperparameters.ts";
 import type { FlatTree } from "./flat_tree.ts";
-import { addRowsToHistogram, type RowView } from "./row_kernels.ts";
+import { addRowsToHistogram, partitionRows, type RowView } from "./row_kernels.ts";
 import type { RowWorkers } from "./row_workers.ts";
 import { SplitSearch, type SplitTarget } from "./split_search.ts";
 
@@ -59,8 +61,6 @@ export class TreeBuilder {
   private readonly view: RowView;
   private workers: RowWorkers | null = null;
   private parallelMinRows = Infinity;
-  private scratchWords = new Uint32Array(0);
-  private scratchLabels = new Int32Array(0);
   private readonly histogramLength: number;
   private spareHistograms: Int32Array[] = [];
   private liveHistogramBytes = 0;
@@ -191,43 +191,6 @@ export class TreeBuilder {
     this.value = value;
   }
 
-  /**
-   * Moves the rows of `[start, end)` whose code of feature `f` is <= `bin` before the others,
-   * keeping their order, and returns where the right rows start.
-   */
-  private partition(start: number, end: number, f: number, bin: number, rightRows: number): number {
-    const { codes, stride } = this.binned;
-    const words = this.words;
-    const labels = this.rowLabels;
-    const perRow = this.wordsPerRow;
-    if (this.scratchLabels.length < rightRows) {
-      this.scratchLabels = new Int32Array(rightRows);
-      this.scratchWords = new Uint32Array(rightRows * perRow);
-    }
-    const scratch = this.scratchWords;
-    const scratchLabels = this.scratchLabels;
-    let write = start;
-    let aside = 0;
-    for (let i = start; i < end; i++) {
-      const from = i * perRow;
-      if (codes[i * stride + f] <= bin) {
-        if (write !== i) {
-          const to = write * perRow;
-          for (let w = 0; w < perRow; w++) words[to + w] = words[from + w];
-          labels[write] = labels[i];
-        }
-        write++;
-      } else {
-        const to = aside * perRow;
-        for (let w = 0; w < perRow; w++) scratch[to + w] = words[from + w];
-        scratchLabels[aside++] = labels[i];
-      }
-    }
-    words.set(scratch.subarray(0, aside * perRow), write * perRow);
-    labels.set(scratchLabels.subarray(0, aside), write);
-    return write;
-  }
-
   /** Makes a node for rows `[start, end)`; returns a candidate if it can be split. */
   async prepare(
     start: number,
@@ -307,28 +270,21 @@ export class TreeBuilder {
     const leftSmaller = middle - start <= end - middle;
     // The smaller child's histogram is counted; the larger one's is the parent's minus it.
     const small = needLeft || needRight ? this.takeHistogram() : null;
-    // Partition the rows: left when the bin code is <= b.
-    if (this.parallel(start, end)) {
-      const counted = leftSmaller ? "left" : "right";
-      const found = await this.workers!.partition(
-        { start, end, feature: f, bin: b },
-        small,
-        counted,
+    // Partition the rows (left when the bin code is <= b), counting the smaller child's on the way.
+    const range = { start, end, feature: f, bin: b };
+    const counted = leftSmaller ? "left" : "right";
+    let found: number;
+    if (this.parallel(start, end)) found = await this.workers!.partition(range, small, counted);
+    else {
+      small?.fill(0);
+      found = start + partitionRows(this.view, range, small, counted);
+    }
+    if (found !== middle) {
+      throw new Error(
+        `Cannot split node ${candidate.node}: ${found - start} rows went left, expected ${
+          middle - start
+        }`,
       );
-      if (found !== middle) {
-        throw new Error(
-          `Cannot split node ${candidate.node}: ${found - start} rows went left, expected ${
-            middle - start
-          }`,
-        );
-      }
-    } else {
-      this.partition(start, end, f, b, rightRows);
-      if (small !== null) {
-        small.fill(0);
-        if (leftSmaller) addRowsToHistogram(small, this.view, start, middle);
-        else addRowsToHistogram(small, this.view, middle, end);
-      }
     }
     if (small !== null) {
       const needSmall = leftSmaller ? needLeft : needRight;
