@@ -1,15 +1,16 @@
 /**
- * The cart fit alone, on one thread and with row workers: for each row count (1M and 8M rows x
+ * The cart fit alone, on one thread and on several (the main thread and row workers): for each row count (1M and 8M rows x
  * 20 features by default, one byte a value, `max_leaf_nodes=1000`) it bins synthetic rows in
  * memory (`cart_fit_data.ts`) and fits them `--runs` times each way, the two ways back to back,
  * reporting the median wall and CPU seconds (CPU counts every thread of the process, workers
  * included), the load average around the runs, and the memory copied into shared memory.
- * `--thresholds` also times the parallel fit with other row thresholds.
+ * `--thresholds` also times the parallel fit with other row thresholds, and `--baseline` the fit
+ * of another checkout (its `algorithm/cart/fit.ts`) on the same rows.
  *
  * ```sh
  * deno run -A bench/cart_fit.ts                                  # 1M and 8M rows, 5 runs
  * deno run -A bench/cart_fit.ts --sizes 1000000 --runs 3 --thresholds 25000,50000,200000
- * deno run -A bench/cart_fit.ts --save bench/results/cart-fit-parallel.md
+ * deno run -A bench/cart_fit.ts --baseline /path/to/old/checkout --save bench/results/cart-fit.md
  * ```
  *
  * @module
@@ -17,13 +18,25 @@
 
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { type CartFitOptions, fitBinnedTree, PARALLEL_MIN_ROWS } from "../algorithm/cart/fit.ts";
+import {
+  type CartFitOptions,
+  fitBinnedTree,
+  type FittedTree,
+  PARALLEL_MIN_ROWS,
+} from "../algorithm/cart/fit.ts";
 import { cart } from "../algorithm/cart/mod.ts";
 import { parseHyperparameters } from "../algorithm/hyperparameters.ts";
 import type { BinnedDataset } from "../algorithm/types.ts";
 import { binnedDataset } from "./cart_fit_data.ts";
 
 const FEATURES = 20;
+
+/** A cart fit of binned rows: ours, or another checkout's. */
+type Fit = (
+  data: BinnedDataset,
+  params: ReturnType<typeof parseHyperparameters>,
+  options: CartFitOptions,
+) => Promise<FittedTree>;
 
 /** One fit's figures. */
 interface Run {
@@ -56,6 +69,7 @@ async function fitOnce(
   data: BinnedDataset,
   pristine: { codes: Uint8Array | Uint16Array; labels: Int32Array },
   options: CartFitOptions,
+  fit: Fit,
 ): Promise<Run> {
   data.features.codes.set(pristine.codes);
   data.labels.set(pristine.labels);
@@ -65,7 +79,7 @@ async function fitOnce(
   );
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  const fitted = await fitBinnedTree(data, params, options);
+  const fitted = await fit(data, params, options);
   const wall = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const tree = [fitted.tree.feature, fitted.tree.threshold, fitted.tree.value]
@@ -77,38 +91,50 @@ async function fitOnce(
 /** Measures one row count; returns a row per way and the lines of notes. */
 async function measure(
   rows: number,
-  options: { runs: number; workers: number; thresholds: number[]; log: (line: string) => void },
+  options: {
+    runs: number;
+    threads: number;
+    thresholds: number[];
+    baseline?: Fit;
+    log: (line: string) => void;
+  },
 ): Promise<{ rows: Row[]; notes: string[] }> {
   const data = await binnedDataset(rows, FEATURES);
   const pristine = { codes: data.features.codes.slice(), labels: data.labels.slice() };
-  const ways: { name: string; options: CartFitOptions }[] = [
-    { name: "one thread", options: { workers: 1 } },
-    { name: `${options.workers} workers`, options: { workers: options.workers } },
+  const ways: { name: string; options: CartFitOptions; fit?: Fit }[] = [
+    ...(options.baseline === undefined
+      ? []
+      : [{ name: "baseline", options: {}, fit: options.baseline }]),
+    { name: "one thread", options: { threads: 1 } },
+    { name: `${options.threads} threads`, options: { threads: options.threads } },
     ...options.thresholds.map((threshold) => ({
-      name: `${options.workers} workers from ${threshold} rows`,
-      options: { workers: options.workers, parallelMinRows: threshold },
+      name: `${options.threads} threads from ${threshold} rows`,
+      options: { threads: options.threads, parallelMinRows: threshold },
     })),
   ];
   const runs = new Map<string, Run[]>(ways.map((way) => [way.name, []]));
   const notes: string[] = [];
   let copied = "";
+  const copyMs: number[] = [];
   const loadBefore = loadAverage();
   for (let round = 0; round < options.runs; round++) {
     for (const way of ways) {
       const run = await fitOnce(data, pristine, {
         ...way.options,
         log(message) {
-          const match = /([0-9.]+) MiB copied/.exec(message);
-          if (match) copied = match[1];
+          const match = /([0-9.]+) MiB copied into shared memory in (\d+) ms/.exec(message);
+          if (match === null) return;
+          copied = match[1];
+          copyMs.push(Number(match[2]));
         },
-      });
+      }, way.fit ?? fitBinnedTree);
       runs.get(way.name)!.push(run);
       options.log(
         `${rows} rows, ${way.name}: ${run.wall.toFixed(2)} s wall, ${run.cpu.toFixed(2)} s CPU`,
       );
     }
   }
-  const reference = runs.get(ways[0].name)![0].tree;
+  const reference = runs.get("one thread")![0].tree;
   for (const [name, list] of runs) {
     if (list.some((run) => run.tree !== reference)) {
       throw new Error(`The tree of ${rows} rows, ${name}, differs from the one-thread tree`);
@@ -116,7 +142,9 @@ async function measure(
   }
   notes.push(
     `${rows} rows: load average ${loadBefore} before, ${loadAverage()} after; ` +
-      `${copied} MiB of codes and labels copied into shared memory; every tree identical`,
+      `${copied} MiB of codes and labels copied into shared memory (median ${
+        copyMs.length === 0 ? "-" : median(copyMs)
+      } ms, part of the parallel fit); every tree identical`,
   );
   return {
     rows: ways.map((way) => {
@@ -134,12 +162,12 @@ async function measure(
 }
 
 /** The Markdown report. */
-function report(rows: Row[], notes: string[], workers: number): string {
+function report(rows: Row[], notes: string[], threads: number): string {
   const lines = [
-    `# cart fit: one thread and ${workers} row workers`,
+    `# cart fit: one thread and ${threads}`,
     "",
     `${FEATURES} features, one byte a value, \`max_leaf_nodes=1000\`, \`random_state=0\`; ` +
-    `nodes of ${PARALLEL_MIN_ROWS} rows or more go to the workers unless noted. ` +
+    `nodes of ${PARALLEL_MIN_ROWS} rows or more are shared by the threads unless noted. ` +
     `${navigator.hardwareConcurrency} cores (\`deno run -A bench/cart_fit.ts\`, ` +
     `Deno ${Deno.version.deno}). Medians; CPU counts every thread.`,
     "",
@@ -164,26 +192,31 @@ if (import.meta.main) {
     options: {
       sizes: { type: "string", default: "1000000,8000000" },
       runs: { type: "string", default: "5" },
-      workers: { type: "string", default: String(navigator.hardwareConcurrency) },
+      threads: { type: "string", default: String(navigator.hardwareConcurrency) },
       thresholds: { type: "string", default: "" },
       save: { type: "string" },
+      baseline: { type: "string" },
     },
   });
   const numbers = (text: string) => text.split(",").filter((s) => s !== "").map(Number);
-  const workers = Number(values.workers);
+  const threads = Number(values.threads);
+  const baseline = values.baseline === undefined ? undefined : (await import(
+    new URL("algorithm/cart/fit.ts", `file://${values.baseline.replace(/\/?$/, "/")}`).href
+  )).fitBinnedTree as Fit;
   const rows: Row[] = [];
   const notes: string[] = [];
   for (const size of numbers(values.sizes)) {
     const measured = await measure(size, {
       runs: Number(values.runs),
-      workers,
+      threads,
       thresholds: numbers(values.thresholds),
+      baseline,
       log: (line) => console.error(line),
     });
     rows.push(...measured.rows);
     notes.push(...measured.notes);
   }
-  const markdown = report(rows, notes, workers);
+  const markdown = report(rows, notes, threads);
   console.log(markdown);
   if (values.save !== undefined) await Deno.writeTextFile(values.save, markdown);
 }

@@ -36,10 +36,11 @@ export const PARALLEL_MIN_ROWS = 100_000;
 /** Options of a cart fit: the common ones, and how many threads count and move rows. */
 export interface CartFitOptions extends FitOptions {
   /**
-   * Web Workers that count histograms and move the rows of large nodes; 1 (or less) keeps the
-   * whole fit on the main thread. Default: the number of cores.
+   * Threads that share the passes over the rows of large nodes (counting histograms, moving rows):
+   * the main thread and `threads - 1` Web Workers. 1 keeps the whole fit on the main thread.
+   * Default: the number of cores.
    */
-  workers?: number;
+  threads?: number;
   /** Nodes with fewer rows stay on the main thread. Default: {@linkcode PARALLEL_MIN_ROWS}. */
   parallelMinRows?: number;
 }
@@ -211,29 +212,31 @@ async function growTree(
   },
 ): Promise<FittedTree> {
   const rows = binned.rows;
-  const workerCount = Math.floor(options.workers ?? navigator.hardwareConcurrency ?? 1);
+  const threads = Math.floor(options.threads ?? navigator.hardwareConcurrency ?? 1);
   const parallelMinRows = options.parallelMinRows ?? PARALLEL_MIN_ROWS;
-  if (workerCount < 2 || rows < parallelMinRows) {
+  if (!(threads >= 2) || rows < parallelMinRows) {
     const builder = new TreeBuilder(binned, labels, resolved, {
       labelsInPlace: options.labelsInPlace,
     });
     return await grow(builder, classCounts, resolved, options);
   }
+  const sharing = performance.now();
   const shared = shareRows(binned, labels, { labelsInPlace: options.labelsInPlace });
+  const sharedMs = Math.round(performance.now() - sharing);
   const builder = new TreeBuilder(shared.binned, shared.labels, resolved, {
     labelsInPlace: true,
   });
   const workers = new RowWorkers(builder.rowView, {
-    workers: workerCount,
+    workers: threads - 1,
     classCount: classCounts.length,
     signal: options.signal,
   });
   builder.useWorkers(workers, parallelMinRows);
   try {
     options.log?.(
-      `cart: ${workerCount} row workers for nodes of ${parallelMinRows} rows or more, ${
+      `cart: ${threads} threads for nodes of ${parallelMinRows} rows or more, ${
         (shared.copiedBytes / 1048576).toFixed(1)
-      } MiB copied into shared memory`,
+      } MiB copied into shared memory in ${sharedMs} ms`,
     );
     const fitted = await grow(builder, classCounts, resolved, options);
     shared.finish();

@@ -114,3 +114,29 @@ export function partitionRows(
   if (countRight && i === j) addRow(histogram, view, totalBins, i);
   return i - range.start;
 }
+
+/** A pass over the rows `[start, end)`, as the main thread hands it to a row worker. */
+export type RowTask =
+  | { readonly kind: "histogram"; readonly start: number; readonly end: number }
+  | {
+    readonly kind: "partition";
+    readonly start: number;
+    readonly end: number;
+    readonly feature: number;
+    readonly bin: number;
+    readonly counted: CountedSide;
+  };
+
+/**
+ * Runs one pass into `histogram` (cleared first): a histogram of the rows, or a partition that
+ * counts the rows of its `counted` side. Returns the number of rows that went left (0 for a
+ * histogram).
+ */
+export function runRowTask(view: RowView, histogram: Int32Array, task: RowTask): number {
+  histogram.fill(0);
+  if (task.kind === "histogram") {
+    addRowsToHistogram(histogram, view, task.start, task.end);
+    return 0;
+  }
+  return partitionRows(view, task, histogram, task.counted);
+}

@@ -12,12 +12,7 @@
  * @module
  */
 
-import {
-  addRowsToHistogram,
-  type CountedSide,
-  partitionRows,
-  type RowView,
-} from "./row_kernels.ts";
+import { type RowTask, type RowView, runRowTask } from "./row_kernels.ts";
 
 /** What a worker gets first: the shared rows, and its own shared histogram. */
 export interface RowWorkerSetup {
@@ -47,18 +42,6 @@ export interface RowWorkerSetup {
   readonly histogram: SharedArrayBuffer;
 }
 
-/** A pass over the rows `[start, end)`. */
-export type RowTask =
-  | { readonly kind: "histogram"; readonly start: number; readonly end: number }
-  | {
-    readonly kind: "partition";
-    readonly start: number;
-    readonly end: number;
-    readonly feature: number;
-    readonly bin: number;
-    readonly counted: CountedSide;
-  };
-
 /** What a worker answers to a task: rows that went left (partition), or why it failed. */
 export type RowReply = { readonly ok: true; readonly left: number } | {
   readonly ok: false;
@@ -80,16 +63,6 @@ function rowViewOf(setup: RowWorkerSetup): RowView {
     binOffsets: setup.binOffsets,
     labels: new Int32Array(setup.labels, setup.labelsOffset, setup.rows),
   };
-}
-
-/** Runs one task on the rows; returns the number of rows that went left (0 for a histogram). */
-function runRowTask(view: RowView, histogram: Int32Array, task: RowTask): number {
-  histogram.fill(0);
-  if (task.kind === "histogram") {
-    addRowsToHistogram(histogram, view, task.start, task.end);
-    return 0;
-  }
-  return partitionRows(view, task, histogram, task.counted);
 }
 
 const scope = globalThis as unknown as {

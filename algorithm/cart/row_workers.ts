@@ -1,7 +1,9 @@
 /**
- * The Web Workers that share a large node's row passes (`row_kernels.ts`): each takes an equal
- * slice of the node's rows, counts its classes per bin into its own histogram, or moves its left
- * rows first; the main thread adds the histograms up and joins the slices' left rows.
+ * The Web Workers that share a large node's row passes (`row_kernels.ts`) with the main thread:
+ * each thread takes an equal slice of the node's rows, counts its classes per bin into its own
+ * histogram, or moves its left rows first; the main thread then adds the histograms up and joins
+ * the slices' left rows. The main thread takes the first slice itself rather than wait idle, so
+ * `n` threads need `n - 1` workers.
  *
  * Counts are integers, so the sum of the slices' histograms is exactly the histogram one thread
  * counts, and the tree is the same byte for byte. The rows must be in shared memory
@@ -12,8 +14,8 @@
  * @module
  */
 
-import type { CountedSide, RowView } from "./row_kernels.ts";
-import type { RowReply, RowTask, RowWorkerSetup } from "./row_worker.ts";
+import { type CountedSide, type RowTask, type RowView, runRowTask } from "./row_kernels.ts";
+import type { RowReply, RowWorkerSetup } from "./row_worker.ts";
 import { ROW_WORKER_SOURCE } from "./row_worker_bundle.ts";
 
 /** Rows swapped at a time when the slices' left rows are joined (bounds the scratch memory). */
@@ -25,7 +27,10 @@ interface RowRange {
   end: number;
 }
 
-/** Workers that run row passes on shared rows; {@linkcode RowWorkers.close} ends them. */
+/**
+ * Workers that run row passes on shared rows with the main thread; {@linkcode RowWorkers.close}
+ * ends them.
+ */
 export class RowWorkers {
   readonly #view: RowView;
   readonly #workers: Worker[];
@@ -61,7 +66,8 @@ export class RowWorkers {
     const histogramLength = binOffsets[columns] * options.classCount;
     this.#url = URL.createObjectURL(new Blob([ROW_WORKER_SOURCE], { type: "text/javascript" }));
     this.#workers = [];
-    this.#histograms = [];
+    // The main thread's histogram first, then one shared histogram per worker.
+    this.#histograms = [new Int32Array(histogramLength)];
     for (let w = 0; w < options.workers; w++) {
       const histogram = new SharedArrayBuffer(histogramLength * 4);
       this.#histograms.push(new Int32Array(histogram));
@@ -92,9 +98,9 @@ export class RowWorkers {
     if (this.#signal?.aborted) this.#fail(this.#signal.reason);
   }
 
-  /** Number of workers. */
-  get size(): number {
-    return this.#workers.length;
+  /** Number of threads that share a pass: the workers and the main thread. */
+  get threads(): number {
+    return this.#workers.length + 1;
   }
 
   /** Counts the classes per bin of rows `[start, end)` into `histogram`. */
@@ -133,9 +139,9 @@ export class RowWorkers {
     this.#fail(new Error("Cannot run a row pass: the row workers were closed"));
   }
 
-  /** Cuts `[start, end)` into one slice per worker (fewer for very few rows). */
+  /** Cuts `[start, end)` into one slice per thread (fewer for very few rows). */
   #slices(start: number, end: number): RowRange[] {
-    const count = Math.max(1, Math.min(this.#workers.length, end - start));
+    const count = Math.max(1, Math.min(this.threads, end - start));
     const slices: RowRange[] = [];
     for (let w = 0; w < count; w++) {
       slices.push({
@@ -146,18 +152,29 @@ export class RowWorkers {
     return slices;
   }
 
-  /** Posts task `w` to worker `w` and resolves to their answers in order. */
-  #run(tasks: RowTask[]): Promise<number[]> {
-    if (this.#failure !== null) return Promise.reject(this.#failure.reason);
-    if (this.#pending.size > 0) {
-      return Promise.reject(new Error("Cannot run a row pass while another is under way"));
-    }
-    return Promise.all(tasks.map((task, w) =>
+  /**
+   * Posts task `w` (from 1) to worker `w - 1`, runs task 0 on this thread, and resolves to the
+   * answers in task order.
+   */
+  async #run(tasks: RowTask[]): Promise<number[]> {
+    this.#throwIfFailed();
+    if (this.#pending.size > 0) throw new Error("Cannot run a row pass while another is under way");
+    const answers = tasks.slice(1).map((task, w) =>
       new Promise<number>((resolve, reject) => {
         this.#pending.set(w, { resolve, reject });
         this.#workers[w].postMessage(task);
       })
-    ));
+    );
+    // Every answer is awaited (a failure rejects them all) before this thread's part may throw.
+    const settled = Promise.allSettled(answers);
+    const own = runRowTask(this.#view, this.#histograms[0], tasks[0]);
+    const results = await settled;
+    this.#throwIfFailed();
+    return [own, ...results.map((result) => (result as PromiseFulfilledResult<number>).value)];
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== null) throw this.#failure.reason;
   }
 
   #answer(w: number, reply: RowReply): void {

@@ -1,5 +1,5 @@
 /**
- * The cart fit with row workers (`fit.ts` with `workers`): the same tree, byte for byte, as on
+ * The cart fit on several threads (`fit.ts` with `threads`): the same tree, byte for byte, as on
  * one thread, the caller's rows left consistent, and every worker ended however the fit ends.
  */
 
@@ -102,18 +102,18 @@ async function countingWorkers(
 const NAMES: DatasetName[] = ["iris", "wine", "breast_cancer"];
 
 for (const name of NAMES) {
-  Deno.test(`cart fits ${name} to the same bytes with 2, 3 and 5 row workers as on one thread`, async () => {
+  Deno.test(`cart fits ${name} to the same bytes on 2, 3 and 5 threads as on one`, async () => {
     const data = readDataset(name);
     for (const raw of SETTINGS) {
-      const single = bytesOf(await fitTree(data, params(raw), { workers: 1 }));
-      for (const workers of [2, 3, 5]) {
+      const single = bytesOf(await fitTree(data, params(raw), { threads: 1 }));
+      for (const threads of [2, 3, 5]) {
         for (const parallelMinRows of [1, 40]) {
-          const options: CartFitOptions = { workers, parallelMinRows };
+          const options: CartFitOptions = { threads, parallelMinRows };
           const parallel = bytesOf(await fitTree(data, params(raw), options));
           assert.equal(
             parallel,
             single,
-            `${JSON.stringify(raw)}, ${workers} workers from ${parallelMinRows} rows`,
+            `${JSON.stringify(raw)}, ${threads} threads from ${parallelMinRows} rows`,
           );
         }
       }
@@ -121,7 +121,7 @@ for (const name of NAMES) {
   });
 }
 
-Deno.test("cart fits random binned data to the same bytes with row workers as on one thread", async () => {
+Deno.test("cart fits random binned data to the same bytes on several threads as on one", async () => {
   for (
     const [seed, rows, columns, maxBins] of [[1, 3000, 7, 256], [2, 2000, 4, 1000], [
       3,
@@ -133,15 +133,15 @@ Deno.test("cart fits random binned data to the same bytes with row workers as on
     const data = await binned(noisy(rows, columns, seed), maxBins);
     assert.equal(data.features.codes.BYTES_PER_ELEMENT, maxBins > 256 ? 2 : 1);
     for (const raw of SETTINGS) {
-      const single = bytesOf(await fitBinnedTree(copyOf(data), params(raw), { workers: 1 }));
-      for (const workers of [2, 4]) {
+      const single = bytesOf(await fitBinnedTree(copyOf(data), params(raw), { threads: 1 }));
+      for (const threads of [2, 4]) {
         for (const parallelMinRows of [1, 300]) {
-          const options = { workers, parallelMinRows };
+          const options = { threads, parallelMinRows };
           const parallel = bytesOf(await fitBinnedTree(copyOf(data), params(raw), options));
           assert.equal(
             parallel,
             single,
-            `seed ${seed}, ${JSON.stringify(raw)}, ${workers} workers`,
+            `seed ${seed}, ${JSON.stringify(raw)}, ${threads} threads`,
           );
         }
       }
@@ -151,7 +151,7 @@ Deno.test("cart fits random binned data to the same bytes with row workers as on
 
 Deno.test("a parallel binned fit leaves the caller's rows as they were, or moved with their labels", async () => {
   const data = await binned(noisy(2000, 5, 4), 256);
-  const options = { workers: 2, parallelMinRows: 100 };
+  const options = { threads: 2, parallelMinRows: 100 };
   const unshared = copyOf(data);
   await fitBinnedTree(unshared, params({ random_state: "0" }), options);
   assert.deepEqual(unshared.features.codes, data.features.codes, "unshared codes were moved");
@@ -165,18 +165,18 @@ Deno.test("a parallel binned fit leaves the caller's rows as they were, or moved
 
 Deno.test("a cart fit ends its row workers when it succeeds, fails or is aborted", async () => {
   const data = noisy(3000, 6, 5);
-  const options = { workers: 3, parallelMinRows: 200 };
+  const options = { threads: 3, parallelMinRows: 200 };
   const succeeded = await countingWorkers(() => fitTree(data, params({}), options));
-  assert.deepEqual(succeeded, { started: 3, running: 0 });
+  assert.deepEqual(succeeded, { started: 2, running: 0 });
   const failed = await countingWorkers(() =>
     fitTree(data, params({}), {
       ...options,
       log(message) {
-        if (message.includes("row workers")) throw new Error("The log is full");
+        if (message.includes("threads for nodes")) throw new Error("The log is full");
       },
     })
   );
-  assert.deepEqual(failed, { started: 3, running: 0 });
+  assert.deepEqual(failed, { started: 2, running: 0 });
   const controller = new AbortController();
   const aborted = await countingWorkers(() =>
     fitTree(data, params({}), {
@@ -185,10 +185,10 @@ Deno.test("a cart fit ends its row workers when it succeeds, fails or is aborted
       log: () => controller.abort(),
     })
   );
-  assert.deepEqual(aborted, { started: 3, running: 0 });
-  const single = await countingWorkers(() => fitTree(data, params({}), { workers: 1 }));
+  assert.deepEqual(aborted, { started: 2, running: 0 });
+  const single = await countingWorkers(() => fitTree(data, params({}), { threads: 1 }));
   assert.deepEqual(single, { started: 0, running: 0 });
-  const small = await countingWorkers(() => fitTree(data, params({}), { workers: 2 }));
+  const small = await countingWorkers(() => fitTree(data, params({}), { threads: 2 }));
   assert.deepEqual(small, { started: 0, running: 0 }, "3,000 rows started workers");
 });
 
@@ -224,12 +224,12 @@ Deno.test("a parallel cart fit stops soon after the signal aborts mid-fit", asyn
   let abortedAt = 0;
   const lines: string[] = [];
   const fitting = fitBinnedTree(data, params({}), {
-    workers: 2,
+    threads: 2,
     parallelMinRows: 1000,
     signal: controller.signal,
     log(message) {
       lines.push(message);
-      if (!message.includes("row workers")) return;
+      if (!message.includes("threads for nodes")) return;
       setTimeout(() => {
         abortedAt = performance.now();
         controller.abort(reason);
