@@ -104,7 +104,7 @@ async function measure(
   const ways: { name: string; options: CartFitOptions; fit?: Fit }[] = [
     ...(options.baseline === undefined
       ? []
-      : [{ name: "baseline", options: {}, fit: options.baseline }]),
+      : [{ name: "baseline (--baseline checkout)", options: {}, fit: options.baseline }]),
     { name: "one thread", options: { threads: 1 } },
     { name: `${options.threads} threads`, options: { threads: options.threads } },
     ...options.thresholds.map((threshold) => ({
@@ -164,7 +164,7 @@ async function measure(
 /** The Markdown report. */
 function report(rows: Row[], notes: string[], threads: number): string {
   const lines = [
-    `# cart fit: one thread and ${threads}`,
+    `# cart fit: one thread and ${threads} threads`,
     "",
     `${FEATURES} features, one byte a value, \`max_leaf_nodes=1000\`, \`random_state=0\`; ` +
     `nodes of ${PARALLEL_MIN_ROWS} rows or more are shared by the threads unless noted. ` +
