@@ -65,7 +65,7 @@ if (import.meta.main) {
     "| --- | --- | --- | --- | --- |",
   ];
   try {
-    await workers.histogram(histogram, 0, 1000);
+    await workers.histogram({ start: 0, end: 1000 }, histogram);
     for (const n of sizes) {
       const times: Record<string, number[]> = { h1: [], hN: [], p1: [], pN: [] };
       for (let round = 0; round < Number(values.runs); round++) {
@@ -80,16 +80,16 @@ if (import.meta.main) {
           counted: "left",
         });
         let t = performance.now();
-        runRowTask(view, histogram, { kind: "histogram", start, end });
+        runRowTask(view, { task: { kind: "histogram", start, end }, histogram });
         times.h1.push(performance.now() - t);
         t = performance.now();
-        await workers.histogram(histogram, start, end);
+        await workers.histogram({ start, end }, histogram);
         times.hN.push(performance.now() - t);
         t = performance.now();
-        runRowTask(view, histogram, split(round % 20));
+        runRowTask(view, { task: split(round % 20), histogram });
         times.p1.push(performance.now() - t);
         t = performance.now();
-        await workers.partition(split((round + 7) % 20), histogram, "left");
+        await workers.partition(split((round + 7) % 20), { histogram, counted: "left" });
         times.pN.push(performance.now() - t);
       }
       const [h1, hN, p1, pN] = ["h1", "hN", "p1", "pN"].map((k) => median(times[k]).toFixed(2));

@@ -28,17 +28,23 @@ export interface RowView {
   readonly labels: Int32Array;
 }
 
+/** A range of rows and the histogram a pass counts them into. */
+export interface HistogramPass {
+  /** First row. */
+  readonly start: number;
+  /** End (exclusive). */
+  readonly end: number;
+  /** Counts per class and global bin, class-major. */
+  readonly histogram: Int32Array;
+}
+
 /**
  * Adds the rows `[start, end)` to `histogram`: one count per class and global bin, class-major
  * (`histogram[label * totalBins + binOffsets[c] + code]`).
  */
-export function addRowsToHistogram(
-  histogram: Int32Array,
-  view: RowView,
-  start: number,
-  end: number,
-): void {
+export function addRowsToHistogram(view: RowView, pass: HistogramPass): void {
   const { codes, columns, binOffsets, stride, labels } = view;
+  const { start, end, histogram } = pass;
   const totalBins = binOffsets[columns];
   for (let i = start; i < end; i++) {
     const base = i * stride;
@@ -75,24 +81,35 @@ function swapRows(view: RowView, i: number, j: number): void {
 /** Which rows {@linkcode partitionRows} adds to its histogram. */
 export type CountedSide = "left" | "right" | "none";
 
+/** A split of a node's rows, and which of them to count into which histogram. */
+export interface PartitionPass {
+  /** First row. */
+  readonly start: number;
+  /** End (exclusive). */
+  readonly end: number;
+  /** The feature the split tests. */
+  readonly feature: number;
+  /** The feature's last bin that goes left. */
+  readonly bin: number;
+  /** Where the rows of `counted` are counted; null to count none. */
+  readonly histogram: Int32Array | null;
+  /** Which rows to count. */
+  readonly counted: CountedSide;
+}
+
 /**
  * Moves the rows of `[start, end)` whose code of `feature` is <= `bin` (the left rows) before
  * the others, in place and in no particular order, and returns how many went left. The rows of
  * `counted` are added to `histogram` on the way, which saves a second pass over them.
  */
-export function partitionRows(
-  view: RowView,
-  range: { start: number; end: number; feature: number; bin: number },
-  histogram: Int32Array | null,
-  counted: CountedSide,
-): number {
+export function partitionRows(view: RowView, pass: PartitionPass): number {
   const { codes, stride, binOffsets, columns } = view;
-  const { feature, bin } = range;
+  const { start, end, feature, bin, histogram, counted } = pass;
   const totalBins = binOffsets[columns];
   const countLeft = counted === "left" && histogram !== null;
   const countRight = counted === "right" && histogram !== null;
-  let i = range.start;
-  let j = range.end - 1;
+  let i = start;
+  let j = end - 1;
   for (;;) {
     while (i <= j && codes[i * stride + feature] <= bin) {
       if (countLeft) addRow(histogram, view, totalBins, i);
@@ -112,7 +129,7 @@ export function partitionRows(
   }
   // Rows from i on go right; the loops above may have stopped on one not yet counted.
   if (countRight && i === j) addRow(histogram, view, totalBins, i);
-  return i - range.start;
+  return i - start;
 }
 
 /** A pass over the rows `[start, end)`, as the main thread hands it to a row worker. */
@@ -128,15 +145,16 @@ export type RowTask =
   };
 
 /**
- * Runs one pass into `histogram` (cleared first): a histogram of the rows, or a partition that
+ * Runs `task` into `histogram` (cleared first): a histogram of the rows, or a partition that
  * counts the rows of its `counted` side. Returns the number of rows that went left (0 for a
  * histogram).
  */
-export function runRowTask(view: RowView, histogram: Int32Array, task: RowTask): number {
+export function runRowTask(view: RowView, run: { task: RowTask; histogram: Int32Array }): number {
+  const { task, histogram } = run;
   histogram.fill(0);
   if (task.kind === "histogram") {
-    addRowsToHistogram(histogram, view, task.start, task.end);
+    addRowsToHistogram(view, { start: task.start, end: task.end, histogram });
     return 0;
   }
-  return partitionRows(view, task, histogram, task.counted);
+  return partitionRows(view, { ...task, histogram });
 }

@@ -83,7 +83,7 @@ scope.onmessage = (event) => {
   let reply: RowReply;
   try {
     if (view === null) throw new Error("Got a task before the rows");
-    reply = { ok: true, left: runRowTask(view, histogram, message) };
+    reply = { ok: true, left: runRowTask(view, { task: message, histogram }) };
   } catch (error) {
     reply = { ok: false, message: error instanceof Error ? error.message : String(error) };
   }

@@ -104,8 +104,8 @@ export class RowWorkers {
   }
 
   /** Counts the classes per bin of rows `[start, end)` into `histogram`. */
-  async histogram(histogram: Int32Array, start: number, end: number): Promise<void> {
-    const slices = this.#slices(start, end);
+  async histogram(range: { start: number; end: number }, histogram: Int32Array): Promise<void> {
+    const slices = this.#slices(range.start, range.end);
     await this.#run(slices.map((s) => ({ kind: "histogram", start: s.start, end: s.end })));
     this.#sum(histogram, slices.length);
   }
@@ -117,9 +117,9 @@ export class RowWorkers {
    */
   async partition(
     range: { start: number; end: number; feature: number; bin: number },
-    histogram: Int32Array | null,
-    counted: CountedSide,
+    counting: { histogram: Int32Array | null; counted: CountedSide },
   ): Promise<number> {
+    const { histogram, counted } = counting;
     const slices = this.#slices(range.start, range.end);
     const side = histogram === null ? "none" : counted;
     const lefts = await this.#run(slices.map((s) => ({
@@ -167,7 +167,7 @@ export class RowWorkers {
     );
     // Every answer is awaited (a failure rejects them all) before this thread's part may throw.
     const settled = Promise.allSettled(answers);
-    const own = runRowTask(this.#view, this.#histograms[0], tasks[0]);
+    const own = runRowTask(this.#view, { task: tasks[0], histogram: this.#histograms[0] });
     const results = await settled;
     this.#throwIfFailed();
     return [own, ...results.map((result) => (result as PromiseFulfilledResult<number>).value)];

@@ -151,9 +151,9 @@ export class TreeBuilder {
 
   /** Counts the class histogram of rows `[start, end)` into `histogram`. */
   private async fillHistogram(histogram: Int32Array, start: number, end: number): Promise<void> {
-    if (this.parallel(start, end)) return await this.workers!.histogram(histogram, start, end);
+    if (this.parallel(start, end)) return await this.workers!.histogram({ start, end }, histogram);
     histogram.fill(0);
-    addRowsToHistogram(histogram, this.view, start, end);
+    addRowsToHistogram(this.view, { start, end, histogram });
   }
 
   /** Appends a node (as a leaf) and returns its id. */
@@ -274,10 +274,11 @@ export class TreeBuilder {
     const range = { start, end, feature: f, bin: b };
     const counted = leftSmaller ? "left" : "right";
     let found: number;
-    if (this.parallel(start, end)) found = await this.workers!.partition(range, small, counted);
-    else {
+    if (this.parallel(start, end)) {
+      found = await this.workers!.partition(range, { histogram: small, counted });
+    } else {
       small?.fill(0);
-      found = start + partitionRows(this.view, range, small, counted);
+      found = start + partitionRows(this.view, { ...range, histogram: small, counted });
     }
     if (found !== middle) {
       throw new Error(

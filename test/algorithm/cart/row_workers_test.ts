@@ -31,7 +31,7 @@ function sharedRows(rows: number, seed: number): RowView {
 
 function histogramOf(view: RowView, start: number, end: number): Int32Array {
   const histogram = new Int32Array(COLUMNS * BINS * CLASSES);
-  addRowsToHistogram(histogram, view, start, end);
+  addRowsToHistogram(view, { start, end, histogram });
   return histogram;
 }
 
@@ -51,7 +51,7 @@ for (const count of [0, 1, 2, 6]) {
     try {
       for (const [start, end] of [[0, 1000], [10, 13], [500, 501], [400, 400]]) {
         const histogram = new Int32Array(COLUMNS * BINS * CLASSES).fill(99);
-        await workers.histogram(histogram, start, end);
+        await workers.histogram({ start, end }, histogram);
         assert.deepEqual(histogram, histogramOf(view, start, end), `rows ${start} to ${end}`);
       }
     } finally {
@@ -73,7 +73,10 @@ for (const count of [0, 1, 2, 6]) {
           if (view.codes[r * STRIDE + feature] <= bin) expectedLeft++;
         }
         const counted = new Int32Array(COLUMNS * BINS * CLASSES);
-        const middle = await workers.partition({ start, end, feature, bin }, counted, side);
+        const middle = await workers.partition({ start, end, feature, bin }, {
+          histogram: counted,
+          counted: side,
+        });
         assert.equal(middle, start + expectedLeft);
         for (let r = start; r < end; r++) {
           assert.equal(view.codes[r * STRIDE + feature] <= bin, r < middle, `row ${r}`);
@@ -101,11 +104,14 @@ Deno.test("RowWorkers reject the pass under way with the signal's reason, and ev
     signal: controller.signal,
   });
   const histogram = new Int32Array(COLUMNS * BINS * CLASSES);
-  await workers.histogram(histogram, 0, 10);
-  const pass = workers.histogram(histogram, 0, 200_000);
+  await workers.histogram({ start: 0, end: 10 }, histogram);
+  const pass = workers.histogram({ start: 0, end: 200_000 }, histogram);
   controller.abort(reason);
   await assert.rejects(pass, (error) => error === reason);
-  await assert.rejects(workers.histogram(histogram, 0, 10), (error) => error === reason);
+  await assert.rejects(
+    workers.histogram({ start: 0, end: 10 }, histogram),
+    (error) => error === reason,
+  );
 });
 
 Deno.test("RowWorkers refuse rows that are not in shared memory", () => {
