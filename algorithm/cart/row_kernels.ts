@@ -156,5 +156,6 @@ export function runRowTask(view: RowView, run: { task: RowTask; histogram: Int32
     addRowsToHistogram(view, { start: task.start, end: task.end, histogram });
     return 0;
   }
-  return partitionRows(view, { ...task, histogram });
+  const { start, end, feature, bin, counted } = task;
+  return partitionRows(view, { start, end, feature, bin, histogram, counted });
 }

@@ -278,7 +278,14 @@ export class TreeBuilder {
       found = await this.workers!.partition(range, { histogram: small, counted });
     } else {
       small?.fill(0);
-      found = start + partitionRows(this.view, { ...range, histogram: small, counted });
+      found = start + partitionRows(this.view, {
+        start,
+        end,
+        feature: f,
+        bin: b,
+        histogram: small,
+        counted,
+      });
     }
     if (found !== middle) {
       throw new Error(
