@@ -3,6 +3,10 @@
  * they were binned while read) and grows the tree. Without `max_leaf_nodes` the tree grows depth first; with it, best first by
  * impurity decrease (a heap), as scikit-learn does.
  *
+ * On a machine with several cores, nodes of many rows have their histograms counted and their
+ * rows moved by Web Workers (`row_workers.ts`) on rows in shared memory (`shared_rows.ts`); the
+ * counts are integers, so the tree is the same byte for byte as on one thread.
+ *
  * @module
  */
 
@@ -16,10 +20,30 @@ import {
   resolveParams,
 } from "./hyperparameters.ts";
 import type { FlatTree } from "./flat_tree.ts";
+import { RowWorkers } from "./row_workers.ts";
+import { shareRows } from "./shared_rows.ts";
 import { type Candidate, TreeBuilder } from "./tree_builder.ts";
 
 /** Milliseconds of work between two yields to the event loop during fit. */
 const YIELD_EVERY_MS = 100;
+
+/**
+ * Nodes with fewer rows stay on the main thread: below this, handing a pass to the workers and
+ * joining their results costs more than the pass (bench/cart_fit.ts measures it).
+ */
+export const PARALLEL_MIN_ROWS = 100_000;
+
+/** Options of a cart fit: the common ones, and how many threads count and move rows. */
+export interface CartFitOptions extends FitOptions {
+  /**
+   * Threads that share the passes over the rows of large nodes (counting histograms, moving rows):
+   * the main thread and `threads - 1` Web Workers. 1 keeps the whole fit on the main thread.
+   * Default: the number of cores.
+   */
+  threads?: number;
+  /** Nodes with fewer rows stay on the main thread. Default: {@linkcode PARALLEL_MIN_ROWS}. */
+  parallelMinRows?: number;
+}
 
 /** A max-heap of candidates by improvement (earlier node first on ties). */
 class CandidateHeap {
@@ -124,7 +148,7 @@ function checkShape(rows: number, labels: Int32Array, expected: number, found: n
 export async function fitTree(
   data: Dataset,
   params: HyperparameterValues,
-  options: FitOptions = {},
+  options: CartFitOptions = {},
 ): Promise<FittedTree> {
   const { features, labels, classes } = data;
   const { rows, columns } = features;
@@ -155,7 +179,7 @@ export async function fitTree(
 export async function fitBinnedTree(
   data: BinnedDataset,
   params: HyperparameterValues,
-  options: FitOptions = {},
+  options: CartFitOptions = {},
 ): Promise<FittedTree> {
   const { features, labels, classes } = data;
   const { rows, columns } = features;
@@ -181,17 +205,56 @@ async function growTree(
   labels: Int32Array,
   classCounts: Float64Array,
   resolved: ResolvedParams,
-  options: FitOptions & {
+  options: CartFitOptions & {
     checkpoint: () => Promise<void>;
     started: number;
     labelsInPlace: boolean;
   },
 ): Promise<FittedTree> {
-  const { checkpoint, started } = options;
   const rows = binned.rows;
-  const builder = new TreeBuilder(binned, labels, resolved, {
-    labelsInPlace: options.labelsInPlace,
+  const threads = Math.floor(options.threads ?? navigator.hardwareConcurrency ?? 1);
+  const parallelMinRows = options.parallelMinRows ?? PARALLEL_MIN_ROWS;
+  if (!(threads >= 2) || rows < parallelMinRows) {
+    const builder = new TreeBuilder(binned, labels, resolved, {
+      labelsInPlace: options.labelsInPlace,
+    });
+    return await grow(builder, classCounts, resolved, options);
+  }
+  const sharing = performance.now();
+  const shared = shareRows(binned, labels, { labelsInPlace: options.labelsInPlace });
+  const sharedMs = Math.round(performance.now() - sharing);
+  const builder = new TreeBuilder(shared.binned, shared.labels, resolved, {
+    labelsInPlace: true,
   });
+  const workers = new RowWorkers(builder.rowView, {
+    workers: threads - 1,
+    classCount: classCounts.length,
+    signal: options.signal,
+  });
+  builder.useWorkers(workers, parallelMinRows);
+  try {
+    options.log?.(
+      `cart: ${threads} threads for nodes of ${parallelMinRows} rows or more, ${
+        (shared.copiedBytes / 1048576).toFixed(1)
+      } MiB copied into shared memory in ${sharedMs} ms`,
+    );
+    const fitted = await grow(builder, classCounts, resolved, options);
+    shared.finish();
+    return fitted;
+  } finally {
+    workers.close();
+  }
+}
+
+/** Grows the tree with `builder`, best first with `max_leaf_nodes`, else depth first. */
+async function grow(
+  builder: TreeBuilder,
+  classCounts: Float64Array,
+  resolved: ResolvedParams,
+  options: FitOptions & { checkpoint: () => Promise<void>; started: number },
+): Promise<FittedTree> {
+  const { checkpoint, started } = options;
+  const rows = builder.rows;
   let reported = performance.now();
   const progress = async () => {
     await checkpoint();
@@ -207,20 +270,20 @@ async function growTree(
   const bestFirst = Number.isFinite(resolved.maxLeafNodes);
   const root = builder.search.isLeafBySize(classCounts, 0)
     ? (builder.addNode(classCounts, 0), null)
-    : builder.prepare(0, rows, 0, classCounts, null);
+    : await builder.prepare(0, rows, 0, classCounts, null);
   if (root !== null) {
     if (bestFirst) {
       const heap = new CandidateHeap();
       heap.push(root);
       while (heap.size > 0 && builder.leaves < resolved.maxLeafNodes) {
-        for (const child of builder.split(heap.pop())) heap.push(child);
+        for (const child of await builder.split(heap.pop())) heap.push(child);
         await progress();
       }
       for (const rest of heap.items) builder.releaseHistogram(rest.histogram);
     } else {
       const stack: Candidate[] = [root];
       while (stack.length > 0) {
-        const children = builder.split(stack.pop()!);
+        const children = await builder.split(stack.pop()!);
         for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
         await progress();
       }

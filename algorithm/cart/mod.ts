@@ -9,7 +9,9 @@
  * of sorting its rows, and the larger child's histogram is the parent's minus the smaller
  * child's (`tree_builder.ts`), so each level of the tree only touches the rows of the smaller
  * children. Without `max_leaf_nodes` the tree grows depth first; with it, best first by impurity
- * decrease, as scikit-learn does (`fit.ts`).
+ * decrease, as scikit-learn does (`fit.ts`). On several cores, the passes over nodes of many rows
+ * (counting a histogram, moving the rows of a split) are shared by Web Workers on rows in shared
+ * memory (`row_workers.ts`); counts are integers, so the tree is the same byte for byte.
  *
  * A threshold lies halfway between the largest training value left of it and the smallest right
  * of it, and a record goes left when `value <= threshold`.

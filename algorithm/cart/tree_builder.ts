@@ -3,8 +3,14 @@
  *
  * The rows' bin codes are moved (as 32-bit words) at every split so that each node's rows are
  * one block: a histogram pass streams through memory. The larger child's histogram is the
- * parent's minus the smaller child's, so each level only reads the rows of the smaller children.
+ * parent's minus the smaller child's, counted while the parent's rows are moved
+ * (`row_kernels.ts`), so each split reads its rows once. A split depends only on class counts, so
+ * the order of a node's rows does not matter and the move needs no scratch memory.
  * The order in which nodes are split (depth first or best first) is the caller's choice.
+ *
+ * With row workers, a node of at least `parallelMinRows` rows has its histogram counted and its
+ * rows moved by the workers, each on a slice of the rows; smaller nodes stay on this thread,
+ * where a pass costs less than handing it over. The tree is the same either way.
  *
  * @module
  */
@@ -12,6 +18,8 @@
 import type { BinnedFeatures } from "./binning.ts";
 import type { ResolvedParams } from "./hyperparameters.ts";
 import type { FlatTree } from "./flat_tree.ts";
+import { addRowsToHistogram, partitionRows, type RowView } from "./row_kernels.ts";
+import type { RowWorkers } from "./row_workers.ts";
 import { SplitSearch, type SplitTarget } from "./split_search.ts";
 
 /** Histograms of frontier nodes kept for the subtraction trick are capped at this many bytes. */
@@ -33,29 +41,6 @@ export interface Candidate extends SplitTarget {
   histogram: Int32Array | null;
 }
 
-/**
- * Builds the class histogram of rows `[start, end)` into `histogram` (class-major). The rows
- * are in node order: the builder keeps every node's rows contiguous.
- */
-function fillHistogram(
-  histogram: Int32Array,
-  binned: BinnedFeatures,
-  labels: Int32Array,
-  start: number,
-  end: number,
-): void {
-  histogram.fill(0);
-  const { codes, columns, binOffsets, stride } = binned;
-  const totalBins = binOffsets[columns];
-  for (let i = start; i < end; i++) {
-    const base = i * stride;
-    const classBase = labels[i] * totalBins;
-    for (let c = 0; c < columns; c++) {
-      histogram[classBase + binOffsets[c] + codes[base + c]]++;
-    }
-  }
-}
-
 function subtractHistogram(target: Int32Array, minus: Int32Array): void {
   for (let i = 0; i < target.length; i++) target[i] -= minus[i];
 }
@@ -72,8 +57,10 @@ export class TreeBuilder {
   private readonly wordsPerRow: number;
   /** Labels in the same (node) order as `words`. */
   private readonly rowLabels: Int32Array;
-  private scratchWords = new Uint32Array(0);
-  private scratchLabels = new Int32Array(0);
+  /** The rows as the row passes see them. */
+  private readonly view: RowView;
+  private workers: RowWorkers | null = null;
+  private parallelMinRows = Infinity;
   private readonly histogramLength: number;
   private spareHistograms: Int32Array[] = [];
   private liveHistogramBytes = 0;
@@ -108,6 +95,15 @@ export class TreeBuilder {
     this.wordsPerRow = binned.rows === 0 ? 0 : this.words.length / binned.rows;
     this.rowLabels = options.labelsInPlace ? labels : Int32Array.from(labels);
     this.histogramLength = binned.binOffsets[binned.columns] * classCount;
+    this.view = {
+      codes,
+      words: this.words,
+      wordsPerRow: this.wordsPerRow,
+      stride: binned.stride,
+      columns: binned.columns,
+      binOffsets: binned.binOffsets,
+      labels: this.rowLabels,
+    };
     const capacity = 1024;
     this.feature = new Int32Array(capacity);
     this.threshold = new Float64Array(capacity);
@@ -127,6 +123,37 @@ export class TreeBuilder {
     if (histogram === null) return;
     this.liveHistogramBytes -= this.histogramLength * 4;
     if (this.spareHistograms.length < 8) this.spareHistograms.push(histogram);
+  }
+
+  /** Number of rows. */
+  get rows(): number {
+    return this.binned.rows;
+  }
+
+  /** The rows (codes in node order and their labels), for row workers to share. */
+  get rowView(): RowView {
+    return this.view;
+  }
+
+  /**
+   * Hands the passes over nodes of at least `minRows` rows to `workers`, which must have been
+   * started on {@linkcode TreeBuilder.rowView}.
+   */
+  useWorkers(workers: RowWorkers, minRows: number): void {
+    this.workers = workers;
+    this.parallelMinRows = minRows;
+  }
+
+  /** Whether the rows `[start, end)` are many enough to hand to the workers. */
+  private parallel(start: number, end: number): boolean {
+    return this.workers !== null && end - start >= this.parallelMinRows;
+  }
+
+  /** Counts the class histogram of rows `[start, end)` into `histogram`. */
+  private async fillHistogram(histogram: Int32Array, start: number, end: number): Promise<void> {
+    if (this.parallel(start, end)) return await this.workers!.histogram({ start, end }, histogram);
+    histogram.fill(0);
+    addRowsToHistogram(this.view, { start, end, histogram });
   }
 
   /** Appends a node (as a leaf) and returns its id. */
@@ -164,51 +191,14 @@ export class TreeBuilder {
     this.value = value;
   }
 
-  /**
-   * Moves the rows of `[start, end)` whose code of feature `f` is <= `bin` before the others,
-   * keeping their order, and returns where the right rows start.
-   */
-  private partition(start: number, end: number, f: number, bin: number, rightRows: number): number {
-    const { codes, stride } = this.binned;
-    const words = this.words;
-    const labels = this.rowLabels;
-    const perRow = this.wordsPerRow;
-    if (this.scratchLabels.length < rightRows) {
-      this.scratchLabels = new Int32Array(rightRows);
-      this.scratchWords = new Uint32Array(rightRows * perRow);
-    }
-    const scratch = this.scratchWords;
-    const scratchLabels = this.scratchLabels;
-    let write = start;
-    let aside = 0;
-    for (let i = start; i < end; i++) {
-      const from = i * perRow;
-      if (codes[i * stride + f] <= bin) {
-        if (write !== i) {
-          const to = write * perRow;
-          for (let w = 0; w < perRow; w++) words[to + w] = words[from + w];
-          labels[write] = labels[i];
-        }
-        write++;
-      } else {
-        const to = aside * perRow;
-        for (let w = 0; w < perRow; w++) scratch[to + w] = words[from + w];
-        scratchLabels[aside++] = labels[i];
-      }
-    }
-    words.set(scratch.subarray(0, aside * perRow), write * perRow);
-    labels.set(scratchLabels.subarray(0, aside), write);
-    return write;
-  }
-
   /** Makes a node for rows `[start, end)`; returns a candidate if it can be split. */
-  prepare(
+  async prepare(
     start: number,
     end: number,
     depth: number,
     counts: Float64Array,
     histogram: Int32Array | null,
-  ): Candidate | null {
+  ): Promise<Candidate | null> {
     const node = this.addNode(counts, depth);
     const candidate: Candidate = {
       node,
@@ -223,7 +213,7 @@ export class TreeBuilder {
     };
     if (histogram === null) {
       candidate.histogram = this.takeHistogram();
-      fillHistogram(candidate.histogram, this.binned, this.rowLabels, start, end);
+      await this.fillHistogram(candidate.histogram, start, end);
     }
     if (!this.search.find(candidate.histogram!, counts, candidate)) {
       this.releaseHistogram(candidate.histogram);
@@ -237,7 +227,7 @@ export class TreeBuilder {
   }
 
   /** Splits a candidate's node; returns the children that can be split further. */
-  split(candidate: Candidate): Candidate[] {
+  async split(candidate: Candidate): Promise<Candidate[]> {
     const { columns, binOffsets, binLow, binHigh } = this.binned;
     const totalBins = binOffsets[columns];
     const f = candidate.splitFeature;
@@ -245,13 +235,7 @@ export class TreeBuilder {
     const k = this.classCount;
     if (candidate.histogram === null) {
       candidate.histogram = this.takeHistogram();
-      fillHistogram(
-        candidate.histogram,
-        this.binned,
-        this.rowLabels,
-        candidate.start,
-        candidate.end,
-      );
+      await this.fillHistogram(candidate.histogram, candidate.start, candidate.end);
     }
     const histogram = candidate.histogram;
     // The threshold lies between the highest value left and the lowest value right of it.
@@ -276,19 +260,41 @@ export class TreeBuilder {
       rightCounts[c] = candidate.counts[c] - leftCounts[c];
       rightRows += rightCounts[c];
     }
-    // Partition the rows: left when the bin code is <= b.
-    const middle = this.partition(candidate.start, candidate.end, f, b, rightRows);
+    const { start, end } = candidate;
+    const middle = end - rightRows;
     const depth = candidate.depth + 1;
     const needLeft = !this.search.isLeafBySize(leftCounts, depth);
     const needRight = !this.search.isLeafBySize(rightCounts, depth);
     let leftHistogram: Int32Array | null = null;
     let rightHistogram: Int32Array | null = null;
-    const leftSmaller = middle - candidate.start <= candidate.end - middle;
-    if (needLeft || needRight) {
-      const small = this.takeHistogram();
-      if (leftSmaller) {
-        fillHistogram(small, this.binned, this.rowLabels, candidate.start, middle);
-      } else fillHistogram(small, this.binned, this.rowLabels, middle, candidate.end);
+    const leftSmaller = middle - start <= end - middle;
+    // The smaller child's histogram is counted; the larger one's is the parent's minus it.
+    const small = needLeft || needRight ? this.takeHistogram() : null;
+    // Partition the rows (left when the bin code is <= b), counting the smaller child's on the way.
+    const range = { start, end, feature: f, bin: b };
+    const counted = leftSmaller ? "left" : "right";
+    let found: number;
+    if (this.parallel(start, end)) {
+      found = await this.workers!.partition(range, { histogram: small, counted });
+    } else {
+      small?.fill(0);
+      found = start + partitionRows(this.view, {
+        start,
+        end,
+        feature: f,
+        bin: b,
+        histogram: small,
+        counted,
+      });
+    }
+    if (found !== middle) {
+      throw new Error(
+        `Cannot split node ${candidate.node}: ${found - start} rows went left, expected ${
+          middle - start
+        }`,
+      );
+    }
+    if (small !== null) {
       const needSmall = leftSmaller ? needLeft : needRight;
       const needLarge = leftSmaller ? needRight : needLeft;
       let large: Int32Array | null = null;
@@ -312,12 +318,12 @@ export class TreeBuilder {
     const children: Candidate[] = [];
     this.left[node] = this.nodes;
     if (needLeft) {
-      const child = this.prepare(candidate.start, middle, depth, leftCounts, leftHistogram);
+      const child = await this.prepare(start, middle, depth, leftCounts, leftHistogram);
       if (child !== null) children.push(child);
     } else this.addNode(leftCounts, depth);
     this.right[node] = this.nodes;
     if (needRight) {
-      const child = this.prepare(middle, candidate.end, depth, rightCounts, rightHistogram);
+      const child = await this.prepare(middle, end, depth, rightCounts, rightHistogram);
       if (child !== null) children.push(child);
     } else this.addNode(rightCounts, depth);
     return children;

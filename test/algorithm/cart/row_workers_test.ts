@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { addRowsToHistogram, type RowView } from "../../../algorithm/cart/row_kernels.ts";
+import { RowWorkers } from "../../../algorithm/cart/row_workers.ts";
+import { bundleRowWorker } from "../../../scripts/bundle_cart_row_worker.ts";
+
+const COLUMNS = 5;
+const STRIDE = 8;
+const BINS = 6;
+const CLASSES = 3;
+
+/** `rows` random rows (codes 0..BINS-1, labels 0..CLASSES-1) in shared memory. */
+function sharedRows(rows: number, seed: number): RowView {
+  let state = seed;
+  const next = () => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296;
+  const codes = new Uint8Array(new SharedArrayBuffer(rows * STRIDE));
+  const labels = new Int32Array(new SharedArrayBuffer(rows * 4));
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < COLUMNS; c++) codes[r * STRIDE + c] = Math.floor(next() * BINS);
+    labels[r] = Math.floor(next() * CLASSES);
+  }
+  return {
+    codes,
+    words: new Uint32Array(codes.buffer),
+    wordsPerRow: STRIDE / 4,
+    stride: STRIDE,
+    columns: COLUMNS,
+    binOffsets: Int32Array.from({ length: COLUMNS + 1 }, (_, c) => c * BINS),
+    labels,
+  };
+}
+
+function histogramOf(view: RowView, start: number, end: number): Int32Array {
+  const histogram = new Int32Array(COLUMNS * BINS * CLASSES);
+  addRowsToHistogram(view, { start, end, histogram });
+  return histogram;
+}
+
+/** Each row as text (its codes and label), sorted: the rows as a multiset. */
+function rowSet(view: RowView, start: number, end: number): string[] {
+  const rows: string[] = [];
+  for (let r = start; r < end; r++) {
+    rows.push(`${view.codes.subarray(r * STRIDE, (r + 1) * STRIDE).join(" ")}:${view.labels[r]}`);
+  }
+  return rows.sort();
+}
+
+for (const count of [0, 1, 2, 6]) {
+  Deno.test(`RowWorkers with ${count} workers and the main thread count the same histogram as one thread`, async () => {
+    const view = sharedRows(1000, count);
+    const workers = new RowWorkers(view, { workers: count, classCount: CLASSES });
+    try {
+      for (const [start, end] of [[0, 1000], [10, 13], [500, 501], [400, 400]]) {
+        const histogram = new Int32Array(COLUMNS * BINS * CLASSES).fill(99);
+        await workers.histogram({ start, end }, histogram);
+        assert.deepEqual(histogram, histogramOf(view, start, end), `rows ${start} to ${end}`);
+      }
+    } finally {
+      workers.close();
+    }
+  });
+
+  Deno.test(`RowWorkers with ${count} workers and the main thread move a node's left rows first, keeping every row`, async () => {
+    const view = sharedRows(1000, 10 + count);
+    const workers = new RowWorkers(view, { workers: count, classCount: CLASSES });
+    try {
+      const nodes = [[0, 1000, 0, 2], [100, 900, 3, 0], [7, 12, 4, 4], [300, 700, 1, 3]];
+      for (const [start, end, feature, bin] of nodes) {
+        const side = feature % 2 === 0 ? "right" : "left";
+        const before = rowSet(view, start, end);
+        const outside = [...rowSet(view, 0, start), ...rowSet(view, end, 1000)];
+        let expectedLeft = 0;
+        for (let r = start; r < end; r++) {
+          if (view.codes[r * STRIDE + feature] <= bin) expectedLeft++;
+        }
+        const counted = new Int32Array(COLUMNS * BINS * CLASSES);
+        const middle = await workers.partition({ start, end, feature, bin }, {
+          histogram: counted,
+          counted: side,
+        });
+        assert.equal(middle, start + expectedLeft);
+        for (let r = start; r < end; r++) {
+          assert.equal(view.codes[r * STRIDE + feature] <= bin, r < middle, `row ${r}`);
+        }
+        assert.deepEqual(rowSet(view, start, end), before, "the node's rows changed");
+        assert.deepEqual([...rowSet(view, 0, start), ...rowSet(view, end, 1000)], outside);
+        const expected = side === "right"
+          ? histogramOf(view, middle, end)
+          : histogramOf(view, start, middle);
+        assert.deepEqual(counted, expected, `the ${side} rows' histogram`);
+      }
+    } finally {
+      workers.close();
+    }
+  });
+}
+
+Deno.test("RowWorkers reject the pass under way with the signal's reason, and every pass after it", async () => {
+  const view = sharedRows(200_000, 5);
+  const controller = new AbortController();
+  const reason = new Error("Stopped");
+  const workers = new RowWorkers(view, {
+    workers: 2,
+    classCount: CLASSES,
+    signal: controller.signal,
+  });
+  const histogram = new Int32Array(COLUMNS * BINS * CLASSES);
+  await workers.histogram({ start: 0, end: 10 }, histogram);
+  const pass = workers.histogram({ start: 0, end: 200_000 }, histogram);
+  controller.abort(reason);
+  await assert.rejects(pass, (error) => error === reason);
+  await assert.rejects(
+    workers.histogram({ start: 0, end: 10 }, histogram),
+    (error) => error === reason,
+  );
+});
+
+Deno.test("RowWorkers refuse rows that are not in shared memory", () => {
+  const view = { ...sharedRows(10, 1), labels: new Int32Array(10) };
+  assert.throws(
+    () => new RowWorkers(view, { workers: 2, classCount: CLASSES }),
+    /^TypeError: Cannot start row workers: the codes and labels must be shared$/,
+  );
+});
+
+Deno.test("row_worker_bundle.ts is a fresh bundle of row_worker.ts", async () => {
+  const committed = await Deno.readTextFile(
+    new URL("../../../algorithm/cart/row_worker_bundle.ts", import.meta.url),
+  );
+  assert.ok(
+    committed === await bundleRowWorker(),
+    "row_worker_bundle.ts is stale: run deno run -A scripts/bundle_cart_row_worker.ts",
+  );
+});
