@@ -244,9 +244,8 @@ export class BinnedRowsBuilder {
   /** The binned rows; the builder must not be used afterwards. */
   finish(): BinnedMatrix {
     const { columns, binCounts, binOffsets } = this.#edges;
-    const codes = this.#codes.length === this.#rows * this.#stride
-      ? this.#codes
-      : this.#codes.slice(0, this.#rows * this.#stride);
+    // A view, not a copy: the unwritten tail of a fresh buffer takes no memory.
+    const codes = this.#codes.subarray(0, this.#rows * this.#stride);
     this.#codes = this.#allocate(0);
     return {
       rows: this.#rows,
@@ -261,8 +260,21 @@ export class BinnedRowsBuilder {
   }
 
   #allocate(length: number): Uint8Array | Uint16Array {
-    return this.#wide ? new Uint16Array(length) : new Uint8Array(length);
+    return allocateCodes(length, { wide: this.#wide });
   }
+}
+
+/**
+ * A zeroed array of `length` bin codes (two bytes each when `wide`) in shared memory, so that a
+ * fit's row workers read and reorder it in place instead of copying it.
+ */
+export function allocateCodes(
+  length: number,
+  options: { wide: boolean },
+): Uint8Array | Uint16Array {
+  const bytes = options.wide ? 2 : 1;
+  const buffer = new SharedArrayBuffer(length * bytes);
+  return options.wide ? new Uint16Array(buffer) : new Uint8Array(buffer);
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 
 import type { BinnedDataset } from "../algorithm/mod.ts";
-import type { BinEdges, BinnedRowsBuilder } from "../algorithm/binning.ts";
+import { allocateCodes, type BinEdges, type BinnedRowsBuilder } from "../algorithm/binning.ts";
 import type { CsvTableReader } from "../codecs/csv_reader.ts";
 import { log } from "../log.ts";
 import { ChannelError } from "../sagemaker/channels.ts";
@@ -240,7 +240,7 @@ export async function readRestInParallel(
 }
 
 function allocate(like: Uint8Array | Uint16Array, length: number): Uint8Array | Uint16Array {
-  return like instanceof Uint16Array ? new Uint16Array(length) : new Uint8Array(length);
+  return allocateCodes(length, { wide: like instanceof Uint16Array });
 }
 
 /**
