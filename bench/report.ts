@@ -20,6 +20,8 @@ export interface StackFigures {
   jsonHundredC16?: LoadResult | string;
   /** The classic sample's payload.csv (15 records in `%.18e`), 16 connections. */
   samplePayloadC16?: LoadResult;
+  /** 1-record CSV, 16 connections, interleaved with the 30-record runs (ours only). */
+  oneRecordBesideThirtyC16?: LoadResult;
   /** 30-record CSV in short decimals, 16 connections (ours only). */
   thirtyRecordsC16?: LoadResult;
   /** 30-record CSV in `%.18e`, 16 connections (ours only). */
@@ -166,6 +168,11 @@ function rows(): Row[] {
       ["100-record CSV, 16 conns", (f) => f.hundredRecordsC16, false],
       ["100-record JSON, 16 conns", (f) => f.jsonHundredC16, false],
       ["sample payload.csv (15 records, %.18e), 16 conns", (f) => f.samplePayloadC16, false],
+      [
+        "1-record CSV beside the 30-record runs, 16 conns",
+        (f) => f.oneRecordBesideThirtyC16,
+        false,
+      ],
       ["30-record CSV, 16 conns", (f) => f.thirtyRecordsC16, false],
       ["30-record CSV in %.18e, 16 conns", (f) => f.thirtyNumpyC16, false],
     ];
@@ -364,15 +371,21 @@ export function evaluateTargets(report: BenchReport): TargetResult[] {
       (value) => value >= 20,
     ),
     judge(
-      "30-record req/s at 16 conns, ours/our 1-record",
+      "30-record req/s at 16 conns, ours/our 1-record (interleaved)",
       ">= 0.85x",
-      ratio(ours.thirtyRecordsC16?.requestsPerSecond, ours.oneRecordC16?.requestsPerSecond),
+      ratio(
+        ours.thirtyRecordsC16?.requestsPerSecond,
+        ours.oneRecordBesideThirtyC16?.requestsPerSecond,
+      ),
       (value) => value >= 0.85,
     ),
     judge(
-      "30-record %.18e req/s at 16 conns, ours/our 1-record",
+      "30-record %.18e req/s at 16 conns, ours/our 1-record (interleaved)",
       ">= 0.85x",
-      ratio(ours.thirtyNumpyC16?.requestsPerSecond, ours.oneRecordC16?.requestsPerSecond),
+      ratio(
+        ours.thirtyNumpyC16?.requestsPerSecond,
+        ours.oneRecordBesideThirtyC16?.requestsPerSecond,
+      ),
       (value) => value >= 0.85,
     ),
     judge(

@@ -192,40 +192,51 @@ function medianLoad(results: readonly LoadResult[]): LoadResult {
 }
 
 /**
- * Runs one scenario `rounds` times on each of its stacks, interleaved, and stores the median;
- * returns a note with every round's figures when there is more than one round.
+ * Runs the scenarios of `group` `rounds` times on each of their stacks, interleaved round by
+ * round (so that figures compared with each other are taken minutes apart at most), and stores
+ * the medians; returns a note per scenario with every round's figures when there is more than
+ * one round.
  */
-async function runScenario(
-  scenario: LoadScenario,
+async function runScenarioGroup(
+  group: readonly LoadScenario[],
   stacks: Stacks,
   figuresOf: ReadonlyMap<string, StackFigures>,
   options: BenchOptions,
-): Promise<string | undefined> {
-  const results = new Map<string, LoadResult[]>();
+): Promise<string[]> {
+  const results = new Map<LoadScenario, Map<string, LoadResult[]>>(
+    group.map((scenario) => [scenario, new Map()]),
+  );
   for (let round = 0; round < options.rounds; round++) {
-    for (const name of rotate(scenario.stacks, round)) {
-      const result = await runWrk(urlOf(stacks, name), {
-        connections: scenario.connections,
-        seconds: options.seconds,
-        bodyPath: scenario.bodyPath,
-        contentType: scenario.contentType,
-        wrk: WRK,
-      });
-      say(
-        `${scenario.name} ${name}: ${result.requestsPerSecond.toFixed(0)} req/s, ` +
-          `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ` +
-          `${result.errors} errors`,
-      );
-      results.set(name, [...(results.get(name) ?? []), result]);
+    for (const scenario of rotate(group, round)) {
+      for (const name of rotate(scenario.stacks, round)) {
+        const result = await runWrk(urlOf(stacks, name), {
+          connections: scenario.connections,
+          seconds: options.seconds,
+          bodyPath: scenario.bodyPath,
+          contentType: scenario.contentType,
+          wrk: WRK,
+        });
+        say(
+          `${scenario.name} ${name}: ${result.requestsPerSecond.toFixed(0)} req/s, ` +
+            `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, ` +
+            `${result.errors} errors`,
+        );
+        const byStack = results.get(scenario)!;
+        byStack.set(name, [...(byStack.get(name) ?? []), result]);
+      }
     }
   }
-  for (const [name, list] of results) scenario.store(figuresOf.get(name)!, medianLoad(list));
-  if (options.rounds === 1) return undefined;
-  const perRound = [...results].map(([name, list]) =>
-    `${name} ${list.map((result) => Math.round(result.requestsPerSecond)).join("/")} req/s, ` +
-    `p99 ${list.map((result) => result.p99Ms.toFixed(1)).join("/")} ms`
-  );
-  return `${scenario.name}, each round: ${perRound.join("; ")}.`;
+  for (const [scenario, byStack] of results) {
+    for (const [name, list] of byStack) scenario.store(figuresOf.get(name)!, medianLoad(list));
+  }
+  if (options.rounds === 1) return [];
+  return [...results].map(([scenario, byStack]) => {
+    const perRound = [...byStack].map(([name, list]) =>
+      `${name} ${list.map((result) => Math.round(result.requestsPerSecond)).join("/")} req/s, ` +
+      `p99 ${list.map((result) => result.p99Ms.toFixed(1)).join("/")} ms`
+    );
+    return `${scenario.name}, each round: ${perRound.join("; ")}.`;
+  });
 }
 
 function agreement(a: string[], b: string[]): string {
@@ -335,9 +346,8 @@ async function measureServing(
         wrk: WRK,
       });
     }
-    for (const scenario of loadScenarios(payloads, jsonStacks)) {
-      const note = await runScenario(scenario, stacks, figuresOf, options);
-      if (note !== undefined) notes.push(note);
+    for (const group of loadScenarios(payloads, jsonStacks)) {
+      notes.push(...await runScenarioGroup(group, stacks, figuresOf, options));
     }
     for (const { spec, figures } of contenders) {
       figures.memory = await measureTreeMemory(stacks.get(spec.name)!.pid);

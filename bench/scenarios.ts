@@ -130,13 +130,17 @@ export interface LoadScenario {
   readonly store: (figures: StackFigures, result: LoadResult) => void;
 }
 
-/** The load scenarios, in order; the JSON one only on the stacks in `jsonStacks`. */
+/**
+ * The load scenarios, in order, in groups whose scenarios run interleaved round by round; the
+ * JSON one only on the stacks in `jsonStacks`. The 30-record scenarios are grouped with a
+ * 1-record run of ours, so that their ratio compares figures taken side by side.
+ */
 export function loadScenarios(
   payloads: Payloads,
   jsonStacks: readonly StackName[],
-): LoadScenario[] {
+): LoadScenario[][] {
   const all: StackName[] = ["ours", "reference", "ceiling"];
-  return [
+  const alone: LoadScenario[] = [
     {
       name: "1-record CSV, 1 conn",
       stacks: all,
@@ -177,6 +181,16 @@ export function loadScenarios(
       contentType: "text/csv",
       store: (figures, result) => figures.samplePayloadC16 = result,
     },
+  ];
+  const thirty: LoadScenario[] = [
+    {
+      name: "1-record CSV beside the 30-record runs, 16 conns",
+      stacks: ["ours"],
+      connections: 16,
+      bodyPath: payloads.one,
+      contentType: "text/csv",
+      store: (figures, result) => figures.oneRecordBesideThirtyC16 = result,
+    },
     {
       name: "30-record CSV, 16 conns",
       stacks: ["ours"],
@@ -194,6 +208,7 @@ export function loadScenarios(
       store: (figures, result) => figures.thirtyNumpyC16 = result,
     },
   ];
+  return [...alone.map((scenario) => [scenario]), thirty];
 }
 
 /** How the figures were taken, for the notes of every report. */
@@ -205,6 +220,8 @@ export const METHOD_NOTES: readonly string[] = [
   "in %.18e; the 30-record requests are the first 30 records, in short decimals and in %.18e.",
   "Each load figure is the median of the interleaved rounds; errors are summed over rounds " +
   "(socket errors, timeouts and non-2xx answers).",
+  "The 30-record targets divide by a 1-record run of ours taken in the same rounds, " +
+  "interleaved with the 30-record runs, not by the 1-record figure taken minutes earlier.",
   "The 5 MB requests are timed by curl (total time, answer written to a file), after one " +
   "untimed 5 MB request per worker so that every worker has seen one.",
   "RSS per worker: the mean VmRSS of the tree's leaf processes that are not nginx (Deno " +
