@@ -2,7 +2,9 @@
  * The serving contract: check that the port is free and the model is good, start the workers,
  * render and run nginx in front, and stop everything gracefully on SIGTERM, SIGINT, SIGHUP or
  * SIGQUIT. Nothing of it outlives it: on a clean stop it stops nginx and the workers and removes
- * nginx's folder itself; killed with SIGKILL, its workers notice (their stdin ends) and do it.
+ * nginx's folder itself; killed with SIGKILL, its workers notice (their stdin ends) and do it,
+ * and where the machine has util-linux's `setpriv` the kernel stops nginx too (parent-death
+ * signal), even when no worker is alive to notice.
  *
  * Without nginx on the machine the workers share the public port themselves (`reusePort`).
  *
@@ -22,7 +24,7 @@ import {
 } from "./sagemaker/multi_model_config.ts";
 import { ConfigError, readServingConfig, type ServingConfig } from "./sagemaker/serving_config.ts";
 import { ModelRegistry } from "./serving/multi_model/mod.ts";
-import { findNginx, NginxProcess, renderNginxConfig } from "./serving/nginx.ts";
+import { findExecutable, findNginx, NginxProcess, renderNginxConfig } from "./serving/nginx.ts";
 import { assertPortFree, PortInUseError, reservePorts } from "./serving/ports.ts";
 import { LEFTOVERS_PREFIX, selfCommand } from "./serving/self_command.ts";
 import { Supervisor } from "./serving/supervisor.ts";
@@ -66,9 +68,9 @@ async function startNginx(
   executable: string,
   config: ServingConfig,
   ports: readonly number[],
-  options: { logging: LogConfig; runtimeDir: string },
+  options: { logging: LogConfig; runtimeDir: string; setpriv?: string },
 ): Promise<{ nginx: NginxProcess; render: (ports: readonly number[]) => Promise<void> }> {
-  const { logging, runtimeDir } = options;
+  const { logging, runtimeDir, setpriv } = options;
   const configPath = `${runtimeDir}/nginx.conf`;
   const render = async (upstreamPorts: readonly number[]) => {
     await Deno.writeTextFile(
@@ -87,7 +89,7 @@ async function startNginx(
     );
   };
   await render(ports);
-  return { nginx: new NginxProcess(executable, configPath, runtimeDir), render };
+  return { nginx: new NginxProcess(executable, configPath, { runtimeDir, setpriv }), render };
 }
 
 /**
@@ -200,7 +202,11 @@ export async function serve(env: Environment): Promise<number> {
     if (usesNginx) {
       runtimeDir = await Deno.makeTempDir({ prefix: "sagemaker-nginx-" });
       await Deno.chmod(runtimeDir, 0o755);
-      ({ nginx, render } = await startNginx(nginxPath!, config, reserved, { logging, runtimeDir }));
+      ({ nginx, render } = await startNginx(nginxPath!, config, reserved, {
+        logging,
+        runtimeDir,
+        setpriv: findExecutable("setpriv", env.PATH),
+      }));
       nginx.status.then((status) => {
         // A terminal's Ctrl-C reaches nginx too, which then stops on its own: no failure.
         if (!nginx!.stopping && stopSignal === undefined) {

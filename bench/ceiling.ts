@@ -117,7 +117,7 @@ async function runCeilingServer(env: Record<string, string | undefined>): Promis
     }, template),
   );
   await testNginxConfig(nginxPath, configPath, runtimeDir);
-  const nginx = new NginxProcess(nginxPath, configPath, runtimeDir);
+  const nginx = new NginxProcess(nginxPath, configPath, { runtimeDir });
   const stop = Promise.withResolvers<void>();
   Deno.addSignalListener("SIGTERM", () => stop.resolve());
   Deno.addSignalListener("SIGINT", () => stop.resolve());

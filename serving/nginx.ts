@@ -79,18 +79,36 @@ export function renderNginxConfig(values: NginxValues, source = NGINX_TEMPLATE):
   });
 }
 
-/** Finds the nginx executable on `PATH`; undefined when it is not installed. */
-export function findNginx(path: string | undefined): string | undefined {
+/** Finds the executable `name` on `PATH`; undefined when it is not there. */
+export function findExecutable(name: string, path: string | undefined): string | undefined {
   for (const dir of (path ?? "").split(":")) {
     if (dir === "") continue;
     try {
-      const info = Deno.statSync(`${dir}/nginx`);
-      if (info.isFile && (info.mode ?? 0o111) & 0o111) return `${dir}/nginx`;
+      const info = Deno.statSync(`${dir}/${name}`);
+      if (info.isFile && (info.mode ?? 0o111) & 0o111) return `${dir}/${name}`;
     } catch {
       // not here
     }
   }
   return undefined;
+}
+
+/** Finds the nginx executable on `PATH`; undefined when it is not installed. */
+export function findNginx(path: string | undefined): string | undefined {
+  return findExecutable("nginx", path);
+}
+
+/** Options of {@linkcode NginxProcess}. */
+export interface NginxProcessOptions {
+  /** nginx's prefix folder (`-p`): its temp folders and pid file. */
+  readonly runtimeDir: string;
+  /**
+   * util-linux's `setpriv`, when the machine has it: nginx is started through it with
+   * `--pdeathsig TERM`, so that the kernel stops nginx when `serve` dies, however it dies (even
+   * SIGKILL while no worker is alive to clean up). In the image, tini and the container's end
+   * do that instead.
+   */
+  readonly setpriv?: string;
 }
 
 /** nginx's error-log levels as ours. */
@@ -142,9 +160,14 @@ export class NginxProcess {
    * Starts `nginx` with the rendered config at `configPath`: its access lines go to our stdout as
    * they are, its error log through {@linkcode logNginxLine}.
    */
-  constructor(executable: string, configPath: string, runtimeDir: string) {
-    this.#child = new Deno.Command(executable, {
-      args: ["-e", "stderr", "-p", runtimeDir, "-c", configPath],
+  constructor(executable: string, configPath: string, options: NginxProcessOptions) {
+    const nginxArgs = ["-e", "stderr", "-p", options.runtimeDir, "-c", configPath];
+    // setpriv execs nginx in its own process: the pid stays nginx's master's.
+    const [program, args] = options.setpriv === undefined
+      ? [executable, nginxArgs]
+      : [options.setpriv, ["--pdeathsig", "TERM", "--", executable, ...nginxArgs]];
+    this.#child = new Deno.Command(program, {
+      args,
       stdin: "null",
       // nginx reopens /dev/stdout for access_log: a pipe we own opens for any user, while an
       // inherited root-owned pipe (docker run --user ...) fails with EACCES.

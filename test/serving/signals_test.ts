@@ -1,6 +1,7 @@
 /**
  * Whatever ends `serve`, nothing of it outlives it: SIGTERM, SIGINT, SIGHUP and SIGQUIT stop it
- * cleanly (logged, exit 0); after SIGKILL the workers stop nginx and remove its folder themselves.
+ * cleanly (logged, exit 0); after SIGKILL the workers stop nginx and remove its folder themselves,
+ * and the kernel stops nginx (parent-death signal through setpriv) when no worker is alive.
  */
 import assert from "node:assert/strict";
 import { startServer, trainedBaseDir } from "../support/process.ts";
@@ -49,4 +50,24 @@ Deno.test("after SIGKILL of serve the port closes, no worker or nginx is left an
   );
   console.log(`everything gone ${tookMs.toFixed(0)} ms after SIGKILL`);
   await server.stop();
+});
+
+Deno.test("after SIGKILL of serve while no worker is alive, nginx stops all the same and the port closes", async () => {
+  const own = await trainedBaseDir(readDatasetCsv("iris"), { max_leaf_nodes: "3" });
+  const server = await startServer(own);
+  const { workers, nginx } = serveChildren(server.process.pid);
+  assert.equal(nginx.length, 1);
+  // No model: every worker started from now on fails at once, so none is left to clean up.
+  await Deno.remove(`${own}/model/model.json`);
+  for (const pid of workers) Deno.kill(pid, "SIGKILL");
+  server.process.kill("SIGKILL");
+  await server.process.status;
+  const tookMs = await waitUntil(
+    "nginx to stop and the port to close",
+    async () => !isAlive(nginx[0]) && !(await accepts(server.port)),
+    { timeoutMs: 8_000 },
+  );
+  console.log(`nginx gone ${tookMs.toFixed(0)} ms after SIGKILL with no worker alive`);
+  await server.stop();
+  await Deno.remove(own, { recursive: true });
 });
