@@ -105,6 +105,13 @@ export interface Model {
    */
   explainJson?(features: Matrix, options: ExplainOptions): string[];
   /**
+   * Predicts binned rows as {@linkcode Model.predict} predicts the rows rebuilt from them, each
+   * value the smallest training value of its bin (`binLow`): the training scores of a model
+   * fitted by {@linkcode Algorithm.fitBinned}. Optional: without it the rows are rebuilt and
+   * predicted; a tree can walk the codes directly, several times faster.
+   */
+  predictBinned?(binned: BinnedMatrix): Int32Array;
+  /**
    * Global feature importances, one per feature, each >= 0 and summing to 1 (all 0 when the
    * model uses no feature), as scikit-learn's `feature_importances_`.
    */

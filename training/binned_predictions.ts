@@ -12,8 +12,17 @@ import type { BinnedMatrix, Model } from "../algorithm/mod.ts";
 /** Rows rebuilt and predicted at a time. */
 const SLICE_ROWS = 65_536;
 
-/** Predicts the class index of every row of `binned` with `model`. */
+/**
+ * Predicts the class index of every row of `binned` with `model`: by its own
+ * `Model.predictBinned` when it has one, else by rebuilding the rows.
+ */
 export function predictBinned(model: Model, binned: BinnedMatrix): Int32Array {
+  if (model.predictBinned !== undefined) return model.predictBinned(binned);
+  return predictRebuiltRows(model, binned);
+}
+
+/** Predicts every row of `binned` rebuilt, a slice at a time, with `model.predict`. */
+export function predictRebuiltRows(model: Model, binned: BinnedMatrix): Int32Array {
   const { rows, columns, codes, stride, binOffsets, binLow } = binned;
   const out = new Int32Array(rows);
   const slice = new Float64Array(Math.min(rows, SLICE_ROWS) * columns);

@@ -11,6 +11,7 @@
 
 import {
   AlgorithmError,
+  type BinnedMatrix,
   type ExplainOptions,
   type Explanation,
   type ExplanationKind,
@@ -18,6 +19,7 @@ import {
   type Model,
   type ModelHeader,
 } from "../types.ts";
+import { predictBinnedRows } from "./binned_predict.ts";
 import { CartExplainer } from "./explain.ts";
 import type { CartParams } from "./hyperparameters.ts";
 import { featureImportances } from "./importances.ts";
@@ -133,6 +135,17 @@ export class CartModel implements Model {
     const nodeClass = this.nodeClass;
     for (let r = 0; r < rows; r++) out[r] = nodeClass[this.leafOf(data, r * columns)];
     return out;
+  }
+
+  /** Predicts binned rows by walking their codes (see {@linkcode Model.predictBinned}). */
+  predictBinned(binned: BinnedMatrix): Int32Array {
+    if (binned.columns !== this.featureCount) {
+      throw new AlgorithmError(
+        400,
+        `Cannot predict: expected ${this.featureCount} features per record, found ${binned.columns}`,
+      );
+    }
+    return predictBinnedRows(this.tree, binned, this.nodeClass);
   }
 
   /** Predicts class probabilities from the leaf's class-weighted class fractions. */
