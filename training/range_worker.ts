@@ -2,7 +2,7 @@
  * The program of a reading thread (a Web Worker) of a parallel read: it gets the setup once,
  * then byte ranges, and answers each with its binned records (the codes in shared memory, the
  * labels transferred: neither is copied) or the error's message. It is bundled into `range_worker_bundle.ts`
- * (`scripts/bundle_range_worker.ts`), which the program starts it from.
+ * (`scripts/bundle_workers.ts`), which the program starts it from.
  *
  * @module
  */

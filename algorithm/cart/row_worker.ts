@@ -6,7 +6,7 @@
  * The program does not load this file by its path: `deno bundle` and `deno compile` only carry
  * modules the program imports, so `row_worker_bundle.ts` holds this module bundled as one string,
  * and the worker starts from a Blob of it (`row_workers.ts`). After editing this file or
- * `row_kernels.ts`, regenerate it with `deno run -A scripts/bundle_cart_row_worker.ts`; a test
+ * `row_kernels.ts`, regenerate it with `deno run -A scripts/bundle_workers.ts`; a test
  * fails while it is stale.
  *
  * @module

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { addRowsToHistogram, type RowView } from "../../../algorithm/cart/row_kernels.ts";
 import { RowWorkers } from "../../../algorithm/cart/row_workers.ts";
-import { bundleRowWorker } from "../../../scripts/bundle_cart_row_worker.ts";
 
 const COLUMNS = 5;
 const STRIDE = 8;
@@ -119,15 +118,5 @@ Deno.test("RowWorkers refuse rows that are not in shared memory", () => {
   assert.throws(
     () => new RowWorkers(view, { workers: 2, classCount: CLASSES }),
     /^TypeError: Cannot start row workers: the codes and labels must be shared$/,
-  );
-});
-
-Deno.test("row_worker_bundle.ts is a fresh bundle of row_worker.ts", async () => {
-  const committed = await Deno.readTextFile(
-    new URL("../../../algorithm/cart/row_worker_bundle.ts", import.meta.url),
-  );
-  assert.ok(
-    committed === await bundleRowWorker(),
-    "row_worker_bundle.ts is stale: run deno run -A scripts/bundle_cart_row_worker.ts",
   );
 });

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { bundleFitWorker } from "../../../scripts/bundle_ml_cart_worker.ts";
 import { fitInWorker } from "../../../algorithm/ml_cart/fit_in_worker.ts";
 
 const OPTIONS = { gainFunction: "gini", maxDepth: Infinity, minNumSamples: 3 };
@@ -41,14 +40,4 @@ Deno.test("fitInWorker() rejects at once when the signal is already aborted", as
   const controller = new AbortController();
   controller.abort(new Error("Already stopped"));
   await assert.rejects(fitInWorker(noise(10, 2), controller.signal), /^Error: Already stopped$/);
-});
-
-Deno.test("fit_worker_bundle.ts is a fresh bundle of fit_worker.ts", async () => {
-  const committed = await Deno.readTextFile(
-    new URL("../../../algorithm/ml_cart/fit_worker_bundle.ts", import.meta.url),
-  );
-  assert.ok(
-    committed === await bundleFitWorker(),
-    "fit_worker_bundle.ts is stale: run deno run -A scripts/bundle_ml_cart_worker.ts",
-  );
 });
