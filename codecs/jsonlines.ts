@@ -13,6 +13,7 @@
 import { MAX_LINE_BYTES } from "./csv_options.ts";
 import type { NumberTable } from "./table.ts";
 import { jsonPrediction, JsonRecordError, quoteClasses, readJsonRecord } from "./json.ts";
+import { readPlainJsonRecord } from "./json_plain_record.ts";
 import type { PredictionEncoder, PredictionSet } from "./predictions.ts";
 
 const NEWLINE = 0x0a;
@@ -126,14 +127,20 @@ export class JsonLinesReader {
   #readLine(bytes: Uint8Array, start: number, end: number): void {
     this.#line++;
     if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--;
-    const text = decoder.decode(bytes.subarray(start, end)).trim();
-    if (text === "") return;
     const features = this.#options.features;
     if ((this.#rows + 1) * features > this.#data.length) {
       const grown = new Float64Array(Math.max(this.#data.length * 2, (this.#rows + 1) * features));
       grown.set(this.#data.subarray(0, this.#rows * features));
       this.#data = grown;
     }
+    // Most lines are plain lists of numbers: read without decoding or JSON.parse.
+    const line = bytes.subarray(start, end);
+    if (readPlainJsonRecord(line, this.#data, { offset: this.#rows * features, features })) {
+      this.#rows++;
+      return;
+    }
+    const text = decoder.decode(line).trim();
+    if (text === "") return;
     const where = `line ${this.#line}`;
     let error: string | undefined;
     try {
