@@ -165,16 +165,24 @@ async function fitInProcess(
   return JSON.parse(text.trim().split("\n").at(-1)!);
 }
 
+/** How {@linkcode measure} runs the fits. */
+interface MeasureOptions {
+  /** Fits per way. */
+  runs: number;
+  /** Threads of the parallel way. */
+  threads: number;
+  /** Row thresholds of the parallel way to compare. */
+  thresholds: number[];
+  /** Another checkout's root, for a before/after way. */
+  baseline?: string;
+  /** Where progress lines go. */
+  log: (line: string) => void;
+}
+
 /** Measures one row count; returns a row per way and the lines of notes. */
 async function measure(
   rows: number,
-  options: {
-    runs: number;
-    threads: number;
-    thresholds: number[];
-    baseline?: string;
-    log: (line: string) => void;
-  },
+  options: MeasureOptions,
 ): Promise<{ rows: Row[]; notes: string[] }> {
   const dir = await Deno.makeTempDir({ prefix: "cart-fit-" });
   try {
@@ -189,13 +197,7 @@ async function measure(
 async function measureFolder(
   dir: string,
   rows: number,
-  options: {
-    runs: number;
-    threads: number;
-    thresholds: number[];
-    baseline?: string;
-    log: (line: string) => void;
-  },
+  options: MeasureOptions,
 ): Promise<{ rows: Row[]; notes: string[] }> {
   const ways: {
     name: string;

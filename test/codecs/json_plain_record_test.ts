@@ -1,20 +1,10 @@
 import assert from "node:assert/strict";
+import { createRandom } from "../../algorithm/random.ts";
 import { readJsonRecord } from "../../codecs/json.ts";
 import { readPlainJsonRecord } from "../../codecs/json_plain_record.ts";
 import { JsonLinesReader } from "../../codecs/jsonlines.ts";
 
 const encoder = new TextEncoder();
-
-/** A small deterministic random source (xorshift). */
-function randomSource(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-}
 
 /** A random number text: mostly valid JSON, sometimes one JSON refuses or we refuse. */
 function numberText(random: () => number): string {
@@ -85,7 +75,7 @@ function fullPath(text: string, features: number): { values?: number[]; error?: 
 }
 
 Deno.test("readPlainJsonRecord() reads exactly the lines JSON.parse reads as a record, to the same doubles", () => {
-  const random = randomSource(20261201);
+  const random = createRandom(20261201);
   let plain = 0;
   let fallBack = 0;
   for (let n = 0; n < 30_000; n++) {
@@ -116,7 +106,7 @@ Deno.test("readPlainJsonRecord() reads exactly the lines JSON.parse reads as a r
 });
 
 Deno.test("JsonLinesReader gives the same records and errors for plain and full-path lines", () => {
-  const random = randomSource(7);
+  const random = createRandom(7);
   const features = 4;
   const lines: string[] = [];
   for (let n = 0; n < 3_000; n++) lines.push(lineText(random, features));

@@ -30,13 +30,16 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Runs `main.ts args...` to completion with extra environment variables. */
-export async function runMain(
-  args: string[],
+/**
+ * Runs `deno run <runArgs...>` to completion with only `env` as its environment; `runArgs` name
+ * the permissions and the program (`main.ts`, or a bundled `main.js`) and its arguments.
+ */
+export async function runDeno(
+  runArgs: string[],
   env: Record<string, string> = {},
 ): Promise<RunResult> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSION_FLAGS, MAIN, ...args],
+    args: ["run", ...runArgs],
     env,
     stdin: "null",
     stdout: "piped",
@@ -48,6 +51,25 @@ export async function runMain(
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
+}
+
+/** Runs `main.ts args...` to completion with extra environment variables. */
+export async function runMain(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
+  return await runDeno([...PERMISSION_FLAGS, MAIN, ...args], env);
+}
+
+/** Starts `main.ts train` on the SageMaker tree `base`, stdout and stderr piped. */
+export function spawnTrain(base: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSION_FLAGS, MAIN, "train"],
+    env: { SAGEMAKER_BASE_DIR: base },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
 }
 
 /** Writes hyperparameters (string values, as SageMaker does) into a base dir. */

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { PERMISSION_FLAGS } from "../../serving/self_command.ts";
-import { MAIN, makeBaseDir } from "../support/process.ts";
+import { makeBaseDir, spawnTrain } from "../support/process.ts";
 import { gzip, type JobSpec, removeJob, runJobs } from "./job.ts";
 
 const TRAINING = "input/data/training";
@@ -88,13 +87,7 @@ Deno.test("SIGTERM while an endless gzip stream is decompressed stops the job wi
   // decompresses and reads them as fast as it can until it is stopped.
   const records = await gzip("a,1\nb,2\n");
   const blank = await gzip(new Uint8Array(64 * 1024 * 1024).fill(0x0a));
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSION_FLAGS, MAIN, "train"],
-    env: { SAGEMAKER_BASE_DIR: base },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnTrain(base);
   let output = "";
   const collected = Promise.all([child.stdout, child.stderr].map(async (stream) => {
     for await (const text of stream.pipeThrough(new TextDecoderStream())) output += text;

@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
-import { PERMISSION_FLAGS } from "../../serving/self_command.ts";
-import { MAIN, makeBaseDir } from "../support/process.ts";
+import { makeBaseDir, spawnTrain } from "../support/process.ts";
 
 /**
  * Starts `main.ts train`, waits for `ready` in its output, then for `inProgress` (a promise that
  * settles once the job is provably mid-way), sends SIGTERM and waits for the exit.
  */
 async function terminateWhen(base: string, ready: RegExp, inProgress: () => Promise<void>) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSION_FLAGS, MAIN, "train"],
-    env: { SAGEMAKER_BASE_DIR: base },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnTrain(base);
   let output = "";
   let exited = false;
   const status = child.status.then((status) => {

@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
 import { BinnedRowsBuilder, findBinEdges } from "../../algorithm/binning.ts";
 import { cart } from "../../algorithm/cart/mod.ts";
+import { createRandom } from "../../algorithm/random.ts";
 import type { Model } from "../../algorithm/mod.ts";
 import { predictBinned, predictRebuiltRows } from "../../training/binned_predictions.ts";
 
 /** Random rows with clusters, ties and NaN; the label depends on the first two features. */
 function randomRows(rows: number, columns: number, seed: number) {
-  let state = seed;
-  const next = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
+  const next = createRandom(seed);
   const data = new Float64Array(rows * columns);
   const labels = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {

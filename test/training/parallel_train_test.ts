@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { PERMISSION_FLAGS } from "../../serving/self_command.ts";
-import { MAIN, makeBaseDir, ROOT, writeHyperparameters } from "../support/process.ts";
+import {
+  MAIN,
+  makeBaseDir,
+  ROOT,
+  runDeno,
+  spawnTrain,
+  writeHyperparameters,
+} from "../support/process.ts";
 
 /**
  * A channel large enough for the parallel read with its default settings: 100,000 records for
@@ -22,25 +29,6 @@ function largeCsv(blocks: number): Uint8Array {
   const out = new Uint8Array(block.length * blocks);
   for (let i = 0; i < blocks; i++) out.set(block, i * block.length);
   return out;
-}
-
-async function trainIn(
-  base: string,
-  runArgs: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...runArgs, "train"],
-    env: { SAGEMAKER_BASE_DIR: base },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
 }
 
 /** The saved tree without the training's own figures (time, date). */
@@ -73,11 +61,16 @@ Deno.test("a bundled train job reads a large channel in parallel into the model 
       `${piped}/input/config/inputdataconfig.json`,
       JSON.stringify({ training: { TrainingInputMode: "Pipe" } }),
     );
-    const parallel = await trainIn(plain, ["--no-config", ...PERMISSION_FLAGS, `${dir}/main.js`]);
+    const parallel = await runDeno(
+      ["--no-config", ...PERMISSION_FLAGS, `${dir}/main.js`, "train"],
+      { SAGEMAKER_BASE_DIR: plain },
+    );
     assert.equal(parallel.code, 0, parallel.stderr);
     assert.match(parallel.stdout, /reading in parallel channel=training workers=\d+/);
     assert.match(parallel.stdout, /rows=200000 features=12/);
-    const sequential = await trainIn(piped, [...PERMISSION_FLAGS, MAIN]);
+    const sequential = await runDeno([...PERMISSION_FLAGS, MAIN, "train"], {
+      SAGEMAKER_BASE_DIR: piped,
+    });
     assert.equal(sequential.code, 0, sequential.stderr);
     assert.doesNotMatch(sequential.stdout, /reading in parallel/);
     assert.deepEqual(await savedTree(plain), await savedTree(piped));
@@ -90,13 +83,7 @@ Deno.test("SIGTERM during a parallel read stops the train job at once and writes
   const base = await makeBaseDir();
   try {
     await Deno.writeFile(`${base}/input/data/training/train.csv`, largeCsv(150));
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...PERMISSION_FLAGS, MAIN, "train"],
-      env: { SAGEMAKER_BASE_DIR: base },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const child = spawnTrain(base);
     const stderr = new Response(child.stderr).text();
     let stdout = "";
     const decoder = new TextDecoder();
