@@ -181,7 +181,8 @@ export async function readRestInParallel(
   const stride = prefix.stride;
   let rows = prefix.rows;
   let capacity = rows + Math.ceil(left * rest.rowsPerByte * 1.1) + 1024;
-  let codes = allocate(prefix.codes, capacity * stride);
+  const wide = prefix.codes instanceof Uint16Array;
+  let codes = allocateCodes(capacity * stride, { wide });
   codes.set(prefix.codes);
   const { binLow, binHigh } = prefix;
   let index = 0;
@@ -203,7 +204,7 @@ export async function readRestInParallel(
     const range = ranges[index++];
     if (rows + result.rows > capacity) {
       capacity = Math.max(rows + result.rows, Math.ceil(capacity * 1.5));
-      const grown = allocate(codes, capacity * stride);
+      const grown = allocateCodes(capacity * stride, { wide });
       grown.set(codes.subarray(0, rows * stride));
       codes = grown;
     }
@@ -237,10 +238,6 @@ export async function readRestInParallel(
     labels: ids,
     classes,
   };
-}
-
-function allocate(like: Uint8Array | Uint16Array, length: number): Uint8Array | Uint16Array {
-  return allocateCodes(length, { wide: like instanceof Uint16Array });
 }
 
 /**
