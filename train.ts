@@ -25,11 +25,11 @@ import {
 import {
   type ChannelTable,
   encodeValidationLabels,
-  readChannelTable,
   readTrainingDataset,
-  resolveChannels,
 } from "./training/channel_data.ts";
+import { resolveChannels } from "./training/channel_list.ts";
 import { readBinnedTrainingDataset } from "./training/binned_channel.ts";
+import { startValidationRead } from "./training/validation_read.ts";
 import { predictBinned } from "./training/binned_predictions.ts";
 import {
   type ChannelScores,
@@ -136,31 +136,37 @@ export async function train(
     ? undefined
     : algorithm.binnedInput?.(setup.hyperparameters);
   const readOptions = { signal, progressIntervalMs: options.progressIntervalMs };
-  const data: Dataset | BinnedDataset = binning === undefined
-    ? await readTrainingDataset(paths, channels.training, setup, readOptions)
-    : await readBinnedTrainingDataset(paths, channels.training, setup, binning, readOptions);
-  const { rows, columns } = data.features;
-  console.log(
-    `training: rows=${rows} features=${columns} classes=${data.classes.length} ` +
-      `algorithm=${setup.algorithm.name}`,
-  );
+  // The validation channel is read on a thread of its own while the training channel is read.
+  const validationRead = channels.validation === undefined
+    ? undefined
+    : startValidationRead(paths, channels.validation, { ...readOptions, setup });
+  let data: Dataset | BinnedDataset;
   let validationData: { table: ChannelTable; labels: Int32Array; classes: string[] } | undefined;
-  if (channels.validation !== undefined) {
-    const table = await readChannelTable(paths, channels.validation, setup, {
-      ...readOptions,
-      features: columns,
-    });
-    const encoded = encodeValidationLabels(table, data.classes);
-    const unseen = encoded.classes.length - data.classes.length;
-    if (unseen > 0) {
-      log.warn("validation labels the training data does not have", {
-        labels: encoded.classes.slice(data.classes.length, data.classes.length + 10).join(","),
-        count: unseen,
-      });
+  try {
+    data = binning === undefined
+      ? await readTrainingDataset(paths, channels.training, setup, readOptions)
+      : await readBinnedTrainingDataset(paths, channels.training, setup, binning, readOptions);
+    console.log(
+      `training: rows=${data.features.rows} features=${data.features.columns} ` +
+        `classes=${data.classes.length} algorithm=${setup.algorithm.name}`,
+    );
+    if (validationRead !== undefined) {
+      const table = await validationRead.table(data.features.columns);
+      const encoded = encodeValidationLabels(table, data.classes);
+      const unseen = encoded.classes.length - data.classes.length;
+      if (unseen > 0) {
+        log.warn("validation labels the training data does not have", {
+          labels: encoded.classes.slice(data.classes.length, data.classes.length + 10).join(","),
+          count: unseen,
+        });
+      }
+      validationData = { table, ...encoded };
+      console.log(`validation: rows=${table.features.rows}`);
     }
-    validationData = { table, ...encoded };
-    console.log(`validation: rows=${table.features.rows}`);
+  } finally {
+    validationRead?.close();
   }
+  const { rows, columns } = data.features;
 
   signal?.throwIfAborted();
   const fitStarted = performance.now();

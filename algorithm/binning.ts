@@ -14,6 +14,7 @@
  * @module
  */
 
+import { sortFloats } from "./sort_floats.ts";
 import type { BinnedMatrix, Matrix } from "./types.ts";
 
 /** Rows of the sample used to place the quantile bin edges of a feature. */
@@ -126,7 +127,7 @@ function featureEdges(
       if (v === v) values[count++] = v;
     }
   }
-  const sorted = values.subarray(0, count).sort();
+  const sorted = sortFloats(values.subarray(0, count));
   let distinct = count > 0 ? 1 : 0;
   for (let i = 1; i < count; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
   const edges: number[] = [];

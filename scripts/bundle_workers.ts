@@ -49,11 +49,20 @@ export const RANGE_WORKER: WorkerBundle = {
   description: "`range_worker.ts` bundled: the source of a parallel read's reading threads.",
 };
 
+/** The thread that reads the validation channel (`training/validation_read.ts` starts it). */
+export const TABLE_WORKER: WorkerBundle = {
+  entry: "training/table_worker.ts",
+  output: "training/table_worker_bundle.ts",
+  constant: "TABLE_WORKER_SOURCE",
+  description: "`table_worker.ts` bundled: the source of the thread that reads a whole channel.",
+};
+
 /** Every worker bundle of the product. */
 export const WORKER_BUNDLES: readonly WorkerBundle[] = [
   ML_CART_FIT_WORKER,
   CART_ROW_WORKER,
   RANGE_WORKER,
+  TABLE_WORKER,
 ];
 
 const ROOT = new URL("../", import.meta.url).pathname;

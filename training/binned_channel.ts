@@ -89,47 +89,67 @@ export async function readBinnedTrainingDataset(
     labels!.append(batch.labelIds!);
     checkMemory(channel, { rows: builder!.rows, columns: batch.columns, memoryLimit, source });
   };
+  // The sample is binned with the next batch, or by the parallel read while its threads start.
+  let unbinned: { table: NumberTable & { labelIds: Int32Array }; source: string } | undefined;
+  const appendUnbinned = () => {
+    if (unbinned !== undefined) append(unbinned.table, unbinned.source);
+    unbinned = undefined;
+  };
+  let records = 0;
   const onChunk = async (reader: CsvTableReader, read: ReadSoFar) => {
+    records = reader.records;
     if (edges === undefined) {
       if (reader.rows < sampleRows) return;
       const sample = reader.drain();
       await start(sample, read);
-      append(sample, read.source);
+      // A copy: the reader reuses its arrays for the records that come next.
+      const table = { ...sample, data: sample.data.slice(), labelIds: sample.labelIds!.slice() };
+      unbinned = { table, source: read.source };
     } else if (reader.rows >= BATCH_ROWS) {
+      appendUnbinned();
       append(reader.drain(), read.source);
     }
   };
   const parallel = options.parallel === false || channel.inputMode === "Pipe"
     ? undefined
     : new ParallelSwitch(setup.header || channel.headerPresent, options.parallel ?? {});
-  const stopAfterChunk = parallel === undefined
-    ? undefined
-    : (at: ReadPosition) => edges !== undefined && parallel.shouldStop(at);
-  const { table, sources, stopped } = await readChannelRecords(paths, channel, setup, {
-    signal: options.signal,
-    onChunk,
-    stopAfterChunk,
-    progressIntervalMs: options.progressIntervalMs,
-  });
-  if (stopped !== undefined) {
-    return await readRestInParallel(stopped, {
-      channel,
-      setup,
-      edges: edges!,
-      builder: builder!,
-      labels: labels!,
-      rowsPerByte,
-      memoryLimit,
-      parallel: parallel!,
+  const stopAfterChunk = parallel === undefined ? undefined : async (at: ReadPosition) => {
+    if (edges !== undefined) return await parallel.shouldStop(at);
+    // Bytes still to read before the sample is complete, from the bytes per record so far.
+    if (records > 0) await parallel.startEarly(at, (at.bytes / records) * (sampleRows - records));
+    return false;
+  };
+  try {
+    const { table, sources, stopped } = await readChannelRecords(paths, channel, setup, {
       signal: options.signal,
+      onChunk,
+      stopAfterChunk,
+      progressIntervalMs: options.progressIntervalMs,
     });
+    if (stopped !== undefined) {
+      return await readRestInParallel(stopped, {
+        channel,
+        setup,
+        edges: edges!,
+        builder: builder!,
+        labels: labels!,
+        rowsPerByte,
+        memoryLimit,
+        parallel: parallel!,
+        unbinned,
+        signal: options.signal,
+      });
+    }
+    appendUnbinned();
+    const last = { ...table!.features, labelIds: table!.labelIds! };
+    if (edges === undefined) await start(last, undefined);
+    append(last, sources.at(-1)!);
+    const { classes, remap } = checkClasses(table!.labelNames!, channel, setup);
+    const ids = labels!.ids.subarray(0, labels!.length);
+    // Renumber the first-seen indices in place to indices into the sorted classes.
+    for (let i = 0; i < ids.length; i++) ids[i] = remap[ids[i]];
+    return { features: builder!.finish(), labels: ids, classes };
+  } finally {
+    parallel?.close();
   }
-  const last = { ...table!.features, labelIds: table!.labelIds! };
-  if (edges === undefined) await start(last, undefined);
-  append(last, sources.at(-1)!);
-  const { classes, remap } = checkClasses(table!.labelNames!, channel, setup);
-  const ids = labels!.ids.subarray(0, labels!.length);
-  // Renumber the first-seen indices in place to indices into the sorted classes.
-  for (let i = 0; i < ids.length; i++) ids[i] = remap[ids[i]];
-  return { features: builder!.finish(), labels: ids, classes };
 }

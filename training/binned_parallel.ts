@@ -11,6 +11,7 @@
 import type { BinnedDataset } from "../algorithm/mod.ts";
 import { allocateCodes, type BinEdges, type BinnedRowsBuilder } from "../algorithm/binning.ts";
 import type { CsvTableReader } from "../codecs/csv_reader.ts";
+import type { NumberTable } from "../codecs/table.ts";
 import { log } from "../log.ts";
 import { ChannelError } from "../sagemaker/channels.ts";
 import type { TrainingSetup } from "../sagemaker/hyperparameters.ts";
@@ -22,7 +23,7 @@ import {
   type StoppedRead,
 } from "./channel_data.ts";
 import type { LabelIds } from "./label_ids.ts";
-import { readRangesInParallel } from "./parallel_read.ts";
+import { ReadingThreads, readRangesInParallel } from "./parallel_read.ts";
 import { type FilePart, firstNonBlankLine, isGzipFile, planRanges } from "./range_plan.ts";
 
 /** Below this many bytes left to read, a channel is read on the main thread only (8 MiB). */
@@ -44,7 +45,8 @@ export interface ParallelSettings {
 /**
  * Decides, chunk by chunk, whether the rest of a channel is read in parallel: only for plain
  * files (gzip and pipes are streams), with at least `minBytes` left, and past the current
- * file's header line.
+ * file's header line. It may start the reading threads early ({@linkcode ParallelSwitch.startEarly})
+ * and ends them when they are not used ({@linkcode ParallelSwitch.close}).
  */
 export class ParallelSwitch {
   /** Reading threads to start. */
@@ -57,6 +59,7 @@ export class ParallelSwitch {
   #lastGzip = -1;
   #never = false;
   readonly #headerEnds = new Map<number, number | undefined>();
+  #threads: ReadingThreads | undefined;
 
   /** Starts undecided; `header` says whether each file starts with a header line. */
   constructor(header: boolean, settings: ParallelSettings) {
@@ -67,8 +70,42 @@ export class ParallelSwitch {
     if (this.workers < 2) this.#never = true;
   }
 
+  /**
+   * Starts the reading threads, so that they load while the edges' records are read, when the
+   * read at `at` looks like going on in parallel once `ahead` more bytes are read.
+   */
+  async startEarly(at: ReadPosition, ahead: number): Promise<void> {
+    if (this.#threads !== undefined || !await this.#bigEnough(at, ahead)) return;
+    this.#threads = new ReadingThreads(this.workers);
+  }
+
+  /** The threads {@linkcode ParallelSwitch.startEarly} started, handed to one read. */
+  takeThreads(): ReadingThreads | undefined {
+    const threads = this.#threads;
+    this.#threads = undefined;
+    return threads;
+  }
+
+  /** Ends the threads started early and not taken. */
+  close(): void {
+    this.#threads?.close();
+    this.#threads = undefined;
+  }
+
   /** Whether the read should stop at `at` and go on in parallel. */
   async shouldStop(at: ReadPosition): Promise<boolean> {
+    if (!await this.#bigEnough(at, 0)) return false;
+    if (!this.#header) return true;
+    if (!this.#headerEnds.has(at.sourceIndex)) {
+      const first = await firstNonBlankLine(at.sources[at.sourceIndex]);
+      this.#headerEnds.set(at.sourceIndex, first?.end);
+    }
+    const headerEnd = this.#headerEnds.get(at.sourceIndex);
+    return headerEnd !== undefined && at.offset >= headerEnd;
+  }
+
+  /** Whether plain files with at least `minBytes` are left after `ahead` more bytes. */
+  async #bigEnough(at: ReadPosition, ahead: number): Promise<boolean> {
     if (this.#never || at.gzip) return false;
     if (this.#sizes === undefined) {
       this.#sizes = [];
@@ -83,13 +120,7 @@ export class ParallelSwitch {
       this.#never = true;
       return false;
     }
-    if (!this.#header) return true;
-    if (!this.#headerEnds.has(at.sourceIndex)) {
-      const first = await firstNonBlankLine(at.sources[at.sourceIndex]);
-      this.#headerEnds.set(at.sourceIndex, first?.end);
-    }
-    const headerEnd = this.#headerEnds.get(at.sourceIndex);
-    return headerEnd !== undefined && at.offset >= headerEnd;
+    return left - ahead >= this.#minBytes;
   }
 
   /** The size of each source, known once {@linkcode ParallelSwitch.shouldStop} said yes. */
@@ -116,6 +147,11 @@ export interface ParallelRest {
   readonly memoryLimit: number;
   /** The switch that stopped the read: threads, range size, file sizes. */
   readonly parallel: ParallelSwitch;
+  /** Records read before the stop and not binned yet, with the file they came from. */
+  readonly unbinned?: {
+    readonly table: NumberTable & { readonly labelIds: Int32Array };
+    readonly source: string;
+  };
   /** Stops the read. */
   readonly signal?: AbortSignal;
 }
@@ -136,7 +172,8 @@ export function checkMemory(
 
 /**
  * Reads the rest of a stopped read in parallel: the line the last chunk cut on this thread,
- * then the ranges on the threads; returns the whole channel's binned dataset.
+ * then the ranges on the threads; returns the whole channel's binned dataset. The records read
+ * but not binned yet (`rest.unbinned`) are binned while the threads read their first ranges.
  */
 export async function readRestInParallel(
   stopped: StoppedRead,
@@ -148,9 +185,6 @@ export async function readRestInParallel(
   const sizes = rest.parallel.sizes;
   const offset = await finishLine(reader, sources[sourceIndex], stopped.offset);
   const last = reader.finish();
-  builder.append(last.features);
-  labels.append(last.labelIds!);
-  checkMemory(channel, { rows: builder.rows, columns, memoryLimit, source: sources[sourceIndex] });
   const names = [...last.labelNames!];
   const nameIds = new Map(names.map((name, i) => [name, i]));
   let bytes = stopped.bytes + offset - stopped.offset;
@@ -174,18 +208,6 @@ export async function readRestInParallel(
     ranges: ranges.length,
     bytes: left,
   });
-
-  // One array for every code, sized from the sample with room to spare: its pages are only
-  // taken as rows arrive, and the dataset is a view of it, so it is never copied whole.
-  const prefix = builder.finish();
-  const stride = prefix.stride;
-  let rows = prefix.rows;
-  let capacity = rows + Math.ceil(left * rest.rowsPerByte * 1.1) + 1024;
-  const wide = prefix.codes instanceof Uint16Array;
-  let codes = allocateCodes(capacity * stride, { wide });
-  codes.set(prefix.codes);
-  const { binLow, binHigh } = prefix;
-  let index = 0;
   const setup = {
     labelColumn: stopped.labelColumn,
     header,
@@ -194,50 +216,92 @@ export async function readRestInParallel(
     maxValueBytes: memoryLimit,
     rowsPerByte: rest.rowsPerByte,
   };
-  for await (
-    const result of readRangesInParallel(ranges, setup, {
-      ...rest.parallel,
-      channel: channel.name,
-      signal,
-    })
-  ) {
-    const range = ranges[index++];
-    if (rows + result.rows > capacity) {
-      capacity = Math.max(rows + result.rows, Math.ceil(capacity * 1.5));
-      const grown = allocateCodes(capacity * stride, { wide });
-      grown.set(codes.subarray(0, rows * stride));
-      codes = grown;
+  const threads = rest.parallel.takeThreads() ?? new ReadingThreads(workers);
+  const results = readRangesInParallel(ranges, setup, {
+    workers,
+    threads,
+    channel: channel.name,
+    signal,
+  });
+  try {
+    // The first call hands the threads their ranges and returns at its first wait: the records
+    // of this thread are binned meanwhile.
+    const first = results.next();
+    first.catch(() => {});
+    if (rest.unbinned !== undefined) {
+      builder.append(rest.unbinned.table);
+      labels.append(rest.unbinned.table.labelIds);
+      checkMemory(channel, {
+        rows: builder.rows,
+        columns,
+        memoryLimit,
+        source: rest.unbinned.source,
+      });
     }
-    codes.set(result.codes, rows * stride);
-    // In range order, with the sequential read's comparisons: the same value wins a tie.
-    for (let b = 0; b < binLow.length; b++) {
-      if (result.binLow[b] < binLow[b]) binLow[b] = result.binLow[b];
-      if (result.binHigh[b] > binHigh[b]) binHigh[b] = result.binHigh[b];
-    }
-    const map = Int32Array.from(result.labelNames, (name) => {
-      let id = nameIds.get(name);
-      if (id === undefined) {
-        id = names.push(name) - 1;
-        nameIds.set(name, id);
-      }
-      return id;
+    builder.append(last.features);
+    labels.append(last.labelIds!);
+    checkMemory(channel, {
+      rows: builder.rows,
+      columns,
+      memoryLimit,
+      source: sources[sourceIndex],
     });
-    labels.appendMapped(result.labelIds, map);
-    rows += result.rows;
-    checkMemory(channel, { rows, columns, memoryLimit, source: range.path });
-    bytes += range.end - range.start;
-    stopped.progress.update(rows, bytes);
+
+    // One array for every code, sized from the sample with room to spare: its pages are only
+    // taken as rows arrive, and the dataset is a view of it, so it is never copied whole.
+    const prefix = builder.finish();
+    const stride = prefix.stride;
+    let rows = prefix.rows;
+    let capacity = rows + Math.ceil(left * rest.rowsPerByte * 1.1) + 1024;
+    const wide = prefix.codes instanceof Uint16Array;
+    let codes = allocateCodes(capacity * stride, { wide });
+    codes.set(prefix.codes);
+    const { binLow, binHigh } = prefix;
+    let index = 0;
+    for (let next = await first; !next.done; next = await results.next()) {
+      const result = next.value;
+      const range = ranges[index++];
+      if (rows + result.rows > capacity) {
+        capacity = Math.max(rows + result.rows, Math.ceil(capacity * 1.5));
+        const grown = allocateCodes(capacity * stride, { wide });
+        grown.set(codes.subarray(0, rows * stride));
+        codes = grown;
+      }
+      codes.set(result.codes, rows * stride);
+      // In range order, with the sequential read's comparisons: the same value wins a tie.
+      for (let b = 0; b < binLow.length; b++) {
+        if (result.binLow[b] < binLow[b]) binLow[b] = result.binLow[b];
+        if (result.binHigh[b] > binHigh[b]) binHigh[b] = result.binHigh[b];
+      }
+      const map = Int32Array.from(result.labelNames, (name) => {
+        let id = nameIds.get(name);
+        if (id === undefined) {
+          id = names.push(name) - 1;
+          nameIds.set(name, id);
+        }
+        return id;
+      });
+      labels.appendMapped(result.labelIds, map);
+      rows += result.rows;
+      checkMemory(channel, { rows, columns, memoryLimit, source: range.path });
+      bytes += range.end - range.start;
+      stopped.progress.update(rows, bytes);
+    }
+    logChannelRead(channel, rows, columns, stopped.started);
+    const { classes, remap } = checkClasses(names, channel, rest.setup);
+    const ids = labels.ids.subarray(0, labels.length);
+    // Renumber the first-seen indices in place to indices into the sorted classes.
+    for (let i = 0; i < ids.length; i++) ids[i] = remap[ids[i]];
+    return {
+      features: { ...prefix, rows, codes: codes.subarray(0, rows * stride) },
+      labels: ids,
+      classes,
+    };
+  } finally {
+    // Ends the threads first: a wait for a range that will never come then fails at once.
+    threads.close();
+    await results.return(undefined);
   }
-  logChannelRead(channel, rows, columns, stopped.started);
-  const { classes, remap } = checkClasses(names, channel, rest.setup);
-  const ids = labels.ids.subarray(0, labels.length);
-  // Renumber the first-seen indices in place to indices into the sorted classes.
-  for (let i = 0; i < ids.length; i++) ids[i] = remap[ids[i]];
-  return {
-    features: { ...prefix, rows, codes: codes.subarray(0, rows * stride) },
-    labels: ids,
-    classes,
-  };
 }
 
 /**

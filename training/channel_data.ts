@@ -19,13 +19,8 @@ import {
   listChannelFiles,
   readSourceChunks,
 } from "../sagemaker/channels.ts";
-import {
-  type ChannelConfig,
-  defaultChannelConfig,
-  parseChannelList,
-  parseInputDataConfig,
-} from "../sagemaker/input_config.ts";
-import { readJsonFile, type TrainingSetup } from "../sagemaker/hyperparameters.ts";
+import type { ChannelConfig } from "../sagemaker/input_config.ts";
+import type { TrainingSetup } from "../sagemaker/hyperparameters.ts";
 
 /** The channel holding the training data (`train` is accepted when there is no `training`). */
 export const TRAINING_CHANNEL = "training";
@@ -60,6 +55,9 @@ export interface ChannelTable {
   /** The files (or the pipe) the records were read from, in order. */
   readonly sources: readonly string[];
 }
+
+/** What reading a channel's records needs of the job's setup: the header and label column. */
+export type TableSetup = Pick<TrainingSetup, "header" | "labelColumn">;
 
 /** Lists the files (or the pipe) of a channel. */
 async function channelSources(paths: SageMakerPaths, channel: ChannelConfig): Promise<string[]> {
@@ -148,7 +146,7 @@ export interface ChannelRecords {
 export async function readChannelRecords(
   paths: SageMakerPaths,
   channel: ChannelConfig,
-  setup: TrainingSetup,
+  setup: TableSetup,
   options: ReadRecordsOptions,
 ): Promise<ChannelRecords> {
   const started = performance.now();
@@ -282,7 +280,7 @@ export function logChannelRead(
 export async function readChannelTable(
   paths: SageMakerPaths,
   channel: ChannelConfig,
-  setup: TrainingSetup,
+  setup: TableSetup,
   options: { signal?: AbortSignal; features?: number; progressIntervalMs?: number },
 ): Promise<ChannelTable> {
   const { table, sources } = await readChannelRecords(paths, channel, setup, options);
@@ -357,57 +355,4 @@ export function encodeValidationLabels(
   const out = new Int32Array(table.labelIds.length);
   for (let i = 0; i < out.length; i++) out[i] = remap[table.labelIds[i]];
   return { labels: out, classes: all };
-}
-
-/**
- * Decides which channels the job has: `inputdataconfig.json` when present, else `SM_CHANNELS`,
- * else the folders (`training`, and `validation` if it exists). Returns the training channel
- * and the optional validation channel.
- */
-export async function resolveChannels(
-  paths: SageMakerPaths,
-): Promise<{ training: ChannelConfig; validation?: ChannelConfig; source: string }> {
-  const file = await readJsonFile(paths.inputDataConfig, { optional: true });
-  let configs: Map<string, ChannelConfig>;
-  let source: string;
-  if (file !== undefined) {
-    configs = parseInputDataConfig(file, paths.inputDataConfig);
-    source = paths.inputDataConfig;
-  } else {
-    const listed = parseChannelList(paths.toolkit.channels);
-    source = listed === undefined ? "channel folders" : "SM_CHANNELS";
-    const trainingName = !exists(channelDir(paths, TRAINING_CHANNEL)) &&
-        exists(channelDir(paths, "train"))
-      ? "train"
-      : TRAINING_CHANNEL;
-    const names = listed ?? [trainingName];
-    if (listed === undefined && exists(channelDir(paths, VALIDATION_CHANNEL))) {
-      names.push(VALIDATION_CHANNEL);
-    }
-    configs = new Map(names.map((name) => [name, defaultChannelConfig(name)]));
-  }
-  const training = configs.get(TRAINING_CHANNEL) ?? configs.get("train");
-  if (training === undefined) {
-    throw new ChannelError(
-      `No ${TRAINING_CHANNEL} channel in ${source}: found ${
-        [...configs.keys()].join(", ") || "none"
-      }`,
-    );
-  }
-  const validation = configs.get(VALIDATION_CHANNEL);
-  for (const name of configs.keys()) {
-    if (name !== training.name && name !== VALIDATION_CHANNEL) {
-      log.warn("ignoring channel", { channel: name, reason: "not training or validation" });
-    }
-  }
-  return { training, validation, source };
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

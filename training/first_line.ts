@@ -5,7 +5,7 @@
  * @module
  */
 
-import { showValue } from "../algorithm/mod.ts";
+import { showValue } from "../algorithm/hyperparameters.ts";
 import { CsvError, MAX_LINE_BYTES } from "../codecs/csv_reader.ts";
 import type { TrainingSetup } from "../sagemaker/hyperparameters.ts";
 
@@ -154,7 +154,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
  * is looked up in the header; a number must be within the record's fields.
  */
 export function resolveLabelColumn(
-  setup: TrainingSetup,
+  setup: Pick<TrainingSetup, "labelColumn">,
   header: boolean,
   line: { text: string; number: number },
   source: string,

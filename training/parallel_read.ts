@@ -24,10 +24,52 @@ const RANGE_WORKER_URL = `data:text/javascript;base64,${btoa(RANGE_WORKER_SOURCE
 /** Ranges each thread is given ahead, so that it never waits for the next. */
 const RANGES_AHEAD = 2;
 
+/**
+ * Reading threads started ahead of their ranges, so that they load their program while this
+ * thread still reads the records the bin edges come from. Each thread is used by one read;
+ * {@linkcode ReadingThreads.close} ends those still running.
+ */
+export class ReadingThreads {
+  /** The threads. */
+  readonly workers: readonly Worker[];
+  #failure: string | undefined;
+  #onFailure: ((message: string) => void) | undefined;
+
+  /** Starts `count` reading threads. */
+  constructor(count: number) {
+    const workers: Worker[] = [];
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(RANGE_WORKER_URL, { type: "module", name: `read-${i}` });
+      // A thread that fails before its ranges come is reported by the read that uses it.
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        this.#failure ??= event.message;
+        this.#onFailure?.(event.message);
+      };
+      workers.push(worker);
+    }
+    this.workers = workers;
+  }
+
+  /** Calls `onFailure` with the message of a thread's failure, now if one already failed. */
+  watch(onFailure: (message: string) => void): void {
+    this.#onFailure = onFailure;
+    if (this.#failure !== undefined) onFailure(this.#failure);
+  }
+
+  /** Ends every thread; a read still using them fails. */
+  close(): void {
+    for (const worker of this.workers) worker.terminate();
+    this.#onFailure?.("the reading threads were ended");
+  }
+}
+
 /** Options of {@linkcode readRangesInParallel}. */
 export interface ParallelReadOptions {
-  /** Reading threads to start. */
+  /** Reading threads to start (when `threads` is not given). */
   readonly workers: number;
+  /** Threads already started: the read uses them and ends them. */
+  readonly threads?: ReadingThreads;
   /** The channel, named in errors. */
   readonly channel: string;
   /** Stops the read: the threads are terminated at once and the read rejects with its reason. */
@@ -54,8 +96,11 @@ export async function* readRangesInParallel(
     for (const reply of replies) reply.reject(failure);
   };
   for (const reply of replies) reply.promise.catch(() => {});
-  const count = Math.max(1, Math.min(options.workers, ranges.length));
+  const threads = options.threads ?? new ReadingThreads(
+    Math.max(1, Math.min(options.workers, ranges.length)),
+  );
   const workers: { worker: Worker; busy: number }[] = [];
+  const count = threads.workers.length;
   let next = 0;
   let yielded = 0;
   // Results wait in order; a thread far ahead of the slowest would pile them up.
@@ -71,26 +116,24 @@ export async function* readRangesInParallel(
     }
   };
   const stop = () => {
-    for (const slot of workers) slot.worker.terminate();
     fail(signal?.reason ?? new Error("The parallel read was stopped"));
+    threads.close();
   };
   signal?.addEventListener("abort", stop, { once: true });
   try {
-    for (let i = 0; i < count; i++) {
-      const worker = new Worker(RANGE_WORKER_URL, { type: "module", name: `read-${i}` });
+    threads.watch((message) =>
+      fail(
+        new ChannelError(
+          `Cannot read channel ${options.channel}: a reading thread failed: ${message}`,
+        ),
+      )
+    );
+    for (const worker of threads.workers) {
       const slot = { worker, busy: 0 };
       worker.onmessage = (event: MessageEvent<RangeReply>) => {
         slot.busy--;
         replies[event.data.index].resolve(event.data);
         dispatch();
-      };
-      worker.onerror = (event: ErrorEvent) => {
-        event.preventDefault();
-        fail(
-          new ChannelError(
-            `Cannot read channel ${options.channel}: a reading thread failed: ${event.message}`,
-          ),
-        );
       };
       const request: RangeRequest = { type: "setup", setup };
       worker.postMessage(request);
@@ -100,7 +143,7 @@ export async function* readRangesInParallel(
     for (let index = 0; index < ranges.length; index++) {
       const reply = await replies[index].promise;
       if (!reply.ok) {
-        for (const slot of workers) slot.worker.terminate();
+        threads.close();
         throw rereadForError(ranges[index], setup, options.channel, reply.message);
       }
       yielded = index + 1;
@@ -109,7 +152,7 @@ export async function* readRangesInParallel(
     }
   } finally {
     signal?.removeEventListener("abort", stop);
-    for (const slot of workers) slot.worker.terminate();
+    threads.close();
   }
 }
 

@@ -157,6 +157,17 @@ Deno.test("readBinnedTrainingDataset() in parallel reads quoted fields and a lab
   });
 });
 
+Deno.test("readBinnedTrainingDataset() in parallel with threads started during a sample of several chunks reads what the sequential read does", async () => {
+  await withFiles({ "train.csv": records(30_000, 12).join("\n") + "\n" }, async (base) => {
+    const options = { ...PARALLEL, edgeSampleRows: 12_000 };
+    const lines: string[] = [];
+    const parallel = await captureStdout(lines, () => read(base, options));
+    assert.ok(lines.some((line) => line.includes("reading in parallel")));
+    const sequential = await read(base, { ...options, parallel: false });
+    assert.deepEqual(parallel, sequential);
+  });
+});
+
 /** The message `read` rejects with. */
 async function failure(read: Promise<unknown>): Promise<string> {
   try {
@@ -189,6 +200,17 @@ for (
     });
   });
 }
+
+Deno.test("readBinnedTrainingDataset() in parallel names the line of a bad sample record read after its threads started", async () => {
+  const lines = records(30_000, 13);
+  lines.splice(9_000, 0, "no,1,x,3");
+  await withFiles({ "train.csv": lines.join("\n") + "\n" }, async (base) => {
+    const options = { ...PARALLEL, edgeSampleRows: 12_000 };
+    const expected = await failure(read(base, { ...options, parallel: false }));
+    assert.match(expected, /train\.csv line 9001\b/);
+    assert.equal(await failure(read(base, options)), expected);
+  });
+});
 
 Deno.test("readBinnedTrainingDataset() reads gzip on the main thread, and a small channel too", async () => {
   const text = records(5000, 10).join("\n") + "\n";
