@@ -28,6 +28,11 @@ export interface BenchOptions {
   install: boolean;
   /** Run ours from this executable (`deno task compile`) instead of `deno run main.ts`. */
   oursExecutable?: string;
+  /**
+   * Run only the 30-record group (1 record beside 30, 30 records, 30 in `%.18e`) on ours: no
+   * reference, ceiling, 5 MB requests or training, for quick A/B runs of that ratio.
+   */
+  onlyThirty: boolean;
 }
 
 /** The command line help. */
@@ -47,6 +52,8 @@ export const USAGE = `Usage: deno task bench [options]
   --no-install        do not apt-get missing packages; say what to install and stop
   --ours <path>       run ours from a compiled executable (deno task compile) instead of
                       deno run main.ts
+  --only-thirty       only the 30-record group on ours (1 record beside 30 records, short
+                      and %.18e), one cold start; prints but does not save (add --save)
   --help              this text`;
 
 /** The options that take one positive integer. */
@@ -73,6 +80,7 @@ function defaultOptions(cores: number): BenchOptions {
     trainJobRuns: 3,
     save: true,
     install: true,
+    onlyThirty: false,
   };
 }
 
@@ -141,6 +149,13 @@ export function parseOptions(args: readonly string[], cores: number): BenchOptio
       case "--save":
       case "--no-save":
         save = name === "--save";
+        break;
+      case "--only-thirty":
+        options.onlyThirty = true;
+        options.coldStarts = 1;
+        options.trainingRows = [];
+        options.trainJobRows = 0;
+        save ??= false;
         break;
       case "--no-install":
         options.install = false;

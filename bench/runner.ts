@@ -110,15 +110,20 @@ async function curlPost(
   return { status, seconds };
 }
 
-/** Trains ours and the reference on the same 1,000 records and writes the request bodies. */
-async function prepare(work: string, ours: OursCommand): Promise<Payloads> {
+/**
+ * Trains ours and (unless `withReference` is false) the reference on the same 1,000 records
+ * and writes the request bodies.
+ */
+async function prepare(work: string, ours: OursCommand, withReference = true): Promise<Payloads> {
   const trainingCsv = toCsv(irisLikeRecords(1_000, 1), true);
   const hyperparameters = { max_leaf_nodes: "5" };
   await writeTrainingTree(`${work}/ours`, trainingCsv, hyperparameters);
   await writeTrainingTree(`${work}/reference`, trainingCsv, hyperparameters);
   const payloads = await writePayloads(work);
   await train("ours", ours.command, [...ours.args, "train"], `${work}/ours`);
-  await train("reference", PYTHON, [REFERENCE_TRAIN_SCRIPT], `${work}/reference`);
+  if (withReference) {
+    await train("reference", PYTHON, [REFERENCE_TRAIN_SCRIPT], `${work}/reference`);
+  }
   await runCommand(Deno.execPath(), ["cache", "main.ts", "bench/ceiling.ts"]);
   return payloads;
 }
@@ -320,6 +325,39 @@ async function measureBatch(
     `${agreement(answers.get("ours")!, answers.get("reference")!)} records of the 5 MB request.`;
 }
 
+/**
+ * Runs only the 30-record group on ours (`--only-thirty`), after a warm-up of each of its
+ * bodies; adds the per-round notes to `notes`.
+ */
+async function measureThirtyOnly(
+  options: BenchOptions,
+  work: string,
+  notes: string[],
+): Promise<StackFigures> {
+  const ours = oursCommand(options.oursExecutable);
+  const payloads = await prepare(work, ours, false);
+  const spec = stackSpecs(work, options.workers, ours).find((each) => each.name === "ours")!;
+  const figures: StackFigures = {};
+  try {
+    const stack = await startStack(spec, { logPath: `${work}/${spec.name}.log` });
+    running.add(stack);
+    const stacks = new Map([[spec.name, stack]]);
+    const group = loadScenarios(payloads, ["ours"]).at(-1)!;
+    for (const scenario of group) {
+      await runWrk(urlOf(stacks, spec.name), {
+        connections: scenario.connections,
+        seconds: 1,
+        bodyPath: scenario.bodyPath,
+        wrk: WRK,
+      });
+    }
+    notes.push(...await runScenarioGroup(group, stacks, new Map([["ours", figures]]), options));
+  } finally {
+    await stopAllStacks();
+  }
+  return figures;
+}
+
 /** Measures the three stacks; adds notes to `notes`; stops every stack, also on failure. */
 async function measureServing(
   options: BenchOptions,
@@ -385,7 +423,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
   await Deno.chmod(work, 0o755);
   say(`working in ${work} (kept, with the stacks' logs, if the run fails)`);
   const notes: string[] = [];
-  const serving = await measureServing(options, work, notes);
+  const serving = options.onlyThirty
+    ? { ours: await measureThirtyOnly(options, work, notes), reference: {}, ceiling: {} }
+    : await measureServing(options, work, notes);
   const trainJob = await compareTrainJob(options);
   const training = await measureTraining(options.trainingRows, { log: say });
   notes.push(`Load average at the end: ${await loadAverage()}.`, ...METHOD_NOTES);

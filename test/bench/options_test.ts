@@ -27,6 +27,22 @@ Deno.test("parseOptions() gives the bounded defaults and --quick shortens everyt
   ]);
 });
 
+Deno.test("parseOptions() --only-thirty runs the 30-record group alone, without training", () => {
+  const only = parseOptions(["--only-thirty", "--rounds", "5"], 2);
+  assert.deepStrictEqual(
+    [
+      only.onlyThirty,
+      only.rounds,
+      only.coldStarts,
+      only.trainingRows,
+      only.trainJobRows,
+      only.save,
+    ],
+    [true, 5, 1, [], 0, false],
+  );
+  assert.strictEqual(parseOptions([], 2).onlyThirty, false);
+});
+
 Deno.test("parseOptions() names an argument it cannot use", () => {
   assert.throws(() => parseOptions(["--rounds", "0"], 2), /Invalid --rounds/);
   assert.throws(() => parseOptions(["--fast"], 2), /Unknown argument "--fast"/);

@@ -105,3 +105,10 @@ Deno.test("renderNginxConfig() sends /ping on to the next worker after 2 s and h
   assert.match(config, /client_header_timeout 10s;/);
   assert.match(config, /server 127\.0\.0\.1:41001 max_fails=0;/);
 });
+
+Deno.test("renderNginxConfig() reads a request of a few KB (3 KB of %.18e records) in one read", () => {
+  const config = renderNginxConfig(values);
+  const size = /client_header_buffer_size (\d+)k;/.exec(config);
+  assert.ok(size !== null, "client_header_buffer_size is set");
+  assert.ok(Number(size[1]) * 1024 >= 3_500, `${size[1]}k holds headers and a 3 KB body`);
+});
