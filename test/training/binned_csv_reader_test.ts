@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { BinnedDataset } from "../../algorithm/mod.ts";
 import { type BinEdges, findBinEdges } from "../../algorithm/binning.ts";
 import { createRandom } from "../../algorithm/random.ts";
 import { CsvTableReader } from "../../codecs/csv_reader.ts";
@@ -8,6 +9,14 @@ import {
   type RangeSetup,
   readRange,
 } from "../../training/range_reader.ts";
+import {
+  type BinnedReadOptions,
+  readBinnedTrainingDataset,
+} from "../../training/binned_channel.ts";
+import { resolveHyperparameters } from "../../sagemaker/hyperparameters.ts";
+import { defaultChannelConfig } from "../../sagemaker/input_config.ts";
+import { sageMakerPaths } from "../../sagemaker/paths.ts";
+import { makeBaseDir } from "../support/process.ts";
 
 const encoder = new TextEncoder();
 
@@ -315,5 +324,58 @@ Deno.test("readRange() reads files larger than its buffer, and a line longer tha
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Reads a channel of one file in parallel (small ranges) or not; the dataset or the error. */
+async function readChannel(
+  base: string,
+  shape: Shape,
+  parallel: boolean,
+): Promise<BinnedDataset | string> {
+  const options: BinnedReadOptions = {
+    edgeSampleRows: 300,
+    parallel: parallel ? { workers: 2, minBytes: 1, rangeBytes: 8192 } : false,
+  };
+  try {
+    return await readBinnedTrainingDataset(
+      sageMakerPaths({ SAGEMAKER_BASE_DIR: base }),
+      defaultChannelConfig("training"),
+      resolveHyperparameters({
+        label_column: String(shape.labelColumn),
+        header: String(shape.header),
+      }),
+      { maxBins: 256 },
+      options,
+    );
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+Deno.test("readBinnedTrainingDataset() in parallel reads random files as the sequential read does", async () => {
+  const random = createRandom(99);
+  for (let file = 0; file < 6; file++) {
+    const shape = randomShape(random);
+    const base = await makeBaseDir();
+    try {
+      const path = `${base}/input/data/training/train.csv`;
+      await Deno.mkdir(`${base}/input/data/training`, { recursive: true });
+      await Deno.writeTextFile(path, randomFile(2000 + Math.floor(random() * 2000), shape, random));
+      const parallel = await readChannel(base, shape, true);
+      const sequential = await readChannel(base, shape, false);
+      if (typeof parallel === "string" || typeof sequential === "string") {
+        assert.equal(parallel, sequential);
+        continue;
+      }
+      const { codes, ...features } = parallel.features;
+      const { codes: expectedCodes, ...expectedFeatures } = sequential.features;
+      assert.deepEqual(features, expectedFeatures); // binLow and binHigh tell -0 from 0
+      assert.deepEqual([...codes], [...expectedCodes]);
+      assert.deepEqual(parallel.labels, sequential.labels);
+      assert.deepEqual(parallel.classes, sequential.classes);
+    } finally {
+      await Deno.remove(base, { recursive: true });
+    }
   }
 });
