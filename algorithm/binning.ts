@@ -20,8 +20,11 @@ import type { BinnedMatrix, Matrix } from "./types.ts";
 /** Rows of the sample used to place the quantile bin edges of a feature. */
 export const BIN_SAMPLE_ROWS = 50_000;
 
-/** Cells of the lookup table that narrows the bin search of a value to a few edges. */
-const LOOKUP_CELLS = 1024;
+/**
+ * Cells of the lookup table that narrows the bin search of a value to a few edges; each feature
+ * has `LOOKUP_CELLS + 1` entries in `cellStart` and `cellEdge`.
+ */
+export const LOOKUP_CELLS = 1024;
 
 /** Where the bins of every feature lie, found from a sample of rows. */
 export interface BinEdges {
@@ -210,8 +213,7 @@ export class BinnedRowsBuilder {
   constructor(edges: BinEdges, capacityRows = 1024) {
     this.#edges = edges;
     this.#wide = edges.maxBins > 256;
-    const perWord = this.#wide ? 2 : 4;
-    this.#stride = Math.ceil(edges.columns / perWord) * perWord;
+    this.#stride = codeStride(edges);
     this.#codes = this.#allocate(Math.max(1, capacityRows) * this.#stride);
     const totalBins = edges.binOffsets[edges.columns];
     this.#binLow = new Float64Array(totalBins).fill(Infinity);
@@ -238,7 +240,13 @@ export class BinnedRowsBuilder {
       this.#codes = grown;
     }
     const out = this.#rows * this.#stride;
-    encodeRows(slice, this.#edges, this.#codes, out, this.#stride, this.#binLow, this.#binHigh);
+    encodeRows(slice, this.#edges, {
+      codes: this.#codes,
+      out,
+      stride: this.#stride,
+      binLow: this.#binLow,
+      binHigh: this.#binHigh,
+    });
     this.#rows += slice.rows;
   }
 
@@ -266,6 +274,15 @@ export class BinnedRowsBuilder {
 }
 
 /**
+ * The codes a row of binned rows takes: the features rounded up to whole 32-bit words, so that
+ * every row starts on a word.
+ */
+export function codeStride(edges: BinEdges): number {
+  const perWord = edges.maxBins > 256 ? 2 : 4;
+  return Math.ceil(edges.columns / perWord) * perWord;
+}
+
+/**
  * A zeroed array of `length` bin codes (two bytes each when `wide`) in shared memory, so that a
  * fit's row workers read and reorder it in place instead of copying it.
  */
@@ -278,20 +295,27 @@ export function allocateCodes(
   return options.wide ? new Uint16Array(buffer) : new Uint8Array(buffer);
 }
 
+/** Where {@linkcode encodeRows} writes. */
+export interface CodeTarget {
+  /** The bin codes, `stride` a row. */
+  readonly codes: Uint8Array | Uint16Array;
+  /** Where the first row's codes go. */
+  readonly out: number;
+  /** Codes a row ({@linkcode codeStride}). */
+  readonly stride: number;
+  /** Smallest value seen in each global bin, lowered as values arrive. */
+  readonly binLow: Float64Array;
+  /** Largest value seen in each global bin, raised as values arrive. */
+  readonly binHigh: Float64Array;
+}
+
 /**
- * Writes the bin codes of every row of `slice` from `codes[out]` on (`stride` codes a row),
- * widening the value range of each bin a value falls in. Column by column, so that a feature's
- * lookup stays in registers; a value whose cell holds at most one edge needs one comparison.
+ * Writes the bin codes of every row of `slice` into `target`, widening the value range of each
+ * bin a value falls in. Column by column, so that a feature's lookup stays in registers; a value
+ * whose cell holds at most one edge needs one comparison.
  */
-function encodeRows(
-  slice: Matrix,
-  binEdges: BinEdges,
-  codes: Uint8Array | Uint16Array,
-  out: number,
-  stride: number,
-  binLow: Float64Array,
-  binHigh: Float64Array,
-): void {
+export function encodeRows(slice: Matrix, binEdges: BinEdges, target: CodeTarget): void {
+  const { codes, out, stride, binLow, binHigh } = target;
   const { data, rows, columns } = slice;
   const { edges, binOffsets, low, scale, cellStart, cellEdge } = binEdges;
   const end = rows * columns;
@@ -314,7 +338,8 @@ function encodeRows(
       let lo = cellStart[cell];
       const edge = cellEdge[cell];
       if (edge === edge) {
-        if (v > edge) lo++;
+        // Without a branch: whether v is above the edge is as good as random.
+        lo += +(v > edge);
       } else {
         let hi = cellStart[cell + 1];
         while (lo < hi) {

@@ -42,9 +42,8 @@ import {
 export { CsvError, type CsvReadOptions, type CsvTable, MAX_LINE_BYTES };
 
 /**
- * The most values a reader allocates room for before any arrives, 8 MiB of them: a capacity
- * hint is trusted up to this, then the buffer doubles as records come in, so that a hint
- * computed from a large feature count never allocates for records that do not exist.
+ * The most values a reader allocates room for before any arrives (8 MiB): past it the buffer
+ * doubles as records come in, never allocating for records that do not exist.
  */
 const INITIAL_BUFFER_VALUES = 1 << 20;
 
@@ -128,9 +127,8 @@ export class CsvTableReader {
    * Hands out the records read since the last drain and starts a fresh batch, so a long input
    * can be processed a slice at a time without holding every record. The returned table shares
    * the reader's buffer: use it before the next {@linkcode CsvTableReader.push}. Record indices
-   * in {@linkcode CsvTable.errors} keep counting from the start of the input. With `labelIds`,
-   * `labelIds` holds the batch's label indices (shared the same way); the distinct labels come
-   * with {@linkcode CsvTableReader.finish}.
+   * in {@linkcode CsvTable.errors} keep counting from the start of the input. With `labelIds`:
+   * the batch's label indices (shared the same way) and the distinct labels so far.
    *
    * @example
    * ```ts
@@ -139,13 +137,24 @@ export class CsvTableReader {
    * if (reader.rows >= 8192) predictSlice(reader.drain());
    * ```
    */
-  drain(): NumberTable & { readonly labelIds?: Int32Array } {
+  drain(): NumberTable & { readonly labelIds?: Int32Array; readonly labelNames?: string[] } {
     const columns = this.#features ?? 0;
     const rows = this.#rows;
-    const { labelIds } = this.#labels.ids(rows);
+    const { labelIds, labelNames } = this.#labels.ids(rows);
     this.#drained += rows;
     this.#rows = 0;
-    return { data: this.#data.subarray(0, rows * columns), rows, columns, labelIds };
+    return { data: this.#data.subarray(0, rows * columns), rows, columns, labelIds, labelNames };
+  }
+
+  /** Counts `count` records the caller read itself, so that line numbers stay right. */
+  skipRecords(count: number): void {
+    this.#line += count;
+    this.#drained += count;
+  }
+
+  /** Whether the next non-blank line is a header; the header, when its repeats are skipped. */
+  get header(): { readonly expected: boolean; readonly repeated?: Uint8Array } {
+    return { expected: this.#headerPending, repeated: this.#headerLine };
   }
 
   /** The number of records read from the start of the input, drained ones included. */
@@ -154,10 +163,9 @@ export class CsvTableReader {
   }
 
   /**
-   * Parses every complete line of `chunk`; a partial last line waits for the next chunk. Only a
-   * line cut by the chunk boundary is copied, into a buffer that doubles as needed, so a line
-   * that spans many chunks costs time linear in its length. A line longer than `maxLineBytes`
-   * fails as soon as that many bytes of it have arrived.
+   * Parses every complete line of `chunk`; a partial last line waits for the next chunk (only it
+   * is copied, into a buffer that doubles as needed: linear time for a line over many chunks).
+   * A line longer than `maxLineBytes` fails as soon as that many bytes of it have arrived.
    */
   push(chunk: Uint8Array): void {
     let start = 0;

@@ -12,7 +12,8 @@
  */
 
 import { type BinEdges, BinnedRowsBuilder } from "../algorithm/binning.ts";
-import { CsvTableReader } from "../codecs/csv_reader.ts";
+import { CsvTableReader, MAX_LINE_BYTES } from "../codecs/csv_reader.ts";
+import { BinnedCsvReader } from "./binned_csv_reader.ts";
 
 /** What every range of a channel is read with. */
 export interface RangeSetup {
@@ -81,14 +82,22 @@ export function createRangeScratch(): RangeScratch {
 const NEWLINE = 0x0a;
 
 /**
+ * The least `maxValueBytes` with which records are binned as they are parsed: a sequential read
+ * holds the values of at most one read and one line (at least 2 bytes a value), so with this
+ * much it never fails for memory, and the binned read, which holds no values, gives the same.
+ */
+const BIN_WHILE_PARSING_BYTES = 8 * (READ_BYTES + MAX_LINE_BYTES);
+
+/**
  * Reads and bins the records of `range`. `linesBefore` (the lines of the file before the
  * range) makes the line numbers of errors count from the start of the file. Throws the CSV
- * reader's errors, and the file system's.
+ * reader's errors, and the file system's. `parseThenBin` reads every value into a float64 array
+ * before binning it (as happens anyway with a small `maxValueBytes`), for comparisons.
  */
 export function readRange(
   range: ByteRange,
   setup: RangeSetup,
-  options: { linesBefore?: number; scratch?: RangeScratch } = {},
+  options: { linesBefore?: number; scratch?: RangeScratch; parseThenBin?: boolean } = {},
 ): RangeResult {
   const scratch = options.scratch ?? createRangeScratch();
   const reader = new CsvTableReader({
@@ -103,8 +112,73 @@ export function readRange(
   });
   if (range.start > 0) pushLinesBefore(reader, range, setup.header, options.linesBefore);
   const capacity = Math.ceil((range.end - range.start) * setup.rowsPerByte * 1.1) + 64;
-  const builder = new BinnedRowsBuilder(setup.edges, capacity);
-  let labels = new Int32Array(capacity);
+  const file = Deno.openSync(range.path, { read: true });
+  try {
+    file.seekSync(range.start, Deno.SeekMode.Start);
+    if (options.parseThenBin || setup.maxValueBytes < BIN_WHILE_PARSING_BYTES) {
+      return parseThenBin(file, range, reader, { edges: setup.edges, capacity, scratch });
+    }
+    const binned = new BinnedCsvReader(reader, {
+      edges: setup.edges,
+      labelColumn: setup.labelColumn,
+      capacityRows: capacity,
+    });
+    readLinesBinned(file, range, binned, scratch.bytes);
+    return binned.finish();
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Reads the file into `buffer` and hands `binned` whole lines: the start of a line that a read
+ * cuts moves to the buffer's start for the next read; a line longer than the buffer goes to the
+ * general reader piece by piece.
+ */
+function readLinesBinned(
+  file: Deno.FsFile,
+  range: ByteRange,
+  binned: BinnedCsvReader,
+  buffer: Uint8Array,
+): void {
+  let kept = 0;
+  let longLine = false;
+  for (let position = range.start; position < range.end;) {
+    const count = file.readSync(
+      buffer.subarray(kept, Math.min(buffer.length, kept + range.end - position)),
+    );
+    if (count === null || count === 0) break;
+    position += count;
+    const filled = kept + count;
+    kept = 0;
+    const last = buffer.lastIndexOf(NEWLINE, filled - 1);
+    if (last === -1) {
+      binned.pushToReader(buffer.subarray(0, filled));
+      longLine = true;
+      continue;
+    }
+    let start = 0;
+    if (longLine) {
+      start = buffer.indexOf(NEWLINE) + 1;
+      binned.pushToReader(buffer.subarray(0, start));
+      longLine = false;
+    }
+    binned.readLines(buffer, start, last + 1);
+    kept = filled - last - 1;
+    buffer.copyWithin(0, last + 1, filled);
+  }
+  if (kept > 0) binned.pushToReader(buffer.subarray(0, kept));
+}
+
+/** Reads the values of every read, then bins them. */
+function parseThenBin(
+  file: Deno.FsFile,
+  range: ByteRange,
+  reader: CsvTableReader,
+  options: { edges: BinEdges; capacity: number; scratch: RangeScratch },
+): RangeResult {
+  const builder = new BinnedRowsBuilder(options.edges, options.capacity);
+  let labels = new Int32Array(options.capacity);
   const append = (batch: ReturnType<CsvTableReader["drain"]>) => {
     if (builder.rows + batch.rows > labels.length) {
       const grown = new Int32Array(
@@ -116,22 +190,14 @@ export function readRange(
     labels.set(batch.labelIds!, builder.rows);
     builder.append(batch);
   };
-  const file = Deno.openSync(range.path, { read: true });
-  try {
-    file.seekSync(range.start, Deno.SeekMode.Start);
-    const buffer = scratch.bytes;
-    for (let position = range.start; position < range.end;) {
-      const count = file.readSync(
-        buffer.subarray(0, Math.min(buffer.length, range.end - position)),
-      );
-      if (count === null || count === 0) break;
-      position += count;
-      reader.push(buffer.subarray(0, count));
-      // Every read's records at once, so that the values never outgrow the scratch buffer.
-      append(reader.drain());
-    }
-  } finally {
-    file.close();
+  const buffer = options.scratch.bytes;
+  for (let position = range.start; position < range.end;) {
+    const count = file.readSync(buffer.subarray(0, Math.min(buffer.length, range.end - position)));
+    if (count === null || count === 0) break;
+    position += count;
+    reader.push(buffer.subarray(0, count));
+    // Every read's records at once, so that the values never outgrow the scratch buffer.
+    append(reader.drain());
   }
   const last = reader.finish();
   append({ ...last.features, labelIds: last.labelIds! });
