@@ -15,6 +15,7 @@
  */
 
 import type { Frontier } from "./frontier.ts";
+import { JOBS_PER_WORKER } from "./node_job.ts";
 import type { RowWorkers } from "./row_workers.ts";
 import type { Candidate, TreeBuilder } from "./tree_builder.ts";
 
@@ -41,27 +42,30 @@ export async function growFrontier(
   options: GrowOptions,
 ): Promise<void> {
   const { workers, maxLeaves, progress } = options;
-  const running: (Candidate | null)[] = workers === null
-    ? []
-    : Array(workers.threads - 1).fill(null);
+  // Per worker, the candidates whose jobs it was given, oldest first.
+  const running: Candidate[][] = Array.from(
+    { length: workers === null ? 0 : workers.threads - 1 },
+    () => [],
+  );
 
   /** Takes the results of the jobs the workers have finished. */
   const collect = () => {
     for (let w = 0; w < running.length; w++) {
-      const candidate = running[w];
-      if (candidate === null) continue;
-      const result = workers!.finished(w);
-      if (result === null) continue;
-      running[w] = null;
-      builder.finish(candidate, result);
+      while (running[w].length > 0) {
+        const result = workers!.finished(w);
+        if (result === null) break;
+        builder.finish(running[w].shift()!, result);
+      }
     }
   };
   /** Waits for every job under way. */
   const drain = async () => {
     for (let w = 0; w < running.length; w++) {
-      if (running[w] !== null) await workers!.waitJob(w);
+      while (running[w].length > 0) {
+        await workers!.waitJob(w);
+        collect();
+      }
     }
-    collect();
   };
   /** The first candidate ahead whose job may start now, or null. */
   const nextReady = (): Candidate | null => {
@@ -74,17 +78,18 @@ export async function growFrontier(
     }
     return null;
   };
-  /** Hands the candidates ahead to the idle workers. */
+  /** Hands the candidates ahead to the workers that have room for a job. */
   const feed = () => {
     for (let w = 0; w < running.length; w++) {
-      if (running[w] !== null) continue;
-      const candidate = nextReady();
-      if (candidate === null) return;
-      builder.plan(candidate);
-      workers!.startJob(w, candidate.plan!.job);
-      candidate.state = "running";
-      candidate.worker = w;
-      running[w] = candidate;
+      while (running[w].length < JOBS_PER_WORKER) {
+        const candidate = nextReady();
+        if (candidate === null) return;
+        builder.plan(candidate);
+        workers!.startJob(w, candidate.plan!.job);
+        candidate.state = "running";
+        candidate.worker = w;
+        running[w].push(candidate);
+      }
     }
   };
 

@@ -59,6 +59,13 @@ export interface NodeJobResult {
 export const RESULT_LENGTH = 7;
 
 /**
+ * Jobs a worker may have at once (one running, the next queued, so that it need not wait for the
+ * main thread between two): its shared result array has a slot for each, job `seq` in slot
+ * `seq % JOBS_PER_WORKER`.
+ */
+export const JOBS_PER_WORKER = 2;
+
+/**
  * Finishes a job whose rows `left` rows went left and whose smaller child is counted: the
  * subtraction and the children's searches.
  */

@@ -17,7 +17,13 @@
  */
 
 import type { ResolvedParams } from "./hyperparameters.ts";
-import { type NodeJob, runNodeJob, writeResult } from "./node_job.ts";
+import {
+  JOBS_PER_WORKER,
+  type NodeJob,
+  RESULT_LENGTH,
+  runNodeJob,
+  writeResult,
+} from "./node_job.ts";
 import { type RowTask, type RowView, runRowTask } from "./row_kernels.ts";
 import { type SearchBins, SplitSearch } from "./split_search.ts";
 
@@ -35,7 +41,7 @@ export interface WorkerSearchSetup {
 export interface NodeJobMessage {
   /** Always `job`. */
   readonly kind: "job";
-  /** The job's sequence number (from 1), stored into the status word when it is done. */
+  /** The job's number on its worker (from 1), stored into the status word when it is done. */
   readonly seq: number;
   /** The job. */
   readonly job: NodeJob;
@@ -67,7 +73,7 @@ export interface RowWorkerSetup {
   readonly binOffsets: Int32Array;
   /** This worker's histogram: classes x global bins, 32-bit counts. */
   readonly histogram: SharedArrayBuffer;
-  /** Where this worker writes a node job's result (64-bit floats). */
+  /** Where this worker writes its node jobs' results (64-bit floats, a slot per queued job). */
   readonly result: SharedArrayBuffer;
   /** The 32-bit word where this worker stores the number of the last job it finished. */
   readonly status: SharedArrayBuffer;
@@ -129,7 +135,9 @@ scope.onmessage = (event) => {
   try {
     if (view === null) throw new Error("Got a task before the rows");
     if (message.kind === "job") {
-      writeResult(result, runNodeJob(view, { job: message.job, search }));
+      const slot = (message.seq % JOBS_PER_WORKER) * RESULT_LENGTH;
+      const out = result.subarray(slot, slot + RESULT_LENGTH);
+      writeResult(out, runNodeJob(view, { job: message.job, search }));
       Atomics.store(status, 0, message.seq);
       reply = { ok: true, left: 0, job: true };
     } else reply = { ok: true, left: runRowTask(view, { task: message, histogram }), job: false };

@@ -16,7 +16,13 @@
  */
 
 import { type CountedSide, type RowTask, type RowView, runRowTask } from "./row_kernels.ts";
-import { type NodeJob, type NodeJobResult, readResult, RESULT_LENGTH } from "./node_job.ts";
+import {
+  JOBS_PER_WORKER,
+  type NodeJob,
+  type NodeJobResult,
+  readResult,
+  RESULT_LENGTH,
+} from "./node_job.ts";
 import type { NodeJobMessage, RowReply, RowWorkerSetup, WorkerSearchSetup } from "./row_worker.ts";
 import { ROW_WORKER_SOURCE } from "./row_worker_bundle.ts";
 
@@ -51,9 +57,10 @@ export class RowWorkers {
   >();
   readonly #results: Float64Array[] = [];
   readonly #status: Int32Array[] = [];
-  /** Per worker, the sequence number of the job it runs, 0 when it runs none. */
-  readonly #jobs: number[] = [];
-  #lastJob = 0;
+  /** Per worker, the numbers of the jobs it was given and whose results were not taken. */
+  readonly #jobs: number[][] = [];
+  /** Per worker, the number of the last job it was given. */
+  readonly #lastJob: number[] = [];
   #scratchWords = new Uint32Array(0);
   #scratchLabels = new Int32Array(0);
 
@@ -88,11 +95,12 @@ export class RowWorkers {
     for (let w = 0; w < options.workers; w++) {
       const histogram = new SharedArrayBuffer(histogramLength * 4);
       this.#histograms.push(new Int32Array(histogram));
-      const result = new SharedArrayBuffer(RESULT_LENGTH * 8);
+      const result = new SharedArrayBuffer(RESULT_LENGTH * JOBS_PER_WORKER * 8);
       const status = new SharedArrayBuffer(4);
       this.#results.push(new Float64Array(result));
       this.#status.push(new Int32Array(status));
-      this.#jobs.push(0);
+      this.#jobs.push([]);
+      this.#lastJob.push(0);
       const worker = new Worker(this.#url, { type: "module" });
       worker.onmessage = (event: MessageEvent<RowReply>) => this.#answer(w, event.data);
       worker.onerror = (event: ErrorEvent) => {
@@ -128,36 +136,47 @@ export class RowWorkers {
     return this.#workers.length + 1;
   }
 
-  /** Whether worker `w` (from 0) runs no node job. */
-  idle(w: number): boolean {
-    return this.#jobs[w] === 0;
+  /** Node jobs worker `w` (from 0) was given whose results were not taken. */
+  queued(w: number): number {
+    return this.#jobs[w].length;
   }
 
-  /** Hands `job` to worker `w`, which must be idle; {@linkcode RowWorkers.finished} tells its end. */
+  /**
+   * Hands `job` to worker `w`, which must have fewer than {@linkcode JOBS_PER_WORKER} queued;
+   * it runs its jobs in the order given. {@linkcode RowWorkers.finished} tells their ends.
+   */
   startJob(w: number, job: NodeJob): void {
     this.#throwIfFailed();
-    if (this.#jobs[w] !== 0) throw new Error(`Cannot start a node job: row worker ${w} is busy`);
-    const seq = ++this.#lastJob;
-    this.#jobs[w] = seq;
+    if (this.#jobs[w].length >= JOBS_PER_WORKER) {
+      throw new Error(`Cannot start a node job: row worker ${w} has ${JOBS_PER_WORKER} already`);
+    }
+    const seq = ++this.#lastJob[w];
+    this.#jobs[w].push(seq);
     const message: NodeJobMessage = { kind: "job", seq, job };
     this.#workers[w].postMessage(message);
   }
 
+  /** Whether worker `w` finished the oldest of its jobs whose result was not taken. */
+  #done(w: number): boolean {
+    const jobs = this.#jobs[w];
+    return jobs.length > 0 && Atomics.load(this.#status[w], 0) >= jobs[0];
+  }
+
   /**
-   * The result of worker `w`'s job if it is done (the worker is idle again after it), else null;
-   * reads shared memory, so it needs no turn of the event loop.
+   * The result of the oldest job of worker `w` whose result was not taken, if it is done, else
+   * null; reads shared memory, so it needs no turn of the event loop.
    */
   finished(w: number): NodeJobResult | null {
     this.#throwIfFailed();
-    const seq = this.#jobs[w];
-    if (seq === 0 || Atomics.load(this.#status[w], 0) !== seq) return null;
-    this.#jobs[w] = 0;
-    return readResult(this.#results[w]);
+    if (!this.#done(w)) return null;
+    const seq = this.#jobs[w].shift()!;
+    const slot = (seq % JOBS_PER_WORKER) * RESULT_LENGTH;
+    return readResult(this.#results[w].subarray(slot, slot + RESULT_LENGTH));
   }
 
-  /** Resolves once worker `w`'s job is done (see {@linkcode RowWorkers.finished}). */
+  /** Resolves once the oldest job of worker `w` is done (see {@linkcode RowWorkers.finished}). */
   async waitJob(w: number): Promise<void> {
-    while (this.#jobs[w] !== 0 && Atomics.load(this.#status[w], 0) !== this.#jobs[w]) {
+    while (this.#jobs[w].length > 0 && !this.#done(w)) {
       this.#throwIfFailed();
       await new Promise<void>((resolve, reject) => this.#jobWaiters.set(w, { resolve, reject }));
     }
@@ -220,7 +239,7 @@ export class RowWorkers {
   async #run(tasks: RowTask[]): Promise<number[]> {
     this.#throwIfFailed();
     if (this.#pending.size > 0) throw new Error("Cannot run a row pass while another is under way");
-    if (this.#jobs.some((seq) => seq !== 0)) {
+    if (this.#jobs.some((jobs) => jobs.length > 0)) {
       throw new Error("Cannot run a row pass while a node job is under way");
     }
     const answers = tasks.slice(1).map((task, w) =>

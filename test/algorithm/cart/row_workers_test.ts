@@ -177,13 +177,13 @@ Deno.test("a node job gives the same rows, histograms and child splits on a work
       for (const [w, start, end] of [[0, 0, 600], [1, 600, 1000], [1, 20, 30]]) {
         const mine = jobOf(here, start, end, search);
         const theirs = jobOf(there, start, end, search);
-        assert.ok(workers.idle(w));
+        assert.equal(workers.queued(w), 0);
         workers.startJob(w, theirs);
-        assert.ok(!workers.idle(w));
+        assert.equal(workers.queued(w), 1);
         const expected = runNodeJob(here, { job: mine, search: search ? splitSearch : null });
         await workers.waitJob(w);
         const result = workers.finished(w);
-        assert.ok(workers.idle(w));
+        assert.equal(workers.queued(w), 0);
         assert.deepEqual(result, expected, `rows ${start} to ${end}`);
         assert.deepEqual(theirs.small, mine.small);
         assert.deepEqual(theirs.parent, mine.parent);
@@ -200,18 +200,34 @@ Deno.test("a node job gives the same rows, histograms and child splits on a work
   }
 });
 
-Deno.test("RowWorkers refuse a pass while a node job runs, and a second job on a busy worker", async () => {
-  const view = sharedRows(2000, 9);
-  const workers = new RowWorkers(view, { workers: 1, classCount: CLASSES });
+Deno.test("a worker runs its queued node jobs in order, and refuses one more, or a pass, meanwhile", async () => {
+  const here = sharedRows(3000, 9);
+  const there = sharedRows(3000, 9);
+  const workers = new RowWorkers(there, { workers: 1, classCount: CLASSES });
   try {
-    workers.startJob(0, jobOf(view, 0, 2000, false));
-    assert.throws(() => workers.startJob(0, jobOf(view, 0, 10, false)), /row worker 0 is busy/);
+    const ranges = [[0, 2000], [2000, 2500], [2500, 3000], [100, 1000]];
+    const expected = ranges.map(([start, end]) =>
+      runNodeJob(here, { job: jobOf(here, start, end, false), search: null })
+    );
+    const results = [];
+    workers.startJob(0, jobOf(there, 0, 2000, false));
+    workers.startJob(0, jobOf(there, 2000, 2500, false));
+    assert.throws(() => workers.startJob(0, jobOf(there, 0, 10, false)), /has 2 already/);
     await assert.rejects(
       workers.histogram({ start: 0, end: 10 }, new Int32Array(COLUMNS * BINS * CLASSES)),
       /while a node job is under way/,
     );
-    await workers.waitJob(0);
-    assert.notEqual(workers.finished(0), null);
+    for (const [start, end] of ranges.slice(2)) {
+      await workers.waitJob(0);
+      results.push(workers.finished(0));
+      workers.startJob(0, jobOf(there, start, end, false));
+    }
+    while (workers.queued(0) > 0) {
+      await workers.waitJob(0);
+      results.push(workers.finished(0));
+    }
+    assert.deepEqual(results, expected);
+    assert.deepEqual(rowSet(there, 0, 3000), rowSet(here, 0, 3000));
   } finally {
     workers.close();
   }
