@@ -25,6 +25,8 @@ import type { FlatTree } from "./flat_tree.ts";
 import { RowWorkers } from "./row_workers.ts";
 import { shareRows } from "./shared_rows.ts";
 import { TreeBuilder } from "./tree_builder.ts";
+import { rowViewOf } from "./row_kernels.ts";
+import { drawsNoFeatures, totalWeightOf } from "./split_search.ts";
 import { CandidateHeap, CandidateStack } from "./frontier.ts";
 import { growFrontier } from "./grow.ts";
 
@@ -190,16 +192,16 @@ async function growTree(
     return await grow(builder, classCounts, resolved, { ...options, workers: null });
   }
   const sharing = performance.now();
-  const shared = shareRows(binned, labels, { labelsInPlace: options.labelsInPlace });
-  const sharedMs = Math.round(performance.now() - sharing);
-  const builder = new TreeBuilder(shared.binned, shared.labels, resolved, {
-    labelsInPlace: true,
+  const shared = shareRows(binned, labels, {
+    labelsInPlace: options.labelsInPlace,
+    copyLater: true,
   });
-  const workers = new RowWorkers(builder.rowView, {
+  // The workers start on the shared memory while the rows are copied into it.
+  const workers = new RowWorkers(rowViewOf(shared.binned, shared.labels), {
     workers: threads - 1,
     classCount: classCounts.length,
     signal: options.signal,
-    search: builder.searchesInJobs
+    search: drawsNoFeatures(resolved, binned.columns)
       ? {
         bins: {
           binCounts: binned.binCounts,
@@ -207,12 +209,17 @@ async function growTree(
           columns: binned.columns,
         },
         params: resolved,
-        totalWeight: builder.totalWeight,
+        totalWeight: totalWeightOf(labels, resolved.classWeight),
       }
       : null,
   });
-  builder.useWorkers(workers, parallelMinRows);
   try {
+    shared.copy();
+    const sharedMs = Math.round(performance.now() - sharing);
+    const builder = new TreeBuilder(shared.binned, shared.labels, resolved, {
+      labelsInPlace: true,
+    });
+    builder.useWorkers(workers, parallelMinRows);
     options.log?.(
       `cart: ${threads} threads for nodes, passes shared from ${parallelMinRows} rows, ${
         (shared.copiedBytes / 1048576).toFixed(1)

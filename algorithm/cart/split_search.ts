@@ -47,6 +47,11 @@ export function totalWeightOf(labels: Int32Array, classWeight: Float64Array): nu
   return totalWeight;
 }
 
+/** Whether a search with `params` over `columns` features searches them all (draws none). */
+export function drawsNoFeatures(params: ResolvedParams, columns: number): boolean {
+  return params.maxFeatures >= columns;
+}
+
 /**
  * Finds the best split of each node of one fit; it owns the seeded feature draws. Without draws
  * (every feature searched at every node) a search depends on nothing but the node, so a row
@@ -94,7 +99,7 @@ export class SplitSearch {
 
   /** Whether every feature is searched at every node: no draws, so no order between searches. */
   get drawsNothing(): boolean {
-    return this.params.maxFeatures >= this.binned.columns;
+    return drawsNoFeatures(this.params, this.binned.columns);
   }
 
   /** Whether a node is a leaf before any split search (scikit-learn's first test). */

@@ -26,7 +26,7 @@ import {
   type NodeJobResult,
   runNodeJob,
 } from "./node_job.ts";
-import { addRowsToHistogram, type RowView } from "./row_kernels.ts";
+import { addRowsToHistogram, type RowView, rowViewOf } from "./row_kernels.ts";
 import type { RowWorkers } from "./row_workers.ts";
 import { SplitSearch, type SplitTarget, totalWeightOf } from "./split_search.ts";
 
@@ -95,12 +95,10 @@ export class TreeBuilder {
   readonly search: SplitSearch;
   /** The summed class weight of all rows. */
   readonly totalWeight: number;
-  /** The rows' bin codes as 32-bit words, moved so that every node's rows are contiguous. */
-  private readonly words: Uint32Array;
-  private readonly wordsPerRow: number;
-  /** Labels in the same (node) order as `words`. */
-  private readonly rowLabels: Int32Array;
-  /** The rows as the row passes see them. */
+  /**
+   * The rows as the row passes see them: the bin codes (moved as 32-bit words so that every
+   * node's rows are contiguous) and the labels in the same order.
+   */
   private readonly view: RowView;
   private workers: RowWorkers | null = null;
   private parallelMinRows = Infinity;
@@ -125,20 +123,8 @@ export class TreeBuilder {
     this.classCount = classCount;
     this.totalWeight = totalWeightOf(labels, params.classWeight);
     this.search = new SplitSearch(binned, params, { totalWeight: this.totalWeight });
-    const codes = binned.codes;
-    this.words = new Uint32Array(codes.buffer, codes.byteOffset, codes.byteLength / 4);
-    this.wordsPerRow = binned.rows === 0 ? 0 : this.words.length / binned.rows;
-    this.rowLabels = options.labelsInPlace ? labels : Int32Array.from(labels);
     this.histogramLength = binned.binOffsets[binned.columns] * classCount;
-    this.view = {
-      codes,
-      words: this.words,
-      wordsPerRow: this.wordsPerRow,
-      stride: binned.stride,
-      columns: binned.columns,
-      binOffsets: binned.binOffsets,
-      labels: this.rowLabels,
-    };
+    this.view = rowViewOf(binned, options.labelsInPlace ? labels : Int32Array.from(labels));
     this.nodes = new TreeNodes(params.classWeight);
   }
 
