@@ -8,8 +8,8 @@
  * grows, byte for byte. A job done for a node that is never split leaves its rows a valid block
  * (in another order, which no split depends on), and the node a leaf.
  *
- * Large candidates are not run ahead: when one is next, the jobs under way are awaited and the
- * workers share its passes instead.
+ * When the next candidate is large and there is nothing else to do (no job under way, none ready
+ * to start), all threads share each of its passes instead, as for the root.
  *
  * @module
  */
@@ -71,10 +71,9 @@ export async function growFrontier(
   const nextReady = (): Candidate | null => {
     const commits = Number.isFinite(maxLeaves) ? maxLeaves - builder.leaves : LOOK_AHEAD;
     for (const candidate of frontier.ahead(Math.min(commits, LOOK_AHEAD))) {
-      if (
-        candidate.state === "idle" && candidate.searched && candidate.histogram !== null &&
-        !builder.isLarge(candidate)
-      ) return candidate;
+      if (candidate.state === "idle" && candidate.searched && candidate.histogram !== null) {
+        return candidate;
+      }
     }
     return null;
   };
@@ -96,23 +95,23 @@ export async function growFrontier(
   while (frontier.size > 0 && builder.leaves < maxLeaves) {
     collect();
     const next = frontier.peek();
-    if (next.state === "idle" && builder.isLarge(next)) {
-      await drain();
-      await builder.countHistogram(next);
-      builder.plan(next);
-      await builder.runHere(next);
-    } else if (next.state === "idle") {
-      await builder.countHistogram(next);
+    if (next.state === "idle") {
+      // Sharing each pass pays only when the threads would otherwise have nothing to do.
+      next.state = "running";
+      const alone = builder.isLarge(next) && running.every((jobs) => jobs.length === 0) &&
+        nextReady() === null;
+      next.state = "idle";
+      await builder.countHistogram(next, { shared: alone });
       builder.plan(next);
       next.state = "running";
-      feed();
-      await builder.runHere(next);
+      if (!alone) feed();
+      await builder.runHere(next, { shared: alone });
     } else if (next.state === "running") {
       feed();
       const other = nextReady();
       if (other !== null) {
         builder.plan(other);
-        await builder.runHere(other);
+        await builder.runHere(other, { shared: false });
       } else {
         await workers!.waitJob(next.worker);
         collect();

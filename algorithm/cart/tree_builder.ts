@@ -6,11 +6,14 @@
  * parent's minus the smaller child's, counted while the parent's rows are moved
  * (`row_kernels.ts`), so each split reads its rows once. A split depends only on class counts, so
  * the order of a node's rows does not matter and the move needs no scratch memory.
- * The order in which nodes are split (depth first or best first) is the caller's choice.
+ * A split goes in three steps: it is planned (threshold, children's counts, the job), its job
+ * (`node_job.ts`) is run, on this thread or a row worker, ahead of the order of commits, and it
+ * is committed, which numbers the children and searches them when the search draws features.
+ * The order of commits (depth first or best first) is the caller's choice (`grow.ts`).
  *
- * With row workers, a node of at least `parallelMinRows` rows has its histogram counted and its
- * rows moved by the workers, each on a slice of the rows; smaller nodes stay on this thread,
- * where a pass costs less than handing it over. The tree is the same either way.
+ * With row workers, a node of at least `parallelMinRows` rows has each pass shared by all
+ * threads, each on a slice of the rows; a smaller node's job runs on one thread, several such
+ * jobs at once. The tree is the same either way.
  *
  * @module
  */
@@ -169,9 +172,18 @@ export class TreeBuilder {
     return this.workers !== null && end - start >= this.parallelMinRows;
   }
 
-  /** Counts the class histogram of rows `[start, end)` into `histogram`. */
-  private async fillHistogram(histogram: Int32Array, start: number, end: number): Promise<void> {
-    if (this.parallel(start, end)) return await this.workers!.histogram({ start, end }, histogram);
+  /**
+   * Counts the class histogram of rows `[start, end)` into `histogram`, with the workers sharing
+   * the pass when `shared` and the rows are many enough (the workers must be idle then).
+   */
+  private async fillHistogram(
+    histogram: Int32Array,
+    range: { start: number; end: number; shared: boolean },
+  ): Promise<void> {
+    const { start, end } = range;
+    if (range.shared && this.parallel(start, end)) {
+      return await this.workers!.histogram({ start, end }, histogram);
+    }
     histogram.fill(0);
     addRowsToHistogram(this.view, { start, end, histogram });
   }
@@ -195,7 +207,7 @@ export class TreeBuilder {
     const candidate = this.candidate(0, this.rows, { depth: 0, counts, histogram: null });
     candidate.node = this.nodes.add(counts, 0);
     candidate.histogram = this.takeHistogram();
-    await this.fillHistogram(candidate.histogram, 0, this.rows);
+    await this.fillHistogram(candidate.histogram, { start: 0, end: this.rows, shared: true });
     return this.searched(candidate) ? candidate : null;
   }
 
@@ -257,13 +269,14 @@ export class TreeBuilder {
   }
 
   /**
-   * Counts a candidate's histogram again if it was not kept (the workers must be idle when the
-   * candidate is large).
+   * Counts a candidate's histogram again if it was not kept, with the workers sharing the pass
+   * when `shared` and the candidate is large (they must be idle then).
    */
-  async countHistogram(candidate: Candidate): Promise<void> {
+  async countHistogram(candidate: Candidate, options: { shared: boolean }): Promise<void> {
     if (candidate.histogram !== null) return;
     candidate.histogram = this.takeHistogram();
-    await this.fillHistogram(candidate.histogram, candidate.start, candidate.end);
+    const { start, end } = candidate;
+    await this.fillHistogram(candidate.histogram, { start, end, shared: options.shared });
   }
 
   /**
@@ -334,16 +347,16 @@ export class TreeBuilder {
   }
 
   /**
-   * Runs a planned candidate's job on this thread, with the workers sharing its passes when it
-   * is large (they must be idle then), and takes its result.
+   * Runs a planned candidate's job on this thread, with the workers sharing its passes when
+   * `shared` and it is large (they must be idle then), and takes its result.
    */
-  async runHere(candidate: Candidate): Promise<void> {
+  async runHere(candidate: Candidate, options: { shared: boolean }): Promise<void> {
     const job = candidate.plan!.job;
     const search = this.searchesInJobs ? this.search : null;
     candidate.state = "running";
     candidate.worker = -1;
     let result: NodeJobResult;
-    if (this.isLarge(candidate)) {
+    if (options.shared && this.isLarge(candidate)) {
       const { start, end, feature, bin, small } = job;
       const found = await this.workers!.partition({ start, end, feature, bin }, {
         histogram: small,
