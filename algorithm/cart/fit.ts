@@ -3,9 +3,11 @@
  * they were binned while read) and grows the tree. Without `max_leaf_nodes` the tree grows depth first; with it, best first by
  * impurity decrease (a heap), as scikit-learn does.
  *
- * On a machine with several cores, nodes of many rows have their histograms counted and their
- * rows moved by Web Workers (`row_workers.ts`) on rows in shared memory (`shared_rows.ts`); the
- * counts are integers, so the tree is the same byte for byte as on one thread.
+ * On a machine with several cores, Web Workers (`row_workers.ts`) split nodes on rows in shared
+ * memory (`shared_rows.ts`): each thread its own node, ahead of the order in which the splits are
+ * committed (`grow.ts`), or all threads sharing each pass over a node of many rows. Counts are
+ * integers and the commits keep the sequential order, so the tree is the same byte for byte as on
+ * one thread.
  *
  * @module
  */
@@ -22,73 +24,42 @@ import {
 import type { FlatTree } from "./flat_tree.ts";
 import { RowWorkers } from "./row_workers.ts";
 import { shareRows } from "./shared_rows.ts";
-import { type Candidate, TreeBuilder } from "./tree_builder.ts";
+import { TreeBuilder } from "./tree_builder.ts";
+import { rowViewOf } from "./row_kernels.ts";
+import { drawsNoFeatures, totalWeightOf } from "./split_search.ts";
+import { CandidateHeap, CandidateStack } from "./frontier.ts";
+import { growFrontier } from "./grow.ts";
 
 /** Milliseconds of work between two yields to the event loop during fit. */
 const YIELD_EVERY_MS = 100;
 
 /**
- * Nodes with fewer rows stay on the main thread: below this, handing a pass to the workers and
- * joining their results costs more than the pass (bench/cart_fit.ts measures it).
+ * Nodes with fewer rows are split by one thread each, several nodes at once; larger ones have
+ * each pass shared by all threads, which costs a join of their results (bench/cart_fit.ts
+ * measures it).
  */
 export const PARALLEL_MIN_ROWS = 100_000;
+
+/**
+ * A fit of fewer rows stays on the main thread: starting the workers and copying the rows into
+ * shared memory would cost more than they save.
+ */
+export const WORKERS_MIN_ROWS = 100_000;
 
 /** Options of a cart fit: the common ones, and how many threads count and move rows. */
 export interface CartFitOptions extends FitOptions {
   /**
-   * Threads that share the passes over the rows of large nodes (counting histograms, moving rows):
-   * the main thread and `threads - 1` Web Workers. 1 keeps the whole fit on the main thread.
+   * Threads that split nodes (counting histograms, moving rows, searching splits): the main
+   * thread and `threads - 1` Web Workers, each on its own node, or all sharing each pass over a
+   * large node. 1 keeps the whole fit on the main thread.
    * Default: the number of cores.
    */
   threads?: number;
-  /** Nodes with fewer rows stay on the main thread. Default: {@linkcode PARALLEL_MIN_ROWS}. */
+  /**
+   * Nodes with fewer rows are split by one thread; larger ones have each pass shared by all.
+   * Default: {@linkcode PARALLEL_MIN_ROWS}.
+   */
   parallelMinRows?: number;
-}
-
-/** A max-heap of candidates by improvement (earlier node first on ties). */
-class CandidateHeap {
-  items: Candidate[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  static before(a: Candidate, b: Candidate): boolean {
-    return a.improvement > b.improvement || (a.improvement === b.improvement && a.node < b.node);
-  }
-
-  push(item: Candidate): void {
-    const items = this.items;
-    items.push(item);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!CandidateHeap.before(items[i], items[parent])) break;
-      [items[i], items[parent]] = [items[parent], items[i]];
-      i = parent;
-    }
-  }
-
-  pop(): Candidate {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let best = i;
-        if (l < items.length && CandidateHeap.before(items[l], items[best])) best = l;
-        if (r < items.length && CandidateHeap.before(items[r], items[best])) best = r;
-        if (best === i) break;
-        [items[i], items[best]] = [items[best], items[i]];
-        i = best;
-      }
-    }
-    return top;
-  }
 }
 
 /**
@@ -214,31 +185,47 @@ async function growTree(
   const rows = binned.rows;
   const threads = Math.floor(options.threads ?? navigator.hardwareConcurrency ?? 1);
   const parallelMinRows = options.parallelMinRows ?? PARALLEL_MIN_ROWS;
-  if (!(threads >= 2) || rows < parallelMinRows) {
+  if (!(threads >= 2) || rows < Math.min(parallelMinRows, WORKERS_MIN_ROWS)) {
     const builder = new TreeBuilder(binned, labels, resolved, {
       labelsInPlace: options.labelsInPlace,
     });
-    return await grow(builder, classCounts, resolved, options);
+    return await grow(builder, classCounts, resolved, { ...options, workers: null });
   }
   const sharing = performance.now();
-  const shared = shareRows(binned, labels, { labelsInPlace: options.labelsInPlace });
-  const sharedMs = Math.round(performance.now() - sharing);
-  const builder = new TreeBuilder(shared.binned, shared.labels, resolved, {
-    labelsInPlace: true,
+  const shared = shareRows(binned, labels, {
+    labelsInPlace: options.labelsInPlace,
+    copyLater: true,
   });
-  const workers = new RowWorkers(builder.rowView, {
+  // The workers start on the shared memory while the rows are copied into it.
+  const workers = new RowWorkers(rowViewOf(shared.binned, shared.labels), {
     workers: threads - 1,
     classCount: classCounts.length,
     signal: options.signal,
+    search: drawsNoFeatures(resolved, binned.columns)
+      ? {
+        bins: {
+          binCounts: binned.binCounts,
+          binOffsets: binned.binOffsets,
+          columns: binned.columns,
+        },
+        params: resolved,
+        totalWeight: totalWeightOf(labels, resolved.classWeight),
+      }
+      : null,
   });
-  builder.useWorkers(workers, parallelMinRows);
   try {
+    shared.copy();
+    const sharedMs = Math.round(performance.now() - sharing);
+    const builder = new TreeBuilder(shared.binned, shared.labels, resolved, {
+      labelsInPlace: true,
+    });
+    builder.useWorkers(workers, parallelMinRows);
     options.log?.(
-      `cart: ${threads} threads for nodes of ${parallelMinRows} rows or more, ${
+      `cart: ${threads} threads for nodes, passes shared from ${parallelMinRows} rows, ${
         (shared.copiedBytes / 1048576).toFixed(1)
       } MiB copied into shared memory in ${sharedMs} ms`,
     );
-    const fitted = await grow(builder, classCounts, resolved, options);
+    const fitted = await grow(builder, classCounts, resolved, { ...options, workers });
     shared.finish();
     return fitted;
   } finally {
@@ -251,10 +238,13 @@ async function grow(
   builder: TreeBuilder,
   classCounts: Float64Array,
   resolved: ResolvedParams,
-  options: FitOptions & { checkpoint: () => Promise<void>; started: number },
+  options: FitOptions & {
+    checkpoint: () => Promise<void>;
+    started: number;
+    workers: RowWorkers | null;
+  },
 ): Promise<FittedTree> {
-  const { checkpoint, started } = options;
-  const rows = builder.rows;
+  const { checkpoint, started, workers } = options;
   let reported = performance.now();
   const progress = async () => {
     await checkpoint();
@@ -267,27 +257,17 @@ async function grow(
       } s`,
     );
   };
-  const bestFirst = Number.isFinite(resolved.maxLeafNodes);
-  const root = builder.search.isLeafBySize(classCounts, 0)
-    ? (builder.addNode(classCounts, 0), null)
-    : await builder.prepare(0, rows, 0, classCounts, null);
+  const root = await builder.root(classCounts);
   if (root !== null) {
-    if (bestFirst) {
-      const heap = new CandidateHeap();
-      heap.push(root);
-      while (heap.size > 0 && builder.leaves < resolved.maxLeafNodes) {
-        for (const child of await builder.split(heap.pop())) heap.push(child);
-        await progress();
-      }
-      for (const rest of heap.items) builder.releaseHistogram(rest.histogram);
-    } else {
-      const stack: Candidate[] = [root];
-      while (stack.length > 0) {
-        const children = await builder.split(stack.pop()!);
-        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
-        await progress();
-      }
-    }
+    const frontier = Number.isFinite(resolved.maxLeafNodes)
+      ? new CandidateHeap()
+      : new CandidateStack();
+    frontier.push([root]);
+    await growFrontier(builder, frontier, {
+      maxLeaves: resolved.maxLeafNodes,
+      workers,
+      progress,
+    });
   }
   options.log?.(
     `cart: grew ${builder.leaves} leaves, depth ${builder.depth} in ${

@@ -28,6 +28,30 @@ export interface RowView {
   readonly labels: Int32Array;
 }
 
+/** The view of `codes` (`rows` rows of `stride` codes, `columns` used) and their `labels`. */
+export function rowViewOf(
+  binned: {
+    codes: Uint8Array | Uint16Array;
+    rows: number;
+    stride: number;
+    columns: number;
+    binOffsets: Int32Array;
+  },
+  labels: Int32Array,
+): RowView {
+  const { codes, rows } = binned;
+  const words = new Uint32Array(codes.buffer, codes.byteOffset, codes.byteLength / 4);
+  return {
+    codes,
+    words,
+    wordsPerRow: rows === 0 ? 0 : words.length / rows,
+    stride: binned.stride,
+    columns: binned.columns,
+    binOffsets: binned.binOffsets,
+    labels,
+  };
+}
+
 /** A range of rows and the histogram a pass counts them into. */
 export interface HistogramPass {
   /** First row. */

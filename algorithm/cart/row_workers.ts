@@ -3,7 +3,8 @@
  * each thread takes an equal slice of the node's rows, counts its classes per bin into its own
  * histogram, or moves its left rows first; the main thread then adds the histograms up and joins
  * the slices' left rows. The main thread takes the first slice itself rather than wait idle, so
- * `n` threads need `n - 1` workers.
+ * `n` threads need `n - 1` workers. The same workers also take whole node jobs (`node_job.ts`),
+ * one at a time each, while the main thread does other nodes; a pass waits until no job runs.
  *
  * Counts are integers, so the sum of the slices' histograms is exactly the histogram one thread
  * counts, and the tree is the same byte for byte. The rows must be in shared memory
@@ -15,7 +16,14 @@
  */
 
 import { type CountedSide, type RowTask, type RowView, runRowTask } from "./row_kernels.ts";
-import type { RowReply, RowWorkerSetup } from "./row_worker.ts";
+import {
+  JOBS_PER_WORKER,
+  type NodeJob,
+  type NodeJobResult,
+  readResult,
+  RESULT_LENGTH,
+} from "./node_job.ts";
+import type { NodeJobMessage, RowReply, RowWorkerSetup, WorkerSearchSetup } from "./row_worker.ts";
 import { ROW_WORKER_SOURCE } from "./row_worker_bundle.ts";
 
 /** Rows swapped at a time when the slices' left rows are joined (bounds the scratch memory). */
@@ -43,17 +51,32 @@ export class RowWorkers {
     number,
     { resolve: (left: number) => void; reject: (reason: unknown) => void }
   >();
+  readonly #jobWaiters = new Map<
+    number,
+    { resolve: () => void; reject: (reason: unknown) => void }
+  >();
+  readonly #results: Float64Array[] = [];
+  readonly #status: Int32Array[] = [];
+  /** Per worker, the numbers of the jobs it was given and whose results were not taken. */
+  readonly #jobs: number[][] = [];
+  /** Per worker, the number of the last job it was given. */
+  readonly #lastJob: number[] = [];
   #scratchWords = new Uint32Array(0);
   #scratchLabels = new Int32Array(0);
 
   /**
    * Starts `workers` workers on the rows of `view` (labels `0` to `classCount - 1`), whose codes
-   * and labels must be in shared memory; `signal` aborting ends them and rejects the pass under
-   * way with its reason.
+   * and labels must be in shared memory; `signal` aborting ends them and rejects the pass or job
+   * under way with its reason. With `search`, node jobs search their children's splits.
    */
   constructor(
     view: RowView,
-    options: { workers: number; classCount: number; signal?: AbortSignal },
+    options: {
+      workers: number;
+      classCount: number;
+      signal?: AbortSignal;
+      search?: WorkerSearchSetup | null;
+    },
   ) {
     const { codes, labels, binOffsets, columns } = view;
     if (
@@ -66,11 +89,18 @@ export class RowWorkers {
     const histogramLength = binOffsets[columns] * options.classCount;
     this.#url = URL.createObjectURL(new Blob([ROW_WORKER_SOURCE], { type: "text/javascript" }));
     this.#workers = [];
-    // The main thread's histogram first, then one shared histogram per worker.
-    this.#histograms = [new Int32Array(histogramLength)];
+    // The main thread's histogram first, then one per worker. All are shared: the passes then
+    // see one kind of array, as they do in node jobs, whose histograms must be shared.
+    this.#histograms = [new Int32Array(new SharedArrayBuffer(histogramLength * 4))];
     for (let w = 0; w < options.workers; w++) {
       const histogram = new SharedArrayBuffer(histogramLength * 4);
       this.#histograms.push(new Int32Array(histogram));
+      const result = new SharedArrayBuffer(RESULT_LENGTH * JOBS_PER_WORKER * 8);
+      const status = new SharedArrayBuffer(4);
+      this.#results.push(new Float64Array(result));
+      this.#status.push(new Int32Array(status));
+      this.#jobs.push([]);
+      this.#lastJob.push(0);
       const worker = new Worker(this.#url, { type: "module" });
       worker.onmessage = (event: MessageEvent<RowReply>) => this.#answer(w, event.data);
       worker.onerror = (event: ErrorEvent) => {
@@ -90,6 +120,9 @@ export class RowWorkers {
         columns,
         binOffsets,
         histogram,
+        result,
+        status,
+        search: options.search ?? null,
       };
       worker.postMessage(setup);
       this.#workers.push(worker);
@@ -101,6 +134,53 @@ export class RowWorkers {
   /** Number of threads that share a pass: the workers and the main thread. */
   get threads(): number {
     return this.#workers.length + 1;
+  }
+
+  /** Node jobs worker `w` (from 0) was given whose results were not taken. */
+  queued(w: number): number {
+    return this.#jobs[w].length;
+  }
+
+  /**
+   * Hands `job` to worker `w`, which must have fewer than {@linkcode JOBS_PER_WORKER} queued;
+   * it runs its jobs in the order given. {@linkcode RowWorkers.finished} tells their ends.
+   */
+  startJob(w: number, job: NodeJob): void {
+    this.#throwIfFailed();
+    if (this.#jobs[w].length >= JOBS_PER_WORKER) {
+      throw new Error(`Cannot start a node job: row worker ${w} has ${JOBS_PER_WORKER} already`);
+    }
+    const seq = ++this.#lastJob[w];
+    this.#jobs[w].push(seq);
+    const message: NodeJobMessage = { kind: "job", seq, job };
+    this.#workers[w].postMessage(message);
+  }
+
+  /** Whether worker `w` finished the oldest of its jobs whose result was not taken. */
+  #done(w: number): boolean {
+    const jobs = this.#jobs[w];
+    return jobs.length > 0 && Atomics.load(this.#status[w], 0) >= jobs[0];
+  }
+
+  /**
+   * The result of the oldest job of worker `w` whose result was not taken, if it is done, else
+   * null; reads shared memory, so it needs no turn of the event loop.
+   */
+  finished(w: number): NodeJobResult | null {
+    this.#throwIfFailed();
+    if (!this.#done(w)) return null;
+    const seq = this.#jobs[w].shift()!;
+    const slot = (seq % JOBS_PER_WORKER) * RESULT_LENGTH;
+    return readResult(this.#results[w].subarray(slot, slot + RESULT_LENGTH));
+  }
+
+  /** Resolves once the oldest job of worker `w` is done (see {@linkcode RowWorkers.finished}). */
+  async waitJob(w: number): Promise<void> {
+    while (this.#jobs[w].length > 0 && !this.#done(w)) {
+      this.#throwIfFailed();
+      await new Promise<void>((resolve, reject) => this.#jobWaiters.set(w, { resolve, reject }));
+    }
+    this.#throwIfFailed();
   }
 
   /** Counts the classes per bin of rows `[start, end)` into `histogram`. */
@@ -159,6 +239,9 @@ export class RowWorkers {
   async #run(tasks: RowTask[]): Promise<number[]> {
     this.#throwIfFailed();
     if (this.#pending.size > 0) throw new Error("Cannot run a row pass while another is under way");
+    if (this.#jobs.some((jobs) => jobs.length > 0)) {
+      throw new Error("Cannot run a row pass while a node job is under way");
+    }
     const answers = tasks.slice(1).map((task, w) =>
       new Promise<number>((resolve, reject) => {
         this.#pending.set(w, { resolve, reject });
@@ -178,11 +261,20 @@ export class RowWorkers {
   }
 
   #answer(w: number, reply: RowReply): void {
+    if (reply.ok && reply.job) {
+      const waiter = this.#jobWaiters.get(w);
+      this.#jobWaiters.delete(w);
+      waiter?.resolve();
+      return;
+    }
+    if (!reply.ok) {
+      this.#fail(new Error(`Cannot fit a tree: row worker ${w} failed: ${reply.message}`));
+      return;
+    }
     const pending = this.#pending.get(w);
     if (pending === undefined) return;
     this.#pending.delete(w);
-    if (reply.ok) pending.resolve(reply.left);
-    else this.#fail(new Error(`Cannot fit a tree: row worker ${w} failed: ${reply.message}`));
+    pending.resolve(reply.left);
   }
 
   /** Ends every worker and rejects the passes under way with `reason`. */
@@ -192,8 +284,9 @@ export class RowWorkers {
     this.#signal?.removeEventListener("abort", this.#onAbort);
     for (const worker of this.#workers) worker.terminate();
     URL.revokeObjectURL(this.#url);
-    const pending = [...this.#pending.values()];
+    const pending = [...this.#pending.values(), ...this.#jobWaiters.values()];
     this.#pending.clear();
+    this.#jobWaiters.clear();
     for (const waiting of pending) waiting.reject(reason);
   }
 

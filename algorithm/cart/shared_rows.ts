@@ -21,6 +21,8 @@ export interface SharedRows {
   readonly labels: Int32Array;
   /** Bytes copied into shared memory (0 when both were shared already). */
   readonly copiedBytes: number;
+  /** Copies the rows into shared memory, with `copyLater`; until then they read as zeros. */
+  copy(): void;
   /** Puts the caller's labels in the order of its codes when only the labels were copied. */
   finish(): void;
 }
@@ -29,41 +31,39 @@ function isShared(array: ArrayBufferView): boolean {
   return array.buffer instanceof SharedArrayBuffer;
 }
 
-/** The codes in a new `SharedArrayBuffer`. */
+/** A new `SharedArrayBuffer` the size of `codes`, as codes of the same width. */
 function sharedCodes(codes: Uint8Array | Uint16Array): Uint8Array | Uint16Array {
   const buffer = new SharedArrayBuffer(codes.byteLength);
-  const copy = codes instanceof Uint16Array ? new Uint16Array(buffer) : new Uint8Array(buffer);
-  copy.set(codes);
-  return copy;
-}
-
-/** The labels in a new `SharedArrayBuffer`. */
-function sharedLabels(labels: Int32Array): Int32Array {
-  const copy = new Int32Array(new SharedArrayBuffer(labels.byteLength));
-  copy.set(labels);
-  return copy;
+  return codes instanceof Uint16Array ? new Uint16Array(buffer) : new Uint8Array(buffer);
 }
 
 /**
  * Puts `binned`'s codes and `labels` in shared memory. With `labelsInPlace` false the caller's
- * labels are never written to.
+ * labels are never written to. With `copyLater` the shared memory is only allocated, so that
+ * workers may start on it while {@linkcode SharedRows.copy} copies the rows.
  */
 export function shareRows(
   binned: BinnedFeatures,
   labels: Int32Array,
-  options: { labelsInPlace: boolean },
+  options: { labelsInPlace: boolean; copyLater?: boolean },
 ): SharedRows {
   const codesShared = isShared(binned.codes);
   const codes = codesShared ? binned.codes : sharedCodes(binned.codes);
   const reuseLabels = codesShared && options.labelsInPlace && isShared(labels);
-  const shared = reuseLabels ? labels : sharedLabels(labels);
+  const shared = reuseLabels ? labels : new Int32Array(new SharedArrayBuffer(labels.byteLength));
   const writeBack = codesShared && options.labelsInPlace && !reuseLabels;
-  return {
+  const rows: SharedRows = {
     binned: codesShared ? binned : { ...binned, codes },
     labels: shared,
     copiedBytes: (codesShared ? 0 : codes.byteLength) + (reuseLabels ? 0 : shared.byteLength),
+    copy() {
+      if (!codesShared) codes.set(binned.codes);
+      if (!reuseLabels) shared.set(labels);
+    },
     finish() {
       if (writeBack) labels.set(shared);
     },
   };
+  if (!options.copyLater) rows.copy();
+  return rows;
 }

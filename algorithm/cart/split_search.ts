@@ -37,9 +37,28 @@ function impurity(criterion: "gini" | "entropy", w: Float64Array, total: number)
   return result;
 }
 
-/** Finds the best split of each node of one fit; it owns the seeded feature draws. */
+/** The bins a split search scans: how many each feature has and where they start. */
+export type SearchBins = Pick<BinnedFeatures, "binCounts" | "binOffsets" | "columns">;
+
+/** The summed class weight of rows labelled `labels`, as the split search needs it. */
+export function totalWeightOf(labels: Int32Array, classWeight: Float64Array): number {
+  let totalWeight = 0;
+  for (let i = 0; i < labels.length; i++) totalWeight += classWeight[labels[i]];
+  return totalWeight;
+}
+
+/** Whether a search with `params` over `columns` features searches them all (draws none). */
+export function drawsNoFeatures(params: ResolvedParams, columns: number): boolean {
+  return params.maxFeatures >= columns;
+}
+
+/**
+ * Finds the best split of each node of one fit; it owns the seeded feature draws. Without draws
+ * (every feature searched at every node) a search depends on nothing but the node, so a row
+ * worker's own search finds the same split, bit for bit, as the main thread's.
+ */
 export class SplitSearch {
-  private readonly binned: BinnedFeatures;
+  private readonly binned: SearchBins;
   private readonly params: ResolvedParams;
   private readonly classCount: number;
   private readonly random: () => number;
@@ -49,8 +68,11 @@ export class SplitSearch {
   private readonly weighted: Float64Array;
   private readonly weightedRight: Float64Array;
 
-  /** Prepares the search for the rows of `binned` labelled `labels`. */
-  constructor(binned: BinnedFeatures, labels: Int32Array, params: ResolvedParams) {
+  /**
+   * Prepares the search over `binned`'s bins for rows whose class weights sum to `totalWeight`
+   * ({@linkcode totalWeightOf} the labels).
+   */
+  constructor(binned: SearchBins, params: ResolvedParams, options: { totalWeight: number }) {
     const classCount = params.classWeight.length;
     this.binned = binned;
     this.params = params;
@@ -58,9 +80,7 @@ export class SplitSearch {
     this.random = createRandom(params.seed);
     this.featureOrder = new Int32Array(binned.columns);
     for (let c = 0; c < binned.columns; c++) this.featureOrder[c] = c;
-    let totalWeight = 0;
-    for (let i = 0; i < labels.length; i++) totalWeight += params.classWeight[labels[i]];
-    this.totalWeight = totalWeight;
+    this.totalWeight = options.totalWeight;
     this.leftCounts = new Float64Array(classCount);
     this.weighted = new Float64Array(classCount);
     this.weightedRight = new Float64Array(classCount);
@@ -75,6 +95,11 @@ export class SplitSearch {
       weight += w[k];
     }
     return { impurity: impurity(this.params.criterion, w, weight), weight };
+  }
+
+  /** Whether every feature is searched at every node: no draws, so no order between searches. */
+  get drawsNothing(): boolean {
+    return drawsNoFeatures(this.params, this.binned.columns);
   }
 
   /** Whether a node is a leaf before any split search (scikit-learn's first test). */

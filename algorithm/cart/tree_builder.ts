@@ -6,11 +6,14 @@
  * parent's minus the smaller child's, counted while the parent's rows are moved
  * (`row_kernels.ts`), so each split reads its rows once. A split depends only on class counts, so
  * the order of a node's rows does not matter and the move needs no scratch memory.
- * The order in which nodes are split (depth first or best first) is the caller's choice.
+ * A split goes in three steps: it is planned (threshold, children's counts, the job), its job
+ * (`node_job.ts`) is run, on this thread or a row worker, ahead of the order of commits, and it
+ * is committed, which numbers the children and searches them when the search draws features.
+ * The order of commits (depth first or best first) is the caller's choice (`grow.ts`).
  *
- * With row workers, a node of at least `parallelMinRows` rows has its histogram counted and its
- * rows moved by the workers, each on a slice of the rows; smaller nodes stay on this thread,
- * where a pass costs less than handing it over. The tree is the same either way.
+ * With row workers, a node of at least `parallelMinRows` rows has each pass shared by all
+ * threads, each on a slice of the rows; a smaller node's job runs on one thread, several such
+ * jobs at once. The tree is the same either way.
  *
  * @module
  */
@@ -18,16 +21,49 @@
 import type { BinnedFeatures } from "./binning.ts";
 import type { ResolvedParams } from "./hyperparameters.ts";
 import type { FlatTree } from "./flat_tree.ts";
-import { addRowsToHistogram, partitionRows, type RowView } from "./row_kernels.ts";
+import { TreeNodes } from "./tree_nodes.ts";
+import {
+  type ChildSplit,
+  completeNodeJob,
+  type NodeJob,
+  type NodeJobResult,
+  runNodeJob,
+} from "./node_job.ts";
+import { addRowsToHistogram, type RowView, rowViewOf } from "./row_kernels.ts";
 import type { RowWorkers } from "./row_workers.ts";
-import { SplitSearch, type SplitTarget } from "./split_search.ts";
+import { SplitSearch, type SplitTarget, totalWeightOf } from "./split_search.ts";
 
 /** Histograms of frontier nodes kept for the subtraction trick are capped at this many bytes. */
 const HISTOGRAM_BUDGET_BYTES = 128 * 1024 * 1024;
 
-/** A node being grown: its rows and, once searched, its best split. */
+/** Histograms kept for reuse rather than allocated again. */
+const SPARE_HISTOGRAMS = 32;
+
+/** How a planned split divides its node, and the job that does the work. */
+export interface SplitPlan {
+  /** The threshold the node will test. */
+  readonly threshold: number;
+  /** Unweighted class counts of the left child. */
+  readonly leftCounts: Float64Array;
+  /** Unweighted class counts of the right child. */
+  readonly rightCounts: Float64Array;
+  /** Where the right child's rows will start. */
+  readonly middle: number;
+  /** Whether the left child may be split (it is not a leaf by its size or depth). */
+  readonly needLeft: boolean;
+  /** Whether the right child may be split. */
+  readonly needRight: boolean;
+  /** The work on the rows and histograms. */
+  readonly job: NodeJob;
+}
+
+/**
+ * A node that can be split: its rows, its best split, and how far its split has got. Its split
+ * is planned, then its job is run (on any thread, ahead of the order of commits), then it is
+ * committed, which gives its children their node ids.
+ */
 export interface Candidate extends SplitTarget {
-  /** The node's id in the tree. */
+  /** The node's id in the tree; -1 until the split of its parent is committed. */
   node: number;
   /** First of the node's rows in the builder's row order. */
   start: number;
@@ -39,10 +75,18 @@ export interface Candidate extends SplitTarget {
   counts: Float64Array;
   /** Class histogram over the global bins, class-major, or null when it was not kept. */
   histogram: Int32Array | null;
-}
-
-function subtractHistogram(target: Int32Array, minus: Int32Array): void {
-  for (let i = 0; i < target.length; i++) target[i] -= minus[i];
+  /** Whether `splitFeature`, `splitBin` and `improvement` hold the node's best split. */
+  searched: boolean;
+  /** Where the split has got: not started, its job running, or its job done. */
+  state: "idle" | "running" | "done";
+  /** The worker that runs its job, -1 for this thread. */
+  worker: number;
+  /** The planned split, once planned. */
+  plan: SplitPlan | null;
+  /** Once the job is done: the left child if it may be split (maybe not searched yet). */
+  leftChild: Candidate | null;
+  /** Once the job is done: the right child if it may be split. */
+  rightChild: Candidate | null;
 }
 
 /** Grows a tree on binned data, one split at a time. */
@@ -52,28 +96,19 @@ export class TreeBuilder {
   private readonly classCount: number;
   /** The split search and leaf rules, shared by every node. */
   readonly search: SplitSearch;
-  /** The rows' bin codes as 32-bit words, moved so that every node's rows are contiguous. */
-  private readonly words: Uint32Array;
-  private readonly wordsPerRow: number;
-  /** Labels in the same (node) order as `words`. */
-  private readonly rowLabels: Int32Array;
-  /** The rows as the row passes see them. */
+  /** The summed class weight of all rows. */
+  readonly totalWeight: number;
+  /**
+   * The rows as the row passes see them: the bin codes (moved as 32-bit words so that every
+   * node's rows are contiguous) and the labels in the same order.
+   */
   private readonly view: RowView;
   private workers: RowWorkers | null = null;
   private parallelMinRows = Infinity;
   private readonly histogramLength: number;
   private spareHistograms: Int32Array[] = [];
   private liveHistogramBytes = 0;
-  private feature: Int32Array;
-  private threshold: Float64Array;
-  private left: Int32Array;
-  private right: Int32Array;
-  private value: Float64Array;
-  private nodes = 0;
-  /** Number of leaves grown so far. */
-  leaves = 0;
-  /** Depth of the deepest node so far. */
-  depth = 0;
+  private readonly nodes: TreeNodes;
 
   /**
    * Prepares to grow a tree on `binned`, whose rows are labelled `labels`; moves its codes.
@@ -89,40 +124,28 @@ export class TreeBuilder {
     this.binned = binned;
     this.params = params;
     this.classCount = classCount;
-    this.search = new SplitSearch(binned, labels, params);
-    const codes = binned.codes;
-    this.words = new Uint32Array(codes.buffer, codes.byteOffset, codes.byteLength / 4);
-    this.wordsPerRow = binned.rows === 0 ? 0 : this.words.length / binned.rows;
-    this.rowLabels = options.labelsInPlace ? labels : Int32Array.from(labels);
+    this.totalWeight = totalWeightOf(labels, params.classWeight);
+    this.search = new SplitSearch(binned, params, { totalWeight: this.totalWeight });
     this.histogramLength = binned.binOffsets[binned.columns] * classCount;
-    this.view = {
-      codes,
-      words: this.words,
-      wordsPerRow: this.wordsPerRow,
-      stride: binned.stride,
-      columns: binned.columns,
-      binOffsets: binned.binOffsets,
-      labels: this.rowLabels,
-    };
-    const capacity = 1024;
-    this.feature = new Int32Array(capacity);
-    this.threshold = new Float64Array(capacity);
-    this.left = new Int32Array(capacity);
-    this.right = new Int32Array(capacity);
-    this.value = new Float64Array(capacity * classCount);
+    this.view = rowViewOf(binned, options.labelsInPlace ? labels : Int32Array.from(labels));
+    this.nodes = new TreeNodes(params.classWeight);
   }
 
   /** A histogram for a candidate, from the pool when one is spare. */
   private takeHistogram(): Int32Array {
     this.liveHistogramBytes += this.histogramLength * 4;
-    return this.spareHistograms.pop() ?? new Int32Array(this.histogramLength);
+    const spare = this.spareHistograms.pop();
+    if (spare !== undefined) return spare;
+    // Workers count into histograms of node jobs, which must be shared with them.
+    if (this.workers === null) return new Int32Array(this.histogramLength);
+    return new Int32Array(new SharedArrayBuffer(this.histogramLength * 4));
   }
 
   /** Returns a histogram no candidate needs any more to the pool. */
   releaseHistogram(histogram: Int32Array | null): void {
     if (histogram === null) return;
     this.liveHistogramBytes -= this.histogramLength * 4;
-    if (this.spareHistograms.length < 8) this.spareHistograms.push(histogram);
+    if (this.spareHistograms.length < SPARE_HISTOGRAMS) this.spareHistograms.push(histogram);
   }
 
   /** Number of rows. */
@@ -149,94 +172,124 @@ export class TreeBuilder {
     return this.workers !== null && end - start >= this.parallelMinRows;
   }
 
-  /** Counts the class histogram of rows `[start, end)` into `histogram`. */
-  private async fillHistogram(histogram: Int32Array, start: number, end: number): Promise<void> {
-    if (this.parallel(start, end)) return await this.workers!.histogram({ start, end }, histogram);
+  /**
+   * Counts the class histogram of rows `[start, end)` into `histogram`, with the workers sharing
+   * the pass when `shared` and the rows are many enough (the workers must be idle then).
+   */
+  private async fillHistogram(
+    histogram: Int32Array,
+    range: { start: number; end: number; shared: boolean },
+  ): Promise<void> {
+    const { start, end } = range;
+    if (range.shared && this.parallel(start, end)) {
+      return await this.workers!.histogram({ start, end }, histogram);
+    }
     histogram.fill(0);
     addRowsToHistogram(this.view, { start, end, histogram });
   }
 
-  /** Appends a node (as a leaf) and returns its id. */
-  addNode(counts: Float64Array, depth: number): number {
-    if (this.nodes === this.feature.length) this.grow();
-    const id = this.nodes++;
-    this.feature[id] = -2;
-    this.threshold[id] = -2;
-    this.left[id] = -1;
-    this.right[id] = -1;
-    const k = this.classCount;
-    for (let j = 0; j < k; j++) this.value[id * k + j] = counts[j] * this.params.classWeight[j];
-    this.leaves++;
-    if (depth > this.depth) this.depth = depth;
-    return id;
+  /** Number of leaves grown so far. */
+  get leaves(): number {
+    return this.nodes.leaves;
   }
 
-  /** Doubles the capacity of the node arrays. */
-  private grow(): void {
-    const capacity = this.feature.length * 2;
-    const feature = new Int32Array(capacity);
-    feature.set(this.feature);
-    this.feature = feature;
-    const threshold = new Float64Array(capacity);
-    threshold.set(this.threshold);
-    this.threshold = threshold;
-    const left = new Int32Array(capacity);
-    left.set(this.left);
-    this.left = left;
-    const right = new Int32Array(capacity);
-    right.set(this.right);
-    this.right = right;
-    const value = new Float64Array(capacity * this.classCount);
-    value.set(this.value);
-    this.value = value;
+  /** Depth of the deepest node so far. */
+  get depth(): number {
+    return this.nodes.depth;
   }
 
-  /** Makes a node for rows `[start, end)`; returns a candidate if it can be split. */
-  async prepare(
+  /** Makes the root node; returns it as a candidate if it can be split. */
+  async root(counts: Float64Array): Promise<Candidate | null> {
+    if (this.search.isLeafBySize(counts, 0)) {
+      this.nodes.add(counts, 0);
+      return null;
+    }
+    const candidate = this.candidate(0, this.rows, { depth: 0, counts, histogram: null });
+    candidate.node = this.nodes.add(counts, 0);
+    candidate.histogram = this.takeHistogram();
+    await this.fillHistogram(candidate.histogram, { start: 0, end: this.rows, shared: true });
+    return this.searched(candidate) ? candidate : null;
+  }
+
+  /** A candidate for rows `[start, end)`, not yet searched nor numbered. */
+  private candidate(
     start: number,
     end: number,
-    depth: number,
-    counts: Float64Array,
-    histogram: Int32Array | null,
-  ): Promise<Candidate | null> {
-    const node = this.addNode(counts, depth);
-    const candidate: Candidate = {
-      node,
+    node: { depth: number; counts: Float64Array; histogram: Int32Array | null },
+  ): Candidate {
+    return {
+      node: -1,
       start,
       end,
-      depth,
-      counts,
-      histogram,
+      depth: node.depth,
+      counts: node.counts,
+      histogram: node.histogram,
+      searched: false,
       splitFeature: -1,
       splitBin: -1,
       improvement: 0,
+      state: "idle",
+      worker: -1,
+      plan: null,
+      leftChild: null,
+      rightChild: null,
     };
-    if (histogram === null) {
-      candidate.histogram = this.takeHistogram();
-      await this.fillHistogram(candidate.histogram, start, end);
-    }
-    if (!this.search.find(candidate.histogram!, counts, candidate)) {
-      this.releaseHistogram(candidate.histogram);
-      return null;
-    }
-    if (this.liveHistogramBytes > HISTOGRAM_BUDGET_BYTES) {
-      this.releaseHistogram(candidate.histogram);
-      candidate.histogram = null;
-    }
-    return candidate;
   }
 
-  /** Splits a candidate's node; returns the children that can be split further. */
-  async split(candidate: Candidate): Promise<Candidate[]> {
+  /**
+   * Searches a candidate's best split on this thread (drawing features in the order of the
+   * calls); false when it must stay a leaf, its histogram then released.
+   */
+  private searched(candidate: Candidate): boolean {
+    if (!this.search.find(candidate.histogram!, candidate.counts, candidate)) {
+      this.releaseHistogram(candidate.histogram);
+      candidate.histogram = null;
+      return false;
+    }
+    candidate.searched = true;
+    this.keepWithinBudget(candidate);
+    return true;
+  }
+
+  /** Drops a candidate's histogram (to be counted again) when too many are kept. */
+  private keepWithinBudget(candidate: Candidate): void {
+    if (this.liveHistogramBytes <= HISTOGRAM_BUDGET_BYTES) return;
+    this.releaseHistogram(candidate.histogram);
+    candidate.histogram = null;
+  }
+
+  /** Whether a candidate's rows are many enough to share each pass with the workers. */
+  isLarge(candidate: Candidate): boolean {
+    return this.parallel(candidate.start, candidate.end);
+  }
+
+  /** Whether node jobs search the children (the search draws no features). */
+  get searchesInJobs(): boolean {
+    return this.search.drawsNothing;
+  }
+
+  /**
+   * Counts a candidate's histogram again if it was not kept, with the workers sharing the pass
+   * when `shared` and the candidate is large (they must be idle then).
+   */
+  async countHistogram(candidate: Candidate, options: { shared: boolean }): Promise<void> {
+    if (candidate.histogram !== null) return;
+    candidate.histogram = this.takeHistogram();
+    const { start, end } = candidate;
+    await this.fillHistogram(candidate.histogram, { start, end, shared: options.shared });
+  }
+
+  /**
+   * Plans a searched candidate's split from its histogram (which must be there): its threshold,
+   * its children's counts, and the job, which takes the histogram over.
+   */
+  plan(candidate: Candidate): void {
+    if (candidate.histogram === null) throw new Error("Cannot plan a split without a histogram");
     const { columns, binOffsets, binLow, binHigh } = this.binned;
     const totalBins = binOffsets[columns];
     const f = candidate.splitFeature;
     const b = candidate.splitBin;
     const k = this.classCount;
-    if (candidate.histogram === null) {
-      candidate.histogram = this.takeHistogram();
-      await this.fillHistogram(candidate.histogram, candidate.start, candidate.end);
-    }
     const histogram = candidate.histogram;
     // The threshold lies between the highest value left and the lowest value right of it.
     const offset = binOffsets[f];
@@ -265,81 +318,158 @@ export class TreeBuilder {
     const depth = candidate.depth + 1;
     const needLeft = !this.search.isLeafBySize(leftCounts, depth);
     const needRight = !this.search.isLeafBySize(rightCounts, depth);
-    let leftHistogram: Int32Array | null = null;
-    let rightHistogram: Int32Array | null = null;
     const leftSmaller = middle - start <= end - middle;
-    // The smaller child's histogram is counted; the larger one's is the parent's minus it.
-    const small = needLeft || needRight ? this.takeHistogram() : null;
-    // Partition the rows (left when the bin code is <= b), counting the smaller child's on the way.
-    const range = { start, end, feature: f, bin: b };
-    const counted = leftSmaller ? "left" : "right";
-    let found: number;
-    if (this.parallel(start, end)) {
-      found = await this.workers!.partition(range, { histogram: small, counted });
-    } else {
-      small?.fill(0);
-      found = start + partitionRows(this.view, {
+    const inJob = this.searchesInJobs;
+    candidate.histogram = null;
+    candidate.plan = {
+      threshold,
+      leftCounts,
+      rightCounts,
+      middle,
+      needLeft,
+      needRight,
+      job: {
         start,
         end,
         feature: f,
         bin: b,
+        counted: leftSmaller ? "left" : "right",
+        // The smaller child's histogram is counted; the larger one's is the parent's minus it.
+        small: needLeft || needRight ? this.takeHistogram() : null,
+        parent: histogram,
+        keepLarge: leftSmaller ? needRight : needLeft,
+        leftCounts,
+        rightCounts,
+        searchLeft: inJob && needLeft,
+        searchRight: inJob && needRight,
+      },
+    };
+  }
+
+  /**
+   * Runs a planned candidate's job on this thread, with the workers sharing its passes when
+   * `shared` and it is large (they must be idle then), and takes its result.
+   */
+  async runHere(candidate: Candidate, options: { shared: boolean }): Promise<void> {
+    const job = candidate.plan!.job;
+    const search = this.searchesInJobs ? this.search : null;
+    candidate.state = "running";
+    candidate.worker = -1;
+    let result: NodeJobResult;
+    if (options.shared && this.isLarge(candidate)) {
+      const { start, end, feature, bin, small } = job;
+      const found = await this.workers!.partition({ start, end, feature, bin }, {
         histogram: small,
-        counted,
+        counted: job.counted,
       });
-    }
-    if (found !== middle) {
+      result = completeNodeJob(search, { job, left: found - start });
+    } else result = runNodeJob(this.view, { job, search });
+    this.finish(candidate, result);
+  }
+
+  /**
+   * Takes the result of a candidate's job: checks the rows that went left, and makes the
+   * children that may be split (searched when the job searched them).
+   */
+  finish(candidate: Candidate, result: NodeJobResult): void {
+    const plan = candidate.plan!;
+    const { job, middle } = plan;
+    const { start, end } = candidate;
+    if (start + result.left !== middle) {
       throw new Error(
-        `Cannot split node ${candidate.node}: ${found - start} rows went left, expected ${
+        `Cannot split the node of rows ${start} to ${end}: ${result.left} rows went left, expected ${
           middle - start
         }`,
       );
     }
-    if (small !== null) {
-      const needSmall = leftSmaller ? needLeft : needRight;
-      const needLarge = leftSmaller ? needRight : needLeft;
-      let large: Int32Array | null = null;
-      if (needLarge) {
-        subtractHistogram(histogram, small);
-        large = histogram;
-      } else this.releaseHistogram(histogram);
-      let smallKept: Int32Array | null = small;
-      if (!needSmall) {
-        this.releaseHistogram(small);
-        smallKept = null;
+    const leftSmaller = job.counted === "left";
+    const large = job.keepLarge ? job.parent : null;
+    if (large === null) this.releaseHistogram(job.parent);
+    const needSmall = leftSmaller ? plan.needLeft : plan.needRight;
+    if (!needSmall) this.releaseHistogram(job.small);
+    const small = needSmall ? job.small : null;
+    const depth = candidate.depth + 1;
+    const child = (
+      need: boolean,
+      range: { start: number; end: number; counts: Float64Array; histogram: Int32Array | null },
+      split: ChildSplit,
+    ): Candidate | null => {
+      if (!need) return null;
+      if (split === null) {
+        this.releaseHistogram(range.histogram);
+        return null;
       }
-      leftHistogram = leftSmaller ? smallKept : large;
-      rightHistogram = leftSmaller ? large : smallKept;
-    } else this.releaseHistogram(histogram);
-    candidate.histogram = null;
+      const made = this.candidate(range.start, range.end, { ...range, depth });
+      if (split !== undefined) {
+        made.splitFeature = split.splitFeature;
+        made.splitBin = split.splitBin;
+        made.improvement = split.improvement;
+        made.searched = true;
+        this.keepWithinBudget(made);
+      }
+      return made;
+    };
+    candidate.leftChild = child(plan.needLeft, {
+      start,
+      end: middle,
+      counts: plan.leftCounts,
+      histogram: leftSmaller ? small : large,
+    }, result.leftSplit);
+    candidate.rightChild = child(plan.needRight, {
+      start: middle,
+      end,
+      counts: plan.rightCounts,
+      histogram: leftSmaller ? large : small,
+    }, result.rightSplit);
+    candidate.state = "done";
+  }
+
+  /**
+   * Commits the split of a candidate whose job is done: the node's test, its children's ids
+   * (the next ones), the searches the job left to this thread; returns the children that can be
+   * split further.
+   */
+  commit(candidate: Candidate): Candidate[] {
+    const plan = candidate.plan!;
     const node = candidate.node;
-    this.leaves--; // the node stops being a leaf
-    this.feature[node] = f;
-    this.threshold[node] = threshold;
+    const depth = candidate.depth + 1;
     const children: Candidate[] = [];
-    this.left[node] = this.nodes;
-    if (needLeft) {
-      const child = await this.prepare(start, middle, depth, leftCounts, leftHistogram);
-      if (child !== null) children.push(child);
-    } else this.addNode(leftCounts, depth);
-    this.right[node] = this.nodes;
-    if (needRight) {
-      const child = await this.prepare(middle, end, depth, rightCounts, rightHistogram);
-      if (child !== null) children.push(child);
-    } else this.addNode(rightCounts, depth);
+    const numbered = (counts: Float64Array, child: Candidate | null) => {
+      const id = this.nodes.add(counts, depth);
+      if (child === null) return id;
+      child.node = id;
+      if (child.searched || this.searched(child)) children.push(child);
+      return id;
+    };
+    const left = numbered(plan.leftCounts, candidate.leftChild);
+    const right = numbered(plan.rightCounts, candidate.rightChild);
+    this.nodes.split(node, {
+      feature: candidate.splitFeature,
+      threshold: plan.threshold,
+      left,
+      right,
+    });
+    candidate.plan = null;
+    candidate.leftChild = null;
+    candidate.rightChild = null;
     return children;
+  }
+
+  /** Returns the histograms an uncommitted candidate and its uncommitted children hold. */
+  discard(candidate: Candidate): void {
+    this.releaseHistogram(candidate.histogram);
+    candidate.histogram = null;
+    if (candidate.plan !== null && candidate.state !== "done") {
+      this.releaseHistogram(candidate.plan.job.parent);
+      this.releaseHistogram(candidate.plan.job.small);
+    }
+    for (const child of [candidate.leftChild, candidate.rightChild]) {
+      if (child !== null) this.discard(child);
+    }
   }
 
   /** The grown tree, trimmed to its nodes. */
   tree(): FlatTree {
-    const n = this.nodes;
-    return {
-      nodes: n,
-      classCount: this.classCount,
-      feature: this.feature.slice(0, n),
-      threshold: this.threshold.slice(0, n),
-      left: this.left.slice(0, n),
-      right: this.right.slice(0, n),
-      value: this.value.slice(0, n * this.classCount),
-    };
+    return this.nodes.tree();
   }
 }

@@ -4,18 +4,12 @@
  */
 
 import assert from "node:assert/strict";
-import { binFeatures } from "../../../algorithm/cart/binning.ts";
-import {
-  type CartFitOptions,
-  fitBinnedTree,
-  type FittedTree,
-  fitTree,
-} from "../../../algorithm/cart/fit.ts";
+import { type CartFitOptions, fitBinnedTree, fitTree } from "../../../algorithm/cart/fit.ts";
 import { cart } from "../../../algorithm/cart/mod.ts";
 import { parseHyperparameters } from "../../../algorithm/hyperparameters.ts";
-import type { BinnedDataset, Dataset } from "../../../algorithm/types.ts";
+import type { BinnedDataset } from "../../../algorithm/types.ts";
 import { type DatasetName, readDataset } from "../../support/datasets.ts";
-import { noisy } from "./support.ts";
+import { binned, bytesOf, copyOf, noisy, rowSet } from "./support.ts";
 
 // Each fixes random_state: without it every fit draws its own seed.
 const SETTINGS: Record<string, string>[] = [
@@ -25,51 +19,8 @@ const SETTINGS: Record<string, string>[] = [
   { class_weight: "balanced", min_samples_leaf: "3", max_depth: "6", random_state: "4" },
 ];
 
-/** Every byte of a fitted tree and what the model records about it. */
-function bytesOf(fitted: FittedTree): string {
-  const { tree } = fitted;
-  const arrays = [tree.feature, tree.threshold, tree.left, tree.right, tree.value];
-  const hex = arrays.map((array) =>
-    Array.from(
-      new Uint8Array(array.buffer, array.byteOffset, array.byteLength),
-      (byte) => byte.toString(16).padStart(2, "0"),
-    ).join("")
-  );
-  return JSON.stringify({ hex, depth: fitted.depth, leaves: fitted.leaves, params: fitted.params });
-}
-
 function params(raw: Record<string, string>) {
   return parseHyperparameters(raw, cart.hyperparameters);
-}
-
-/** A binned copy of `data` (codes and labels of its own, since a binned fit moves them). */
-async function binned(data: Dataset, maxBins: number): Promise<BinnedDataset> {
-  const features = await binFeatures(data.features, maxBins);
-  return { features, labels: Int32Array.from(data.labels), classes: data.classes };
-}
-
-function copyOf(data: BinnedDataset, shared = false): BinnedDataset {
-  const { codes } = data.features;
-  const buffer = shared
-    ? new SharedArrayBuffer(codes.byteLength)
-    : new ArrayBuffer(codes.byteLength);
-  const copy = codes instanceof Uint16Array ? new Uint16Array(buffer) : new Uint8Array(buffer);
-  copy.set(codes);
-  return {
-    ...data,
-    features: { ...data.features, codes: copy },
-    labels: Int32Array.from(data.labels),
-  };
-}
-
-/** Each row as text (its codes and label), sorted: the rows as a multiset. */
-function rowSet(data: BinnedDataset): string[] {
-  const { codes, stride, rows } = data.features;
-  const out: string[] = [];
-  for (let r = 0; r < rows; r++) {
-    out.push(`${codes.subarray(r * stride, (r + 1) * stride).join(" ")}:${data.labels[r]}`);
-  }
-  return out.sort();
 }
 
 /** Runs `body` while every Worker started is recorded; returns how many are still running. */

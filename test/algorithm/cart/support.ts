@@ -8,7 +8,9 @@
 import assert from "node:assert/strict";
 import { cart, CartModel } from "../../../algorithm/cart/mod.ts";
 import { parseHyperparameters } from "../../../algorithm/hyperparameters.ts";
-import type { Dataset, Matrix, Model } from "../../../algorithm/types.ts";
+import { binFeatures } from "../../../algorithm/cart/binning.ts";
+import type { FittedTree } from "../../../algorithm/cart/fit.ts";
+import type { BinnedDataset, Dataset, Matrix, Model } from "../../../algorithm/types.ts";
 
 /** The rows `indices` of a dataset. */
 export function pick(dataset: Dataset, indices: number[]): Dataset {
@@ -106,4 +108,48 @@ export function noisy(n: number, columns: number, seed: number): Dataset {
     labels.push((row[0] + row[1] + next() * 4 > 12 ? 1 : 0) + (row[2] > 7 ? 1 : 0));
   }
   return dataset(rows, labels, 3);
+}
+
+/** Every byte of a fitted tree and what the model records about it. */
+export function bytesOf(fitted: FittedTree): string {
+  const { tree } = fitted;
+  const arrays = [tree.feature, tree.threshold, tree.left, tree.right, tree.value];
+  const hex = arrays.map((array) =>
+    Array.from(
+      new Uint8Array(array.buffer, array.byteOffset, array.byteLength),
+      (byte) => byte.toString(16).padStart(2, "0"),
+    ).join("")
+  );
+  return JSON.stringify({ hex, depth: fitted.depth, leaves: fitted.leaves, params: fitted.params });
+}
+
+/** A binned copy of `data` (codes and labels of its own, since a binned fit moves them). */
+export async function binned(data: Dataset, maxBins: number): Promise<BinnedDataset> {
+  const features = await binFeatures(data.features, maxBins);
+  return { features, labels: Int32Array.from(data.labels), classes: data.classes };
+}
+
+/** A copy of `data` (in shared memory with `shared`) that a binned fit may move. */
+export function copyOf(data: BinnedDataset, shared = false): BinnedDataset {
+  const { codes } = data.features;
+  const buffer = shared
+    ? new SharedArrayBuffer(codes.byteLength)
+    : new ArrayBuffer(codes.byteLength);
+  const copy = codes instanceof Uint16Array ? new Uint16Array(buffer) : new Uint8Array(buffer);
+  copy.set(codes);
+  return {
+    ...data,
+    features: { ...data.features, codes: copy },
+    labels: Int32Array.from(data.labels),
+  };
+}
+
+/** Each row as text (its codes and label), sorted: the rows as a multiset. */
+export function rowSet(data: BinnedDataset): string[] {
+  const { codes, stride, rows } = data.features;
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    out.push(`${codes.subarray(r * stride, (r + 1) * stride).join(" ")}:${data.labels[r]}`);
+  }
+  return out.sort();
 }
