@@ -99,7 +99,10 @@ export function completeNodeJob(
  * Runs a whole node job on this thread; `search` (one that draws no features) searches the
  * children, null leaves them to the commit.
  */
-export function runNodeJob(view: RowView, run: { job: NodeJob; search: SplitSearch | null }) {
+export function runNodeJob(
+  view: RowView,
+  run: { job: NodeJob; search: SplitSearch | null },
+): NodeJobResult {
   const { job, search } = run;
   const { start, end, feature, bin, small } = job;
   small?.fill(0);
