@@ -350,6 +350,8 @@ Deno.test("a crash-looping worker: each exit logged with its code and last stder
   const own = await trainedBaseDir(IRIS.join("\n") + "\n");
   const server = await startServer(own, { LOG_FORMAT: "json" });
   try {
+    // /ping answers once one worker is up; "serving" means every worker is, so all are killed.
+    await server.waitForLog('"message":"serving"');
     await Deno.remove(`${own}/model/model.json`);
     for (const pid of workerPids(server)) Deno.kill(pid, "SIGKILL");
     // No worker is up until the restarts give up: nginx answers /ping with 503 meanwhile.

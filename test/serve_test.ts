@@ -156,6 +156,8 @@ Deno.test("serve refuses a damaged model with a clear message and exit 1", async
 Deno.test("a worker that keeps dying stops serve with a clear message; /ping is 503 meanwhile", async () => {
   const own = await trainedBaseDir(iris);
   const server = await startServer(own);
+  // /ping answers once one worker is up; "serving" means every worker is, so all are killed.
+  await server.waitForLog(/ INFO serving /);
   await Deno.remove(`${own}/model/model.json`);
   for (const pid of workerPids(server.process.pid)) Deno.kill(pid, "SIGKILL");
   let pingStatus = 0;
