@@ -283,15 +283,19 @@ export function codeStride(edges: BinEdges): number {
 }
 
 /**
- * A zeroed array of `length` bin codes (two bytes each when `wide`) in shared memory, so that a
- * fit's row workers read and reorder it in place instead of copying it.
+ * A zeroed array of `length` bin codes (two bytes each when `wide`), in shared memory unless
+ * `shared` is false: a fit's row workers read and reorder shared codes in place instead of
+ * copying them, while codes handed to another thread once are better transferred (a shared
+ * buffer lives until every thread that saw it has collected it).
  */
 export function allocateCodes(
   length: number,
-  options: { wide: boolean },
+  options: { wide: boolean; shared?: boolean },
 ): Uint8Array | Uint16Array {
   const bytes = options.wide ? 2 : 1;
-  const buffer = new SharedArrayBuffer(length * bytes);
+  const buffer = options.shared === false
+    ? new ArrayBuffer(length * bytes)
+    : new SharedArrayBuffer(length * bytes);
   return options.wide ? new Uint16Array(buffer) : new Uint8Array(buffer);
 }
 

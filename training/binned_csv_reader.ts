@@ -133,7 +133,7 @@ export class BinnedCsvReader {
     this.#lastField = edges.columns;
     this.#values = new Float64Array(BATCH_ROWS * edges.columns);
     const capacity = Math.max(1, options.capacityRows);
-    this.#codes = allocateCodes(capacity * this.#stride, { wide: this.#wide });
+    this.#codes = allocateCodes(capacity * this.#stride, { wide: this.#wide, shared: false });
     this.#labels = new Int32Array(capacity);
     const bins = edges.binOffsets[edges.columns];
     this.#binLow = new Float64Array(bins).fill(Infinity);
@@ -239,7 +239,7 @@ export class BinnedCsvReader {
   #reserve(rows: number): void {
     if (rows <= this.#labels.length) return;
     const capacity = Math.max(rows, Math.ceil(this.#labels.length * 1.5));
-    const codes = allocateCodes(capacity * this.#stride, { wide: this.#wide });
+    const codes = allocateCodes(capacity * this.#stride, { wide: this.#wide, shared: false });
     codes.set(this.#codes.subarray(0, this.#rows * this.#stride));
     this.#codes = codes;
     const labels = new Int32Array(capacity);

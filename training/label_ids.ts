@@ -4,7 +4,15 @@
  * @module
  */
 
-/** Labels gathered batch by batch into one growing array. */
+/**
+ * A label array in shared memory: the tree fit moves labels with the rows on several threads,
+ * and takes shared labels as they are instead of copying them (30 MiB at 8 M rows).
+ */
+function sharedIds(length: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(length * 4));
+}
+
+/** Labels gathered batch by batch into one growing array (in shared memory). */
 export class LabelIds {
   /** The labels so far, in `ids[0, length)`. */
   ids: Int32Array;
@@ -13,7 +21,7 @@ export class LabelIds {
 
   /** Starts with room for `capacity` labels. */
   constructor(capacity: number) {
-    this.ids = new Int32Array(Math.max(1024, capacity));
+    this.ids = sharedIds(Math.max(1024, capacity));
   }
 
   /** Appends a batch of labels, growing the array by half when it is full. */
@@ -34,9 +42,7 @@ export class LabelIds {
 
   #reserve(count: number): void {
     if (this.length + count <= this.ids.length) return;
-    const grown = new Int32Array(
-      Math.max(this.length + count, Math.ceil(this.ids.length * 1.5)),
-    );
+    const grown = sharedIds(Math.max(this.length + count, Math.ceil(this.ids.length * 1.5)));
     grown.set(this.ids.subarray(0, this.length));
     this.ids = grown;
   }

@@ -88,14 +88,17 @@ export async function* readRangesInParallel(
 ): AsyncGenerator<RangeResult> {
   const { signal } = options;
   signal?.throwIfAborted();
-  const replies = ranges.map(() => Promise.withResolvers<RangeReply>());
+  // A reply is dropped once yielded: a settled promise holds its range's codes and labels.
+  const replies: (PromiseWithResolvers<RangeReply> | undefined)[] = ranges.map(() =>
+    Promise.withResolvers<RangeReply>()
+  );
   // A failure of a thread itself (not of a range): every range still waiting gets it.
   let failure: Error | undefined;
   const fail = (error: Error) => {
     failure ??= error;
-    for (const reply of replies) reply.reject(failure);
+    for (const reply of replies) reply?.reject(failure);
   };
-  for (const reply of replies) reply.promise.catch(() => {});
+  for (const reply of replies) reply!.promise.catch(() => {});
   const threads = options.threads ?? new ReadingThreads(
     Math.max(1, Math.min(options.workers, ranges.length)),
   );
@@ -132,7 +135,7 @@ export async function* readRangesInParallel(
       const slot = { worker, busy: 0 };
       worker.onmessage = (event: MessageEvent<RangeReply>) => {
         slot.busy--;
-        replies[event.data.index].resolve(event.data);
+        replies[event.data.index]?.resolve(event.data);
         dispatch();
       };
       const request: RangeRequest = { type: "setup", setup };
@@ -141,7 +144,8 @@ export async function* readRangesInParallel(
     }
     dispatch();
     for (let index = 0; index < ranges.length; index++) {
-      const reply = await replies[index].promise;
+      const reply = await replies[index]!.promise;
+      replies[index] = undefined;
       if (!reply.ok) {
         threads.close();
         throw rereadForError(ranges[index], setup, options.channel, reply.message);

@@ -1,7 +1,7 @@
 /**
  * The program of a reading thread (a Web Worker) of a parallel read: it gets the setup once,
- * then byte ranges, and answers each with its binned records (the codes in shared memory, the
- * labels transferred: neither is copied) or the error's message. It is bundled into `range_worker_bundle.ts`
+ * then byte ranges, and answers each with its binned records (codes and labels transferred, not
+ * copied) or the error's message. It is bundled into `range_worker_bundle.ts`
  * (`scripts/bundle_workers.ts`), which the program starts it from.
  *
  * @module
@@ -40,8 +40,11 @@ self.onmessage = (event: MessageEvent<RangeRequest>) => {
   try {
     const result = readRange(request.range, setup!, { scratch });
     reply = { index: request.index, ok: true, result };
-    // The codes live in a SharedArrayBuffer (`allocateCodes`), which is shared, never transferred.
-    self.postMessage(reply, { transfer: [result.labelIds.buffer as ArrayBuffer] });
+    // Transferred, not copied; codes in a SharedArrayBuffer (the old path's) are shared as
+    // they are.
+    const transfer = [result.labelIds.buffer as ArrayBuffer];
+    if (result.codes.buffer instanceof ArrayBuffer) transfer.push(result.codes.buffer);
+    self.postMessage(reply, { transfer });
   } catch (error) {
     reply = { index: request.index, ok: false, message: (error as Error).message };
     self.postMessage(reply);
