@@ -178,9 +178,10 @@ export async function train(
   signal?.throwIfAborted();
 
   // A binned fit may have reordered the rows (codes and labels together): scores do not mind.
+  // A model that knows the predictions of the rows it was fitted to saves predicting them.
   const trainPredictions = "data" in data.features
     ? model.predict(data.features)
-    : predictBinned(model, data.features);
+    : model.fittedPredictions?.() ?? predictBinned(model, data.features);
   const trainScores = scorePredictions(trainPredictions, data);
   const validationScores = validationData === undefined
     ? undefined

@@ -112,6 +112,13 @@ export interface Model {
    */
   predictBinned?(binned: BinnedMatrix): Int32Array;
   /**
+   * The predictions of the rows the model was just fitted to by {@linkcode Algorithm.fitBinned},
+   * in the order the fit left them, when the fit knows them without predicting again (a tree's
+   * leaves hold their training rows); undefined otherwise. Optional: the training scores then
+   * come from {@linkcode Model.predictBinned}.
+   */
+  fittedPredictions?(): Int32Array | undefined;
+  /**
    * Global feature importances, one per feature, each >= 0 and summing to 1 (all 0 when the
    * model uses no feature), as scikit-learn's `feature_importances_`.
    */

@@ -25,6 +25,7 @@ import type { FlatTree } from "./flat_tree.ts";
 import { RowWorkers } from "./row_workers.ts";
 import { shareRows } from "./shared_rows.ts";
 import { TreeBuilder } from "./tree_builder.ts";
+import type { NodeRows } from "./tree_nodes.ts";
 import { rowViewOf } from "./row_kernels.ts";
 import { drawsNoFeatures, totalWeightOf } from "./split_search.ts";
 import { CandidateHeap, CandidateStack } from "./frontier.ts";
@@ -89,6 +90,12 @@ export interface FittedTree {
   readonly leaves: number;
   /** The effective hyperparameters it was grown with. */
   readonly params: CartParams;
+  /**
+   * The rows of each node in the order the fit left the caller's rows (codes and labels), when
+   * it reordered them in place (`fitBinnedTree`); a leaf's rows are the training rows it
+   * predicts.
+   */
+  readonly nodeRows?: NodeRows;
 }
 
 /** Counts the rows of each class, checking that every label is a class index. */
@@ -189,7 +196,11 @@ async function growTree(
     const builder = new TreeBuilder(binned, labels, resolved, {
       labelsInPlace: options.labelsInPlace,
     });
-    return await grow(builder, classCounts, resolved, { ...options, workers: null });
+    return await grow(builder, classCounts, resolved, {
+      ...options,
+      workers: null,
+      inPlace: options.labelsInPlace,
+    });
   }
   const sharing = performance.now();
   const shared = shareRows(binned, labels, {
@@ -225,7 +236,12 @@ async function growTree(
         (shared.copiedBytes / 1048576).toFixed(1)
       } MiB copied into shared memory in ${sharedMs} ms`,
     );
-    const fitted = await grow(builder, classCounts, resolved, { ...options, workers });
+    const fitted = await grow(builder, classCounts, resolved, {
+      ...options,
+      workers,
+      // Codes that were not shared already were copied: the caller's rows keep their order.
+      inPlace: options.labelsInPlace && shared.binned === binned,
+    });
     shared.finish();
     return fitted;
   } finally {
@@ -242,6 +258,7 @@ async function grow(
     checkpoint: () => Promise<void>;
     started: number;
     workers: RowWorkers | null;
+    inPlace: boolean;
   },
 ): Promise<FittedTree> {
   const { checkpoint, started, workers } = options;
@@ -279,5 +296,6 @@ async function grow(
     depth: builder.depth,
     leaves: builder.leaves,
     params: effectiveParams(resolved),
+    ...(options.inPlace ? { nodeRows: builder.nodeRows() } : {}),
   };
 }

@@ -53,6 +53,7 @@ function modelOf(
     depth: fitted.depth,
     leaves: fitted.leaves,
     params: fitted.params,
+    nodeRows: fitted.nodeRows,
   });
 }
 

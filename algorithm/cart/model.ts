@@ -24,6 +24,7 @@ import { CartExplainer } from "./explain.ts";
 import type { CartParams } from "./hyperparameters.ts";
 import { featureImportances } from "./importances.ts";
 import type { FlatTree } from "./flat_tree.ts";
+import type { NodeRows } from "./tree_nodes.ts";
 
 export type { FlatTree };
 
@@ -57,6 +58,8 @@ export interface CartModelInfo extends ModelHeader {
   readonly leaves: number;
   /** Effective hyperparameters the tree was grown with. */
   readonly params: CartParams;
+  /** The rows of each node, when the fit left its training rows in node order. */
+  readonly nodeRows?: NodeRows;
 }
 
 /** A fitted CART tree, ready to predict. */
@@ -80,6 +83,7 @@ export class CartModel implements Model {
   /** The explanations {@linkcode CartModel.explain} gives. */
   readonly explanations: readonly ExplanationKind[] = ["path", "shap"];
   private explainer: CartExplainer | undefined;
+  private readonly nodeRows: NodeRows | undefined;
 
   /** Wraps a flat tree; a tree read from a file is checked before it gets here. */
   constructor(tree: FlatTree, info: CartModelInfo) {
@@ -89,6 +93,7 @@ export class CartModel implements Model {
     this.depth = info.depth;
     this.leaves = info.leaves;
     this.params = info.params;
+    this.nodeRows = info.nodeRows;
     const k = tree.classCount;
     this.probabilities = new Float64Array(tree.nodes * k);
     this.nodeClass = new Int32Array(tree.nodes);
@@ -146,6 +151,21 @@ export class CartModel implements Model {
       );
     }
     return predictBinnedRows(this.tree, binned, this.nodeClass);
+  }
+
+  /**
+   * The training predictions the fit left behind (see {@linkcode Model.fittedPredictions}):
+   * every row of a leaf gets the leaf's class, no row is walked down the tree.
+   */
+  fittedPredictions(): Int32Array | undefined {
+    const rows = this.nodeRows;
+    if (rows === undefined) return undefined;
+    const { left } = this.tree;
+    const out = new Int32Array(rows.end[0]);
+    for (let node = 0; node < this.tree.nodes; node++) {
+      if (left[node] < 0) out.fill(this.nodeClass[node], rows.start[node], rows.end[node]);
+    }
+    return out;
   }
 
   /** Predicts class probabilities from the leaf's class-weighted class fractions. */

@@ -21,7 +21,7 @@
 import type { BinnedFeatures } from "./binning.ts";
 import type { ResolvedParams } from "./hyperparameters.ts";
 import type { FlatTree } from "./flat_tree.ts";
-import { TreeNodes } from "./tree_nodes.ts";
+import { type NodeRows, TreeNodes } from "./tree_nodes.ts";
 import {
   type ChildSplit,
   completeNodeJob,
@@ -201,11 +201,11 @@ export class TreeBuilder {
   /** Makes the root node; returns it as a candidate if it can be split. */
   async root(counts: Float64Array): Promise<Candidate | null> {
     if (this.search.isLeafBySize(counts, 0)) {
-      this.nodes.add(counts, 0);
+      this.nodes.add(counts, 0, { start: 0, end: this.rows });
       return null;
     }
     const candidate = this.candidate(0, this.rows, { depth: 0, counts, histogram: null });
-    candidate.node = this.nodes.add(counts, 0);
+    candidate.node = this.nodes.add(counts, 0, candidate);
     candidate.histogram = this.takeHistogram();
     await this.fillHistogram(candidate.histogram, { start: 0, end: this.rows, shared: true });
     return this.searched(candidate) ? candidate : null;
@@ -434,15 +434,20 @@ export class TreeBuilder {
     const node = candidate.node;
     const depth = candidate.depth + 1;
     const children: Candidate[] = [];
-    const numbered = (counts: Float64Array, child: Candidate | null) => {
-      const id = this.nodes.add(counts, depth);
+    const numbered = (
+      counts: Float64Array,
+      child: Candidate | null,
+      rows: { start: number; end: number },
+    ) => {
+      const id = this.nodes.add(counts, depth, rows);
       if (child === null) return id;
       child.node = id;
       if (child.searched || this.searched(child)) children.push(child);
       return id;
     };
-    const left = numbered(plan.leftCounts, candidate.leftChild);
-    const right = numbered(plan.rightCounts, candidate.rightChild);
+    const { start, end } = candidate;
+    const left = numbered(plan.leftCounts, candidate.leftChild, { start, end: plan.middle });
+    const right = numbered(plan.rightCounts, candidate.rightChild, { start: plan.middle, end });
     this.nodes.split(node, {
       feature: candidate.splitFeature,
       threshold: plan.threshold,
@@ -471,5 +476,10 @@ export class TreeBuilder {
   /** The grown tree, trimmed to its nodes. */
   tree(): FlatTree {
     return this.nodes.tree();
+  }
+
+  /** The rows of each node of the grown tree, in the order the fit left them. */
+  nodeRows(): NodeRows {
+    return this.nodes.rows();
   }
 }

@@ -8,6 +8,14 @@
 
 import type { FlatTree } from "./flat_tree.ts";
 
+/** The rows of each node of a tree, in the order in which the fit left the rows. */
+export interface NodeRows {
+  /** First row of each node. */
+  readonly start: Int32Array;
+  /** End (exclusive) of each node's rows. */
+  readonly end: Int32Array;
+}
+
 /** The flat arrays of a growing tree, with its leaf count and depth. */
 export class TreeNodes {
   readonly #classWeight: Float64Array;
@@ -17,6 +25,8 @@ export class TreeNodes {
   #left: Int32Array;
   #right: Int32Array;
   #value: Float64Array;
+  #rowStart: Int32Array;
+  #rowEnd: Int32Array;
   #nodes = 0;
   /** Number of leaves so far. */
   leaves = 0;
@@ -33,16 +43,23 @@ export class TreeNodes {
     this.#left = new Int32Array(capacity);
     this.#right = new Int32Array(capacity);
     this.#value = new Float64Array(capacity * this.#classCount);
+    this.#rowStart = new Int32Array(capacity);
+    this.#rowEnd = new Int32Array(capacity);
   }
 
-  /** Appends a leaf of unweighted class counts `counts` at `depth`; returns its id. */
-  add(counts: Float64Array, depth: number): number {
+  /**
+   * Appends a leaf of unweighted class counts `counts` at `depth`, holding the rows
+   * `[rows.start, rows.end)` in the builder's row order; returns its id.
+   */
+  add(counts: Float64Array, depth: number, rows: { start: number; end: number }): number {
     if (this.#nodes === this.#feature.length) this.#grow();
     const id = this.#nodes++;
     this.#feature[id] = -2;
     this.#threshold[id] = -2;
     this.#left[id] = -1;
     this.#right[id] = -1;
+    this.#rowStart[id] = rows.start;
+    this.#rowEnd[id] = rows.end;
     const k = this.#classCount;
     for (let j = 0; j < k; j++) this.#value[id * k + j] = counts[j] * this.#classWeight[j];
     this.leaves++;
@@ -77,6 +94,20 @@ export class TreeNodes {
     const value = new Float64Array(capacity * this.#classCount);
     value.set(this.#value);
     this.#value = value;
+    const rowStart = new Int32Array(capacity);
+    rowStart.set(this.#rowStart);
+    this.#rowStart = rowStart;
+    const rowEnd = new Int32Array(capacity);
+    rowEnd.set(this.#rowEnd);
+    this.#rowEnd = rowEnd;
+  }
+
+  /** The rows each node holds, `[start[node], end[node])` in the builder's row order. */
+  rows(): NodeRows {
+    return {
+      start: this.#rowStart.slice(0, this.#nodes),
+      end: this.#rowEnd.slice(0, this.#nodes),
+    };
   }
 
   /** The tree, trimmed to its nodes. */

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import type { Dataset } from "../../../algorithm/types.ts";
 import { readDataset } from "../../support/datasets.ts";
-import { fit, matrix, stripes } from "./support.ts";
+import { fitBinnedTree } from "../../../algorithm/cart/fit.ts";
+import { cart, CartModel } from "../../../algorithm/cart/mod.ts";
+import { parseHyperparameters } from "../../../algorithm/hyperparameters.ts";
+import { binned, copyOf, fit, matrix, noisy, stripes } from "./support.ts";
 
 Deno.test("cart predictProba gives leaf class fractions that sum to 1", async () => {
   const data = readDataset("iris");
@@ -37,4 +40,45 @@ Deno.test("CartModel.predict() gives every small prediction its own memory", asy
   assert.equal(kept[1][0], 0);
   const many = model.predict({ data: new Float64Array(1000).fill(3), rows: 1000, columns: 1 });
   assert.ok(many.every((label) => label === 1));
+});
+
+Deno.test("CartModel.fittedPredictions() are the predictions of the rows as a binned fit left them", async () => {
+  const data = await binned(noisy(4000, 5, 31), 64);
+  const settings: Record<string, string>[] = [
+    { random_state: "0" },
+    { max_depth: "4", min_samples_leaf: "9", random_state: "0" },
+    { max_leaf_nodes: "2", random_state: "0" },
+    { max_leaf_nodes: "37", class_weight: "balanced", random_state: "0" },
+    { max_leaf_nodes: "200", max_features: "2", random_state: "3" },
+    // A root that is a leaf.
+    { min_samples_split: "100000", random_state: "0" },
+  ];
+  for (const raw of settings) {
+    const params = parseHyperparameters(raw, cart.hyperparameters);
+    for (const threads of [1, 2, 3]) {
+      const rows = copyOf(data, true);
+      const fitted = await fitBinnedTree(rows, params, { threads, parallelMinRows: 500 });
+      const model = new CartModel(fitted.tree, {
+        ...fitted,
+        featureCount: 5,
+        classes: rows.classes,
+      });
+      const known = model.fittedPredictions();
+      assert.ok(known !== undefined, `${JSON.stringify(raw)} on ${threads} threads`);
+      assert.deepEqual(known, model.predictBinned(rows.features), JSON.stringify(raw));
+    }
+  }
+});
+
+Deno.test("CartModel.fittedPredictions() is undefined when the fit did not move the caller's rows", async () => {
+  const data = await binned(noisy(3000, 4, 32), 64);
+  const params = parseHyperparameters({ random_state: "0" }, cart.hyperparameters);
+  // Codes outside shared memory are copied for the row workers: the caller's rows keep their order.
+  const unshared = copyOf(data, false);
+  const fitted = await fitBinnedTree(unshared, params, { threads: 2, parallelMinRows: 500 });
+  assert.equal(fitted.nodeRows, undefined);
+  const model = await cart.fitBinned!(copyOf(data, true), params);
+  const saved = cart.save(model);
+  const loaded = await cart.load(saved, { featureCount: 4, classes: data.classes });
+  assert.equal(loaded.fittedPredictions?.(), undefined);
 });
