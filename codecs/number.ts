@@ -325,8 +325,9 @@ export function readNumpyExponential(
   const w2 = view!.getInt32(start + 10, true);
   const w3 = view!.getInt32(start + 16, true);
   if (
-    (d0 >>> 0) > 9 || (d13 >>> 0) > 9 || (d14 >>> 0) > 9 || !fourDigits(w0) || !fourDigits(w1) ||
-    !fourDigits(w2) || !fourDigits(w3)
+    (d0 >>> 0) > 9 || (d13 >>> 0) > 9 || (d14 >>> 0) > 9 || !isFourDigits(w0) ||
+    !isFourDigits(w1) ||
+    !isFourDigits(w2) || !isFourDigits(w3)
   ) {
     return NaN;
   }
@@ -348,14 +349,14 @@ export function readNumpyExponential(
 }
 
 /** Whether the four bytes of `word` (little-endian) are all ASCII digits. */
-function fourDigits(word: number): boolean {
+export function isFourDigits(word: number): boolean {
   // Each byte's high nibble must be 3, and still 3 after adding 6 (so the byte is at most '9').
   return ((word & 0xf0f0f0f0) | ((((word + 0x06060606) | 0) & 0xf0f0f0f0) >>> 4)) ===
     0x33333333;
 }
 
 /** The four digits of `word` (little-endian ASCII, first digit in the low byte) as a number. */
-function fourDigitValue(word: number): number {
+export function fourDigitValue(word: number): number {
   let v = (word - 0x30303030) | 0;
   v = (Math.imul(v, 10) + (v >>> 8)) & 0x00ff00ff;
   return (v & 0xff) * 100 + (v >>> 16);

@@ -19,6 +19,8 @@ import { allocateCodes, type BinEdges, codeStride, encodeRows } from "../algorit
 import type { CsvTableReader } from "../codecs/csv_reader.ts";
 import { decodeLabel } from "../codecs/labels.ts";
 import {
+  fourDigitValue,
+  isFourDigits,
   numberEnd,
   POWERS_OF_TEN,
   readLongNumber,
@@ -408,18 +410,4 @@ function isLine(bytes: Uint8Array, start: number, text: Uint8Array): boolean {
   for (let k = 0; k < length; k++) if (bytes[start + k] !== text[k]) return false;
   const c = bytes[start + length];
   return c === NEWLINE || (c === CARRIAGE_RETURN && bytes[start + length + 1] === NEWLINE);
-}
-
-/** Whether the four bytes of `word` (little-endian) are ASCII digits. */
-function isFourDigits(word: number): boolean {
-  // Each byte's high nibble must be 3, and still 3 after adding 6 (so the byte is at most '9').
-  return ((word & 0xf0f0f0f0) | ((((word + 0x06060606) | 0) & 0xf0f0f0f0) >>> 4)) ===
-    0x33333333;
-}
-
-/** The four digits of `word` (little-endian ASCII, first digit in the low byte) as a number. */
-function fourDigitValue(word: number): number {
-  let v = (word - 0x30303030) | 0;
-  v = (Math.imul(v, 10) + (v >>> 8)) & 0x00ff00ff;
-  return (v & 0xff) * 100 + (v >>> 16);
 }
