@@ -70,11 +70,19 @@ export async function findBinEdges(
   checkMaxBins(maxBins);
   const { rows, columns, data } = sample;
   const picked = sampleRows(rows);
-  const values = new Float64Array(picked === null ? rows : picked.length);
+  const n = picked === null ? rows : picked.length;
+  // The picked rows' values feature by feature, gathered in one pass in row order: picking each
+  // feature's values at random rows costs a cache miss a value (about 100 ms for 20 x 50,000).
+  const byFeature = new Float64Array(n * columns);
+  for (let i = 0; i < n; i++) {
+    const base = (picked === null ? i : picked[i]) * columns;
+    for (let c = 0; c < columns; c++) byFeature[c * n + i] = data[base + c];
+  }
+  const values = new Float64Array(n);
   const edgesByFeature: Float64Array[] = [];
   const binCounts = new Int32Array(columns);
   for (let c = 0; c < columns; c++) {
-    const edges = featureEdges(data, rows, columns, c, picked, values, maxBins);
+    const edges = featureEdges(byFeature.subarray(c * n, (c + 1) * n), values, maxBins);
     edgesByFeature.push(edges);
     binCounts[c] = edges.length + 1;
     await options.checkpoint?.();
@@ -105,30 +113,19 @@ function sampleRows(rows: number): Uint32Array | null {
     state ^= state << 5;
     sample[i] = (state >>> 0) % rows;
   }
-  return sample;
+  // In row order, so that the rows are read front to back; the edges depend only on the values.
+  return sample.sort();
 }
 
-/** The upper edges of a feature's bins: value `v` goes to the first bin whose edge is >= v. */
-function featureEdges(
-  data: Float64Array,
-  rows: number,
-  columns: number,
-  column: number,
-  sample: Uint32Array | null,
-  values: Float64Array,
-  maxBins: number,
-): Float64Array {
+/**
+ * The upper edges of a feature's bins from its sampled `column` of values (`values` is scratch of
+ * the same length): value `v` goes to the first bin whose edge is >= v.
+ */
+function featureEdges(column: Float64Array, values: Float64Array, maxBins: number): Float64Array {
   let count = 0;
-  if (sample === null) {
-    for (let r = 0; r < rows; r++) {
-      const v = data[r * columns + column];
-      if (v === v) values[count++] = v;
-    }
-  } else {
-    for (let i = 0; i < sample.length; i++) {
-      const v = data[sample[i] * columns + column];
-      if (v === v) values[count++] = v;
-    }
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i];
+    if (v === v) values[count++] = v;
   }
   const sorted = sortFloats(values.subarray(0, count));
   let distinct = count > 0 ? 1 : 0;
