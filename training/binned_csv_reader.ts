@@ -65,6 +65,17 @@ const MISSES_BEFORE_GIVING_UP = 8;
  */
 const BATCH_ROWS = 256;
 
+/**
+ * Memory a reading thread got back from the records of an earlier range, to reuse instead of
+ * taking fresh pages (each first touch of a page costs a page fault).
+ */
+export interface RangeBuffers {
+  /** The codes' buffer. */
+  readonly codes: ArrayBuffer;
+  /** The labels' buffer. */
+  readonly labels: ArrayBuffer;
+}
+
 /** The binned records of a read. */
 export interface BinnedRecords {
   /** Records read. */
@@ -124,7 +135,12 @@ export class BinnedCsvReader {
    */
   constructor(
     reader: CsvTableReader,
-    options: { edges: BinEdges; labelColumn: number; capacityRows: number },
+    options: {
+      edges: BinEdges;
+      labelColumn: number;
+      capacityRows: number;
+      reuse?: RangeBuffers;
+    },
   ) {
     const { edges } = options;
     this.#reader = reader;
@@ -135,8 +151,19 @@ export class BinnedCsvReader {
     this.#lastField = edges.columns;
     this.#values = new Float64Array(BATCH_ROWS * edges.columns);
     const capacity = Math.max(1, options.capacityRows);
-    this.#codes = allocateCodes(capacity * this.#stride, { wide: this.#wide, shared: false });
-    this.#labels = new Int32Array(capacity);
+    const codes = capacity * this.#stride;
+    const reuse = options.reuse;
+    if (reuse !== undefined && reuse.codes.byteLength >= codes * (this.#wide ? 2 : 1)) {
+      // Zeroed, as new memory is: the padding of each row is never written.
+      this.#codes = (this.#wide
+        ? new Uint16Array(reuse.codes, 0, codes)
+        : new Uint8Array(reuse.codes, 0, codes)).fill(0);
+    } else {
+      this.#codes = allocateCodes(codes, { wide: this.#wide, shared: false });
+    }
+    this.#labels = reuse !== undefined && reuse.labels.byteLength >= capacity * 4
+      ? new Int32Array(reuse.labels, 0, capacity)
+      : new Int32Array(capacity);
     const bins = edges.binOffsets[edges.columns];
     this.#binLow = new Float64Array(bins).fill(Infinity);
     this.#binHigh = new Float64Array(bins).fill(-Infinity);
@@ -199,7 +226,7 @@ export class BinnedCsvReader {
       codes: this.#codes.subarray(0, rows * this.#stride),
       binLow: this.#binLow,
       binHigh: this.#binHigh,
-      labelIds: this.#labels.length === rows ? this.#labels : this.#labels.slice(0, rows),
+      labelIds: this.#labels.subarray(0, rows),
       labelNames: [...this.#labelIds.keys()],
     };
   }

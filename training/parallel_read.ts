@@ -103,6 +103,8 @@ export async function* readRangesInParallel(
     Math.max(1, Math.min(options.workers, ranges.length)),
   );
   const workers: { worker: Worker; busy: number }[] = [];
+  // The thread each range went to.
+  const owners: (Worker | undefined)[] = ranges.map(() => undefined);
   const count = threads.workers.length;
   let next = 0;
   let yielded = 0;
@@ -113,6 +115,7 @@ export async function* readRangesInParallel(
       while (slot.busy < RANGES_AHEAD && next < ranges.length && next < yielded + window) {
         const request: RangeRequest = { type: "range", index: next, range: ranges[next] };
         slot.worker.postMessage(request);
+        owners[next] = slot.worker;
         slot.busy++;
         next++;
       }
@@ -153,11 +156,25 @@ export async function* readRangesInParallel(
       yielded = index + 1;
       dispatch();
       yield reply.result;
+      // Asked for the next result, the caller is done with this one: its memory goes back to
+      // the thread that filled it, which reuses it instead of touching fresh pages.
+      release(owners[index], reply.result);
+      owners[index] = undefined;
     }
   } finally {
     signal?.removeEventListener("abort", stop);
     threads.close();
   }
+}
+
+/** Hands the codes and labels of `result` back to `worker` (moved, not copied). */
+function release(worker: Worker | undefined, result: RangeResult): void {
+  const codes = result.codes.buffer;
+  const labels = result.labelIds.buffer;
+  if (worker === undefined || !(codes instanceof ArrayBuffer)) return;
+  if (!(labels instanceof ArrayBuffer) || codes === labels) return;
+  const request: RangeRequest = { type: "release", buffers: { codes, labels } };
+  worker.postMessage(request, { transfer: [codes, labels] });
 }
 
 /**

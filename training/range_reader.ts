@@ -13,7 +13,9 @@
 
 import { type BinEdges, BinnedRowsBuilder } from "../algorithm/binning.ts";
 import { CsvTableReader, MAX_LINE_BYTES } from "../codecs/csv_reader.ts";
-import { BinnedCsvReader } from "./binned_csv_reader.ts";
+import { BinnedCsvReader, type RangeBuffers } from "./binned_csv_reader.ts";
+
+export type { RangeBuffers } from "./binned_csv_reader.ts";
 
 /** What every range of a channel is read with. */
 export interface RangeSetup {
@@ -92,12 +94,18 @@ const BIN_WHILE_PARSING_BYTES = 8 * (READ_BYTES + MAX_LINE_BYTES);
  * Reads and bins the records of `range`. `linesBefore` (the lines of the file before the
  * range) makes the line numbers of errors count from the start of the file. Throws the CSV
  * reader's errors, and the file system's. `parseThenBin` reads every value into a float64 array
- * before binning it (as happens anyway with a small `maxValueBytes`), for comparisons.
+ * before binning it (as happens anyway with a small `maxValueBytes`), for comparisons. `reuse`
+ * is memory of an earlier range's records to put these in.
  */
 export function readRange(
   range: ByteRange,
   setup: RangeSetup,
-  options: { linesBefore?: number; scratch?: RangeScratch; parseThenBin?: boolean } = {},
+  options: {
+    linesBefore?: number;
+    scratch?: RangeScratch;
+    parseThenBin?: boolean;
+    reuse?: RangeBuffers;
+  } = {},
 ): RangeResult {
   const scratch = options.scratch ?? createRangeScratch();
   const reader = new CsvTableReader({
@@ -122,6 +130,7 @@ export function readRange(
       edges: setup.edges,
       labelColumn: setup.labelColumn,
       capacityRows: capacity,
+      reuse: options.reuse,
     });
     readLinesBinned(file, range, binned, scratch.bytes);
     return binned.finish();

@@ -12,15 +12,20 @@
 import {
   type ByteRange,
   createRangeScratch,
+  type RangeBuffers,
   type RangeResult,
   type RangeSetup,
   readRange,
 } from "./range_reader.ts";
 
-/** What the main thread sends: the setup first, then ranges. */
+/**
+ * What the main thread sends: the setup first, then ranges, and the memory of records it has
+ * copied, to reuse.
+ */
 export type RangeRequest =
   | { readonly type: "setup"; readonly setup: RangeSetup }
-  | { readonly type: "range"; readonly index: number; readonly range: ByteRange };
+  | { readonly type: "range"; readonly index: number; readonly range: ByteRange }
+  | { readonly type: "release"; readonly buffers: RangeBuffers };
 
 /** What the thread answers for range `index`. */
 export type RangeReply =
@@ -29,6 +34,8 @@ export type RangeReply =
 
 let setup: RangeSetup | undefined;
 const scratch = createRangeScratch();
+/** Memory of earlier ranges' records, back from the main thread. */
+const spare: RangeBuffers[] = [];
 
 self.onmessage = (event: MessageEvent<RangeRequest>) => {
   const request = event.data;
@@ -36,9 +43,13 @@ self.onmessage = (event: MessageEvent<RangeRequest>) => {
     setup = request.setup;
     return;
   }
+  if (request.type === "release") {
+    spare.push(request.buffers);
+    return;
+  }
   let reply: RangeReply;
   try {
-    const result = readRange(request.range, setup!, { scratch });
+    const result = readRange(request.range, setup!, { scratch, reuse: spare.pop() });
     reply = { index: request.index, ok: true, result };
     // Transferred, not copied; codes in a SharedArrayBuffer (the old path's) are shared as
     // they are.
