@@ -79,7 +79,8 @@ export interface ParallelReadOptions {
 /**
  * Reads `ranges` on `options.workers` threads and yields their results in order. Stops (and
  * ends the threads) at the first range that fails, throwing its error; also when the caller
- * stops iterating.
+ * stops iterating. A result's codes and labels are valid until the caller asks for the next
+ * one: then they go back to their thread for reuse (copy what must be kept).
  */
 export async function* readRangesInParallel(
   ranges: readonly ByteRange[],
