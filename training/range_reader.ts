@@ -13,7 +13,7 @@
 
 import { type BinEdges, BinnedRowsBuilder } from "../algorithm/binning.ts";
 import { CsvTableReader, MAX_LINE_BYTES } from "../codecs/csv_reader.ts";
-import { BinnedCsvReader, type RangeBuffers } from "./binned_csv_reader.ts";
+import { BinnedCsvReader, type BinnedRecords, type RangeBuffers } from "./binned_csv_reader.ts";
 
 export type { RangeBuffers } from "./binned_csv_reader.ts";
 
@@ -46,20 +46,7 @@ export interface ByteRange {
 }
 
 /** The records of one range, binned. */
-export interface RangeResult {
-  /** Records read. */
-  readonly rows: number;
-  /** Their bin codes, `edges.columns` rounded up to whole 32-bit words a row. */
-  readonly codes: Uint8Array | Uint16Array;
-  /** Smallest value of the range in each global bin. */
-  readonly binLow: Float64Array;
-  /** Largest value of the range in each global bin. */
-  readonly binHigh: Float64Array;
-  /** The label of each record as an index into `labelNames`. */
-  readonly labelIds: Int32Array;
-  /** The range's distinct labels in first-seen order. */
-  readonly labelNames: readonly string[];
-}
+export type RangeResult = BinnedRecords;
 
 /** Bytes read from the file at a time. */
 const READ_BYTES = 1 << 20;
