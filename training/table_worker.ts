@@ -2,7 +2,7 @@
  * The program of a thread (a Web Worker) that reads a whole channel into a table of numbers, so
  * that the validation channel is read while the main thread reads the training channel. It gets
  * one request and answers with the table (its arrays transferred, not copied) or the error's
- * class, message and line. It is bundled into `table_worker_bundle.ts`
+ * message. It is bundled into `table_worker_bundle.ts`
  * (`scripts/bundle_workers.ts`), which the program starts it from.
  *
  * @module
@@ -10,10 +10,8 @@
 
 /// <reference lib="deno.worker" />
 
-import { CsvError } from "../codecs/csv_options.ts";
 import type { ChannelConfig } from "../sagemaker/input_config.ts";
 import type { SageMakerPaths } from "../sagemaker/paths.ts";
-import { ChannelError } from "../sagemaker/channels.ts";
 import { type ChannelTable, readChannelTable, type TableSetup } from "./channel_data.ts";
 
 /** What the main thread sends: the channel to read and how. */
@@ -30,15 +28,13 @@ export interface TableRequest {
   readonly progressIntervalMs?: number;
 }
 
-/** What the thread answers: the table, or the error of the read. */
+/**
+ * What the thread answers: the table, or that the read failed (the main thread reads the channel
+ * again for the exact error, so the message is only for the record).
+ */
 export type TableReply =
   | { readonly ok: true; readonly table: ChannelTable }
-  | {
-    readonly ok: false;
-    readonly kind: "CsvError" | "ChannelError" | "Error";
-    readonly message: string;
-    readonly line?: number;
-  };
+  | { readonly ok: false; readonly message: string };
 
 self.onmessage = async (event: MessageEvent<TableRequest>) => {
   const { paths, channel, setup, features, progressIntervalMs } = event.data;
@@ -50,10 +46,7 @@ self.onmessage = async (event: MessageEvent<TableRequest>) => {
       transfer: [table.features.data.buffer as ArrayBuffer, table.labelIds.buffer as ArrayBuffer],
     });
   } catch (error) {
-    const { message } = error as Error;
-    reply = error instanceof CsvError
-      ? { ok: false, kind: "CsvError", message, line: error.line }
-      : { ok: false, kind: error instanceof ChannelError ? "ChannelError" : "Error", message };
+    reply = { ok: false, message: (error as Error).message };
     self.postMessage(reply);
   }
 };
