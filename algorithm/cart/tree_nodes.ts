@@ -79,27 +79,13 @@ export class TreeNodes {
   /** Doubles the capacity of the arrays. */
   #grow(): void {
     const capacity = this.#feature.length * 2;
-    const feature = new Int32Array(capacity);
-    feature.set(this.#feature);
-    this.#feature = feature;
-    const threshold = new Float64Array(capacity);
-    threshold.set(this.#threshold);
-    this.#threshold = threshold;
-    const left = new Int32Array(capacity);
-    left.set(this.#left);
-    this.#left = left;
-    const right = new Int32Array(capacity);
-    right.set(this.#right);
-    this.#right = right;
-    const value = new Float64Array(capacity * this.#classCount);
-    value.set(this.#value);
-    this.#value = value;
-    const rowStart = new Int32Array(capacity);
-    rowStart.set(this.#rowStart);
-    this.#rowStart = rowStart;
-    const rowEnd = new Int32Array(capacity);
-    rowEnd.set(this.#rowEnd);
-    this.#rowEnd = rowEnd;
+    this.#feature = copied(this.#feature, new Int32Array(capacity));
+    this.#threshold = copied(this.#threshold, new Float64Array(capacity));
+    this.#left = copied(this.#left, new Int32Array(capacity));
+    this.#right = copied(this.#right, new Int32Array(capacity));
+    this.#value = copied(this.#value, new Float64Array(capacity * this.#classCount));
+    this.#rowStart = copied(this.#rowStart, new Int32Array(capacity));
+    this.#rowEnd = copied(this.#rowEnd, new Int32Array(capacity));
   }
 
   /** The rows each node holds, `[start[node], end[node])` in the builder's row order. */
@@ -123,4 +109,10 @@ export class TreeNodes {
       value: this.#value.slice(0, n * this.#classCount),
     };
   }
+}
+
+/** `into`, a larger array, with `from` copied to its start. */
+function copied<T extends Int32Array | Float64Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
 }
