@@ -35,6 +35,15 @@ interface RunCpu {
   readonly nginx: number;
   readonly workers: number;
   readonly wrk: number;
+  /** Share of the machine's CPU time that was not idle during the run, 0 to 1. */
+  readonly busy: number;
+}
+
+/** The machine's idle and total CPU ticks so far, from the first line of `/proc/stat`. */
+async function machineTicks(): Promise<{ idle: number; total: number }> {
+  const line = (await readProc("head -1 /proc/stat")).split("\n")[0];
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  return { idle: ticks[3] + ticks[4], total: ticks.reduce((sum, value) => sum + value, 0) };
 }
 
 /** utime + stime of each process of `pids`, in seconds, by pid. */
@@ -81,11 +90,15 @@ async function measure(
   const workers = tree.filter((process) => process.name !== "nginx" && process.pid !== pid)
     .map((process) => process.pid);
   const before = await cpuSeconds([...nginx, ...workers]);
+  const ticksBefore = await machineTicks();
   const { requests, wrkSeconds } = await loadOnce(url, bodyPath, seconds);
+  const ticksAfter = await machineTicks();
   const after = await cpuSeconds([...nginx, ...workers]);
+  const busy = 1 -
+    (ticksAfter.idle - ticksBefore.idle) / (ticksAfter.total - ticksBefore.total);
   const sum = (pids: number[]) =>
     pids.reduce((total, each) => total + (after.get(each) ?? 0) - (before.get(each) ?? 0), 0);
-  return { requests, nginx: sum(nginx), workers: sum(workers), wrk: wrkSeconds };
+  return { requests, nginx: sum(nginx), workers: sum(workers), wrk: wrkSeconds, busy };
 }
 
 function perRequest(runs: readonly RunCpu[]): { nginx: number; workers: number; wrk: number } {
@@ -134,7 +147,10 @@ if (import.meta.main) {
       for (const name of [...names.slice(round % 3), ...names.slice(0, round % 3)]) {
         const run = await measure(stack.pid, url, paths[name], seconds);
         runs.get(name)!.push(run);
-        say(`${name}: ${(run.requests / seconds).toFixed(0)} req/s`);
+        say(
+          `${name}: ${(run.requests / seconds).toFixed(0)} req/s, ` +
+            `machine ${(run.busy * 100).toFixed(0)}% busy`,
+        );
       }
     }
   } finally {
