@@ -13,9 +13,10 @@
  * ```
  *
  * `--baseline` also runs another checkout's `main.ts` on the same files (before/after).
- * `--runs N` runs pandas and each job N times on the same files and keeps the median run of each
- * (by wall seconds): on a shared machine one run is noisy. The load average before each size is
- * printed and written under the table.
+ * `--runs N` runs pandas and each job N times on the same files, interleaved (pandas, our job,
+ * the baseline; then again), and keeps the median of each and the median of the pairs' ratios:
+ * on a shared machine one run is noisy, and its speed drifts over minutes. The load average
+ * before each size is printed and written under the table.
  *
  * @module
  */
@@ -36,8 +37,12 @@ export interface ScalingRow {
   readonly pandasRssMiB: number;
   /** Wall seconds of our whole train job. */
   readonly trainSeconds: number;
-  /** Peak RSS of our train job, MiB. */
+  /** Peak RSS of our train job, MiB: the highest of the runs. */
   readonly trainRssMiB: number;
+  /** Our job's seconds over pandas' in the same pair, the median of the pairs. */
+  readonly ratio: number;
+  /** pandas' fastest and slowest run, seconds. */
+  readonly pandasRange: readonly [number, number];
   /** Seconds the job spent reading the training channel. */
   readonly readSeconds: number;
   /** Seconds in the algorithm's fit. */
@@ -50,12 +55,17 @@ export interface ScalingRow {
   readonly loadAverage?: number;
 }
 
-/** Runs `run` `runs` times and returns the run of median `seconds`. */
-async function median<T extends { seconds: number }>(runs: number, run: () => Promise<T>) {
-  const results: T[] = [];
-  for (let i = 0; i < runs; i++) results.push(await run());
-  results.sort((a, b) => a.seconds - b.seconds);
-  return results[Math.floor((results.length - 1) / 2)];
+/** The run of median `seconds` (the lower middle one of an even count). */
+function medianRun<T extends { seconds: number }>(runs: readonly T[]): T {
+  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** What {@linkcode timed} measured of one command. */
+interface Timed {
+  readonly stdout: string;
+  readonly seconds: number;
+  readonly rssMiB: number;
 }
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -67,7 +77,7 @@ async function timed(
   command: string[],
   env: Record<string, string>,
   timeFile: string,
-): Promise<{ stdout: string; seconds: number; rssMiB: number }> {
+): Promise<Timed> {
   const started = performance.now();
   const output = await new Deno.Command("/usr/bin/time", {
     args: ["-f", "%M", "-o", timeFile, ...command],
@@ -112,10 +122,23 @@ async function jobTree(dir: string, data: string, holdOut: string): Promise<void
   await Deno.link(holdOut, `${dir}/input/data/validation/data.csv`);
 }
 
-async function trainJob(
-  main: string,
-  dir: string,
-): Promise<{ seconds: number; rssMiB: number; stdout: string }> {
+/** `pandas.read_csv` of `data`, timed inside Python (the interpreter's start is not counted). */
+async function pandasRead(data: string, timeFile: string): Promise<Timed> {
+  const run = await timed(
+    [
+      PYTHON,
+      "-c",
+      "import sys, time, pandas; t = time.perf_counter(); " +
+      "pandas.read_csv(sys.argv[1], header=None); print(time.perf_counter() - t)",
+      data,
+    ],
+    {},
+    timeFile,
+  );
+  return { ...run, seconds: Number(run.stdout.trim()) };
+}
+
+async function trainJob(main: string, dir: string): Promise<Timed> {
   return await timed(
     [Deno.execPath(), "run", ...PERMISSION_FLAGS, main, "train"],
     { SAGEMAKER_BASE_DIR: dir },
@@ -143,40 +166,51 @@ async function measure(
   for (const path of [data, holdOut]) await flushToDisk(path);
   options.log(`generated ${rows} rows (${(bytes / 1e6).toFixed(0)} MB)`);
   try {
-    const pandas = await median(options.runs, () =>
-      timed(
-        [
-          PYTHON,
-          "-c",
-          "import sys, time, pandas; t = time.perf_counter(); " +
-          "pandas.read_csv(sys.argv[1], header=None); print(time.perf_counter() - t)",
-          data,
-        ],
-        {},
-        `${base}/pandas_time.txt`,
-      ));
-    options.log(`pandas.read_csv ${rows}: ${pandas.seconds.toFixed(2)} s`);
     await jobTree(`${base}/ours`, data, holdOut);
-    const ours = await median(options.runs, () => trainJob(MAIN, `${base}/ours`));
-    options.log(`train job ${rows}: ${ours.seconds.toFixed(2)} s, ${ours.rssMiB.toFixed(0)} MiB`);
+    if (options.baseline !== undefined) await jobTree(`${base}/baseline`, data, holdOut);
+    // Run by run, pandas then our job (then the baseline's) back to back: the machine's speed
+    // drifts over minutes, so each pair is compared within itself.
+    const pandasRuns: Timed[] = [];
+    const ourRuns: Timed[] = [];
+    const baselineRuns: Timed[] = [];
+    for (let run = 0; run < options.runs; run++) {
+      pandasRuns.push(await pandasRead(data, `${base}/pandas_time.txt`));
+      ourRuns.push(await trainJob(MAIN, `${base}/ours`));
+      if (options.baseline !== undefined) {
+        baselineRuns.push(await trainJob(options.baseline, `${base}/baseline`));
+      }
+      options.log(
+        `${rows} rows, run ${run + 1}: pandas.read_csv ${pandasRuns[run].seconds.toFixed(2)} s, ` +
+          `train job ${ourRuns[run].seconds.toFixed(2)} s, ${ourRuns[run].rssMiB.toFixed(0)} MiB` +
+          (options.baseline === undefined
+            ? ""
+            : `, baseline ${baselineRuns[run].seconds.toFixed(2)} s`),
+      );
+    }
+    const pandas = medianRun(pandasRuns);
+    const ours = medianRun(ourRuns);
     let baseline: ScalingRow["baseline"];
     if (options.baseline !== undefined) {
-      await jobTree(`${base}/baseline`, data, holdOut);
-      const run = await median(options.runs, () => trainJob(options.baseline!, `${base}/baseline`));
+      const run = medianRun(baselineRuns);
       baseline = {
         seconds: run.seconds,
         rssMiB: run.rssMiB,
         holdOutAccuracy: metric(run.stdout, "validation:accuracy"),
       };
-      options.log(`baseline train job ${rows}: ${run.seconds.toFixed(2)} s`);
     }
+    const ratios = ourRuns.map((run, i) => run.seconds / pandasRuns[i].seconds);
     return {
       rows,
       bytes,
       pandasSeconds: pandas.seconds,
       pandasRssMiB: pandas.rssMiB,
       trainSeconds: ours.seconds,
-      trainRssMiB: ours.rssMiB,
+      trainRssMiB: Math.max(...ourRuns.map((run) => run.rssMiB)),
+      ratio: medianRun(ratios.map((seconds) => ({ seconds }))).seconds,
+      pandasRange: [
+        Math.min(...pandasRuns.map((run) => run.seconds)),
+        Math.max(...pandasRuns.map((run) => run.seconds)),
+      ],
       readSeconds: Number(
         /channel read channel=training .*seconds=([0-9.]+)/.exec(ours.stdout)?.[1],
       ),
@@ -195,16 +229,16 @@ async function measure(
 /** The figures as a Markdown table. */
 export function scalingTable(rows: readonly ScalingRow[]): string {
   const lines = [
-    "| rows x 20 | CSV MB | pandas.read_csv s | pandas peak RSS MiB | train job s | job / pandas | read s | fit s | job peak RSS MiB | hold-out accuracy |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| rows x 20 | CSV MB | pandas.read_csv s | pandas range s | pandas peak RSS MiB | train job s | job / pandas | read s | fit s | job peak RSS MiB | hold-out accuracy |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const row of rows) {
     lines.push(
       `| ${row.rows.toLocaleString("en")} | ${(row.bytes / 1e6).toFixed(0)} | ` +
-        `${row.pandasSeconds.toFixed(2)} | ${row.pandasRssMiB.toFixed(0)} | ` +
-        `${row.trainSeconds.toFixed(2)} | ${
-          (row.trainSeconds / row.pandasSeconds).toFixed(2)
-        }x | ` +
+        `${row.pandasSeconds.toFixed(2)} | ${row.pandasRange[0].toFixed(1)}-${
+          row.pandasRange[1].toFixed(1)
+        } | ${row.pandasRssMiB.toFixed(0)} | ` +
+        `${row.trainSeconds.toFixed(2)} | ${row.ratio.toFixed(2)}x | ` +
         `${row.readSeconds.toFixed(2)} | ${row.fitSeconds.toFixed(2)} | ` +
         `${row.trainRssMiB.toFixed(0)} | ${row.holdOutAccuracy.toFixed(4)} |`,
     );
@@ -234,6 +268,13 @@ export function scalingTable(rows: readonly ScalingRow[]): string {
       }.`,
     );
   }
+  lines.push(
+    "",
+    "Medians of the runs. pandas.read_csv is timed inside Python (its start and import are not " +
+      "counted); each run times pandas and then our whole job (process start to exit) back to " +
+      "back, and job / pandas is the median of those pairs' ratios. The job's peak RSS is the " +
+      "highest of its runs.",
+  );
   return lines.join("\n") + "\n";
 }
 
