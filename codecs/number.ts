@@ -120,20 +120,10 @@ export function readNumber(bytes: Uint8Array, start: number, end: number = bytes
   if (digits > 15) return readLongNumber(bytes, start, end);
   if (digits === 0) return NaN;
   if (c === LOWER_E || c === UPPER_E) {
-    c = ++i < end ? bytes[i] : -1;
-    let exponentNegative = false;
-    if (c === MINUS || c === PLUS) {
-      exponentNegative = c === MINUS;
-      c = ++i < end ? bytes[i] : -1;
-    }
-    if (c < ZERO || c > NINE) return NaN;
-    let exponent = 0;
-    while (c >= ZERO && c <= NINE) {
-      // Past 10^6 the value is 0 or infinite whatever the digits; Number() says which.
-      if (exponent < 1_000_000) exponent = exponent * 10 + (c - ZERO);
-      c = ++i < end ? bytes[i] : -1;
-    }
-    scale = exponentNegative ? scale - exponent : scale + exponent;
+    const exponent = readExponent(bytes, i + 1, end);
+    if (exponent !== exponent) return NaN;
+    scale += exponent;
+    i = lastEnd;
   }
   lastEnd = i;
   let value: number;
@@ -242,19 +232,10 @@ export function readLongNumber(
   }
   if (!sawDigit) return NaN;
   if (c === LOWER_E || c === UPPER_E) {
-    c = ++i < end ? bytes[i] : -1;
-    let exponentNegative = false;
-    if (c === MINUS || c === PLUS) {
-      exponentNegative = c === MINUS;
-      c = ++i < end ? bytes[i] : -1;
-    }
-    if (c < ZERO || c > NINE) return NaN;
-    let exponent = 0;
-    while (c >= ZERO && c <= NINE) {
-      if (exponent < 1_000_000) exponent = exponent * 10 + (c - ZERO);
-      c = ++i < end ? bytes[i] : -1;
-    }
-    scale = exponentNegative ? scale - exponent : scale + exponent;
+    const exponent = readExponent(bytes, i + 1, end);
+    if (exponent !== exponent) return NaN;
+    scale += exponent;
+    i = lastEnd;
   }
   lastEnd = i;
   if (digits === 0) return negative ? -0 : 0;
@@ -278,6 +259,26 @@ export function readLongNumber(
     }
   }
   return negative ? -value : value;
+}
+
+/**
+ * The exponent whose sign or first digit is at `start` (just after the `e`), or NaN when it has
+ * no digits; sets `lastEnd` after its last digit. Past 10^6 the value is 0 or infinite whatever
+ * the digits (Number() says which), so larger exponents are held at about 10^6.
+ */
+function readExponent(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let c = i < end ? bytes[i] : -1;
+  const negative = c === MINUS;
+  if (negative || c === PLUS) c = ++i < end ? bytes[i] : -1;
+  if (c < ZERO || c > NINE) return NaN;
+  let exponent = 0;
+  while (c >= ZERO && c <= NINE) {
+    if (exponent < 1_000_000) exponent = exponent * 10 + (c - ZERO);
+    c = ++i < end ? bytes[i] : -1;
+  }
+  lastEnd = i;
+  return negative ? -exponent : exponent;
 }
 
 /**
