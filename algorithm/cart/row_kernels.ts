@@ -1,7 +1,7 @@
 /**
  * The two passes over a node's rows that dominate a large fit, written so that the main thread
- * and the histogram workers (`histogram_worker.ts`) run the same code: counting the rows' classes
- * per bin, and moving the rows that go left before those that go right.
+ * and the row workers (`row_worker.ts`) run the same code: counting the rows' classes per bin,
+ * and moving the rows that go left before those that go right.
  *
  * Rows are in node order (every node's rows are one block) and their bin codes move as 32-bit
  * words, with the labels alongside. A split depends only on class counts, never on the order of
