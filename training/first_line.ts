@@ -150,6 +150,69 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /**
+ * The error of a channel's first line when it holds a word where a number belongs and no header
+ * is expected, with a hint that the line may be a header row, the most common cause; any other
+ * error as it is.
+ */
+export function addHeaderHint(error: unknown, line: FirstLine, source: string): unknown {
+  const place = `Cannot parse ${source} line ${line.number}, field `;
+  if (
+    !(error instanceof CsvError) || error.line !== line.number ||
+    !error.message.startsWith(place) || !error.message.endsWith(" is not a number")
+  ) {
+    return error;
+  }
+  return new CsvError(
+    error.line,
+    `${error.message} (if line ${line.number} is a header row, set the hyperparameter header=true)`,
+  );
+}
+
+/** The header row of a channel's first file, which every later file's must match. */
+export interface HeaderRow {
+  /** The line as read. */
+  readonly text: string;
+  /** Its fields, read by CSV rules. */
+  readonly fields: readonly string[];
+  /** The file (or pipe) it was read from. */
+  readonly source: string;
+  /** Its 1-based line number there. */
+  readonly number: number;
+}
+
+/** The header row `line` of `source`. */
+export function headerRow(line: FirstLine, source: string): HeaderRow {
+  return { text: line.text, fields: splitFields(line.text), source, number: line.number };
+}
+
+/**
+ * Checks that the header `line` of a later file of a channel names the same columns, in the same
+ * order, as the first file's: columns in another order would be read into the wrong features
+ * without a parse error.
+ */
+export function checkSameHeader(first: HeaderRow, line: FirstLine, source: string): void {
+  if (line.text === first.text) return;
+  const fields = splitFields(line.text);
+  const place = `Cannot parse ${source} line ${line.number}`;
+  const rule = "(every file of a channel must have the same columns)";
+  const differs = first.fields.findIndex((field, i) => field !== fields[i]);
+  if (differs !== -1 && differs < fields.length) {
+    throw new CsvError(
+      line.number,
+      `${place}, field ${differs + 1}: the header has ${showValue(fields[differs])} where ` +
+        `${first.source} line ${first.number} has ${showValue(first.fields[differs])} ${rule}`,
+    );
+  }
+  if (fields.length !== first.fields.length) {
+    throw new CsvError(
+      line.number,
+      `${place}: the header has ${fields.length} fields where ${first.source} line ` +
+        `${first.number} has ${first.fields.length} ${rule}`,
+    );
+  }
+}
+
+/**
  * Turns `label_column` into a column number using the first line of the first source: a name
  * is looked up in the header; a number must be within the record's fields.
  */
@@ -166,6 +229,14 @@ export function resolveLabelColumn(
       throw new Error(
         `Invalid hyperparameter label_column: no column of ${source} line ${line.number} ` +
           `is named ${showValue(setup.labelColumn)}; its columns are ${fields.join(", ")}`,
+      );
+    }
+    const again = fields.indexOf(setup.labelColumn, index + 1);
+    if (again !== -1) {
+      throw new Error(
+        `Invalid hyperparameter label_column: columns ${index} and ${again} of ${source} line ` +
+          `${line.number} are both named ${showValue(setup.labelColumn)}; ` +
+          `give the column number instead`,
       );
     }
     return index;
