@@ -9,8 +9,8 @@
 import type { Dataset } from "../algorithm/mod.ts";
 import { type CsvTable, CsvTableReader } from "../codecs/csv_reader.ts";
 import {
-  addHeaderHint,
   checkSameHeader,
+  explainFirstLineError,
   type FirstLine,
   type HeaderRow,
   headerRow,
@@ -206,7 +206,9 @@ export async function readChannelRecords(
     try {
       return parse();
     } catch (error) {
-      throw header || first === undefined ? error : addHeaderHint(error, first.line, first.source);
+      throw first === undefined
+        ? error
+        : explainFirstLineError(error, first.line, { source: first.source, header });
     }
   }
   function createReader(line: FirstLine, source: string) {

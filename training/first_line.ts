@@ -15,6 +15,7 @@ const SPACE = 0x20;
 const TAB = 0x09;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
+const SEMICOLON = 0x3b;
 const textDecoder = new TextDecoder();
 
 /**
@@ -150,18 +151,25 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /**
- * The error of a channel's first line when it holds a word where a number belongs and no header
- * is expected, with a hint that the line may be a header row, the most common cause; any other
- * error as it is.
+ * The error of a channel's first line explained by its most common causes: a file separated by
+ * tabs or semicolons, or (when no header is expected) a header row where a number belongs. Any
+ * other error is returned as it is.
  */
-export function addHeaderHint(error: unknown, line: FirstLine, source: string): unknown {
-  const place = `Cannot parse ${source} line ${line.number}, field `;
+export function explainFirstLineError(
+  error: unknown,
+  line: FirstLine,
+  options: { source: string; header: boolean },
+): unknown {
+  const { source } = options;
+  const place = `Cannot parse ${source} line ${line.number}`;
   if (
-    !(error instanceof CsvError) || error.line !== line.number ||
-    !error.message.startsWith(place) || !error.message.endsWith(" is not a number")
+    !(error instanceof CsvError) || error.line !== line.number || !error.message.startsWith(place)
   ) {
     return error;
   }
+  const found = otherSeparator(line.text);
+  if (found !== undefined) return separatorError(line, source, found);
+  if (options.header || !error.message.endsWith(" is not a number")) return error;
   return new CsvError(
     error.line,
     `${error.message} (if line ${line.number} is a header row, set the hyperparameter header=true)`,
@@ -222,6 +230,7 @@ export function resolveLabelColumn(
   line: { text: string; number: number },
   source: string,
 ): number {
+  checkSeparator(line, source);
   if (typeof setup.labelColumn === "string") {
     const fields = splitFields(line.text);
     const index = fields.indexOf(setup.labelColumn);
@@ -252,4 +261,46 @@ export function resolveLabelColumn(
     );
   }
   return index;
+}
+
+/**
+ * The other separator `line` holds more often than commas, outside quotes: "tabs" or
+ * "semicolons" (semicolons often come with decimal commas); undefined for a comma-separated line.
+ */
+function otherSeparator(line: string): string | undefined {
+  const commas = countOutsideQuotes(line, COMMA);
+  if (countOutsideQuotes(line, TAB) > commas) return "tabs";
+  if (countOutsideQuotes(line, SEMICOLON) > commas) return "semicolons";
+  return undefined;
+}
+
+function separatorError(line: FirstLine, source: string, found: string): CsvError {
+  return new CsvError(
+    line.number,
+    `Cannot parse ${source} line ${line.number}: expected fields separated by commas, found ` +
+      `more ${found} than commas (the file is not comma-separated)`,
+  );
+}
+
+/**
+ * Fails on a first line without a comma but with tabs or semicolons: a tab- or
+ * semicolon-separated file, which would otherwise fail as a record without features or as a
+ * header without the label column's name.
+ */
+function checkSeparator(line: FirstLine, source: string): void {
+  if (countOutsideQuotes(line.text, COMMA) > 0) return;
+  const found = otherSeparator(line.text);
+  if (found !== undefined) throw separatorError(line, source, found);
+}
+
+/** How many times the character `code` occurs in `line` outside double quotes. */
+function countOutsideQuotes(line: string, code: number): number {
+  let count = 0;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === QUOTE) quoted = !quoted;
+    else if (c === code && !quoted) count++;
+  }
+  return count;
 }

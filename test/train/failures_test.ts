@@ -84,6 +84,16 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
     failure:
       /^Cannot parse .*a\.csv line 1, field 2: "x" is not a number \(if line 1 is a header row, set the hyperparameter header=true\)$/,
   },
+  "a tab-separated file": {
+    spec: { files: { [`${TRAINING}/a.csv`]: "a\t1\t2\nb\t3\t4\n" } },
+    failure:
+      /^Cannot parse .*a\.csv line 1: expected fields separated by commas, found more tabs than commas \(the file is not comma-separated\)$/,
+  },
+  "a semicolon-separated file with decimal commas": {
+    spec: { files: { [`${TRAINING}/a.csv`]: "a;1,5;2\nb;3,5;4\n" } },
+    failure:
+      /^Cannot parse .*a\.csv line 1: expected fields separated by commas, found more semicolons than commas \(the file is not comma-separated\)$/,
+  },
   "a single class": {
     spec: { files: { [`${TRAINING}/a.csv`]: "a,1,2\na,3,4\n" } },
     failure: /^Channel training has only one class \("a"\): a classifier needs at least two$/,
