@@ -250,6 +250,22 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
     },
     failure: /^Missing channel validation: no folder at .*\/input\/data\/validation$/,
   },
+  "a file where the model folder belongs": {
+    spec: {
+      files: { [`${TRAINING}/a.csv`]: IRIS },
+      prepare: async (base) => {
+        await Deno.remove(`${base}/model`, { recursive: true }).catch(() => {});
+        await Deno.writeTextFile(`${base}/model`, "not a folder");
+      },
+    },
+    failure: /^Cannot write the model to .*\/model: /,
+  },
+  "a file where the metrics folder belongs": {
+    spec: {
+      files: { [`${TRAINING}/a.csv`]: IRIS, "output/data": "not a folder" },
+    },
+    failure: /^Cannot write the metrics to .*\/output\/data\/metrics\.json: /,
+  },
   "current host not among the hosts": {
     spec: {
       files: {
