@@ -218,15 +218,16 @@ export async function train(
     hyperparameters: setup.effective as HyperparameterValues,
     training,
   };
-  const modelPath = await saveModel(paths.modelDir, stored);
+  const modelPath = await saveModel(paths.modelDir, stored).catch((error: Error) => {
+    throw new Error(`Cannot write the model to ${paths.modelDir}: ${error.message}`);
+  });
   const totalSeconds = (performance.now() - started) / 1000;
   metrics["train:total_seconds"] = totalSeconds;
   log.info("model saved", { path: modelPath, ...describeModel(stored) });
 
-  await Deno.mkdir(paths.outputDataDir, { recursive: true });
   const metricsPath = `${paths.outputDataDir}/${METRICS_FILE_NAME}`;
   const importances = importancesJson(model);
-  await writeFileAtomic(
+  await writeMetrics(
     metricsPath,
     JSON.stringify(
       {
@@ -241,7 +242,11 @@ export async function train(
       null,
       2,
     ) + "\n",
-  );
+  ).catch(async (error: Error) => {
+    // A failed job leaves no model behind, as when it fails before saving one.
+    await Deno.remove(modelPath).catch(() => {});
+    throw new Error(`Cannot write the metrics to ${metricsPath}: ${error.message}`);
+  });
   for (const line of metricLines(metrics)) console.log(line);
   return {
     rows,
@@ -255,6 +260,12 @@ export async function train(
     modelPath,
     metricsPath,
   };
+}
+
+/** Writes the metrics file, creating its folder. */
+async function writeMetrics(path: string, text: string): Promise<void> {
+  await Deno.mkdir(path.replace(/\/[^/]*$/, ""), { recursive: true });
+  await writeFileAtomic(path, text);
 }
 
 /** Writes the failure reason where SageMaker reads it (its first 1024 characters are shown). */

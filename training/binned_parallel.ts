@@ -198,7 +198,11 @@ export async function readRestInParallel(
     parts.push({ path: sources[i], start: 0, size: sizes[i] });
   }
   const header = rest.setup.header || channel.headerPresent;
-  const ranges = await planRanges(parts, { rangeBytes: rest.parallel.rangeBytes, header });
+  const ranges = await planRanges(parts, {
+    rangeBytes: rest.parallel.rangeBytes,
+    header,
+    firstHeader: stopped.firstHeader,
+  });
   let left = 0;
   for (const range of ranges) left += range.end - range.start;
   const workers = Math.min(rest.parallel.workers, ranges.length);

@@ -8,7 +8,15 @@
 
 import type { Dataset } from "../algorithm/mod.ts";
 import { type CsvTable, CsvTableReader } from "../codecs/csv_reader.ts";
-import { type FirstLine, LeadingLines, resolveLabelColumn } from "./first_line.ts";
+import {
+  checkSameHeader,
+  explainFirstLineError,
+  type FirstLine,
+  type HeaderRow,
+  headerRow,
+  LeadingLines,
+  resolveLabelColumn,
+} from "./first_line.ts";
 import { sortClasses } from "../codecs/labels.ts";
 import { log } from "../log.ts";
 import { ProgressReporter } from "./progress.ts";
@@ -113,6 +121,8 @@ export interface StoppedRead extends ReadPosition {
   readonly started: number;
   /** The label column, counted from 0. */
   readonly labelColumn: number;
+  /** The first file's header row, when files start with one: later files must match it. */
+  readonly firstHeader?: HeaderRow;
 }
 
 /** How far a read is, for {@linkcode ReadRecordsOptions.onChunk}. */
@@ -189,8 +199,22 @@ export async function readChannelRecords(
     },
   );
   let labelColumn = -1;
+  let firstHeader: HeaderRow | undefined;
+  let first: { line: FirstLine; source: string } | undefined;
+  // Parses the first line (or the last of a one-line channel), explaining a header row there.
+  function parseFirstLine<T>(parse: () => T): T {
+    try {
+      return parse();
+    } catch (error) {
+      throw first === undefined
+        ? error
+        : explainFirstLineError(error, first.line, { source: first.source, header });
+    }
+  }
   function createReader(line: FirstLine, source: string) {
+    first = { line, source };
     labelColumn = resolveLabelColumn(setup, header, line, source);
+    if (header) firstHeader = headerRow(line, source);
     return new CsvTableReader({
       labelColumn,
       labelIds: true,
@@ -211,6 +235,8 @@ export async function readChannelRecords(
     let gzip = false;
     // Before the first record: wait for the first non-blank line to place the label column.
     const leading = reader === undefined ? new LeadingLines(source) : undefined;
+    // A later file's header is checked against the first file's before its records are read.
+    let laterHeader = firstHeader === undefined ? undefined : new LeadingLines(source);
     const chunks = readSourceChunks(source, {
       signal: options.signal,
       channel: channel.name,
@@ -226,27 +252,36 @@ export async function readChannelRecords(
       if (reader === undefined) {
         const line = leading!.push(chunk);
         if (line === undefined) continue;
-        reader = createReader(line, source);
-        reader.push(leading!.bytes());
-      } else reader.push(chunk);
+        const created = reader = createReader(line, source);
+        parseFirstLine(() => created.push(leading!.bytes()));
+      } else {
+        const line = laterHeader?.push(chunk);
+        if (line !== undefined) {
+          checkSameHeader(firstHeader!, line, source);
+          laterHeader = undefined;
+        }
+        reader.push(chunk);
+      }
       await options.onChunk?.(reader, { bytes: read, totalBytes, compressed, source });
       progress.update(reader.records, read);
       if (options.stopAfterChunk === undefined) continue;
       const at = { sources, sourceIndex, offset, bytes: read, gzip };
       if (await options.stopAfterChunk(at)) {
-        const stopped = { ...at, reader, progress, started, labelColumn };
+        const stopped = { ...at, reader, progress, started, labelColumn, firstHeader };
         return { table: undefined, sources, header, stopped };
       }
     }
+    const line = laterHeader?.finish();
+    if (line !== undefined) checkSameHeader(firstHeader!, line, source);
     if (reader === undefined) {
       const line = leading!.finish();
       if (line !== undefined) {
-        reader = createReader(line, source);
-        reader.push(leading!.bytes());
+        const created = reader = createReader(line, source);
+        parseFirstLine(() => created.push(leading!.bytes()));
       }
     }
   }
-  const table = reader?.finish();
+  const table = parseFirstLine(() => reader?.finish());
   logChannelRead(channel, reader?.records ?? 0, table?.features.columns ?? 0, started);
   if (table === undefined || reader!.records === 0) {
     throw new ChannelError(

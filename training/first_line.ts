@@ -15,6 +15,7 @@ const SPACE = 0x20;
 const TAB = 0x09;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
+const SEMICOLON = 0x3b;
 const textDecoder = new TextDecoder();
 
 /**
@@ -150,6 +151,76 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /**
+ * The error of a channel's first line explained by its most common causes: a file separated by
+ * tabs or semicolons, or (when no header is expected) a header row where a number belongs. Any
+ * other error is returned as it is.
+ */
+export function explainFirstLineError(
+  error: unknown,
+  line: FirstLine,
+  options: { source: string; header: boolean },
+): unknown {
+  const { source } = options;
+  const place = `Cannot parse ${source} line ${line.number}`;
+  if (
+    !(error instanceof CsvError) || error.line !== line.number || !error.message.startsWith(place)
+  ) {
+    return error;
+  }
+  const found = otherSeparator(line.text);
+  if (found !== undefined) return separatorError(line, source, found);
+  if (options.header || !error.message.endsWith(" is not a number")) return error;
+  return new CsvError(
+    error.line,
+    `${error.message} (if line ${line.number} is a header row, set the hyperparameter header=true)`,
+  );
+}
+
+/** The header row of a channel's first file, which every later file's must match. */
+export interface HeaderRow {
+  /** The line as read. */
+  readonly text: string;
+  /** Its fields, read by CSV rules. */
+  readonly fields: readonly string[];
+  /** The file (or pipe) it was read from. */
+  readonly source: string;
+  /** Its 1-based line number there. */
+  readonly number: number;
+}
+
+/** The header row `line` of `source`. */
+export function headerRow(line: FirstLine, source: string): HeaderRow {
+  return { text: line.text, fields: splitFields(line.text), source, number: line.number };
+}
+
+/**
+ * Checks that the header `line` of a later file of a channel names the same columns, in the same
+ * order, as the first file's: columns in another order would be read into the wrong features
+ * without a parse error.
+ */
+export function checkSameHeader(first: HeaderRow, line: FirstLine, source: string): void {
+  if (line.text === first.text) return;
+  const fields = splitFields(line.text);
+  const place = `Cannot parse ${source} line ${line.number}`;
+  const rule = "(every file of a channel must have the same columns)";
+  const differs = first.fields.findIndex((field, i) => field !== fields[i]);
+  if (differs !== -1 && differs < fields.length) {
+    throw new CsvError(
+      line.number,
+      `${place}, field ${differs + 1}: the header has ${showValue(fields[differs])} where ` +
+        `${first.source} line ${first.number} has ${showValue(first.fields[differs])} ${rule}`,
+    );
+  }
+  if (fields.length !== first.fields.length) {
+    throw new CsvError(
+      line.number,
+      `${place}: the header has ${fields.length} fields where ${first.source} line ` +
+        `${first.number} has ${first.fields.length} ${rule}`,
+    );
+  }
+}
+
+/**
  * Turns `label_column` into a column number using the first line of the first source: a name
  * is looked up in the header; a number must be within the record's fields.
  */
@@ -159,6 +230,7 @@ export function resolveLabelColumn(
   line: { text: string; number: number },
   source: string,
 ): number {
+  checkSeparator(line, source);
   if (typeof setup.labelColumn === "string") {
     const fields = splitFields(line.text);
     const index = fields.indexOf(setup.labelColumn);
@@ -166,6 +238,14 @@ export function resolveLabelColumn(
       throw new Error(
         `Invalid hyperparameter label_column: no column of ${source} line ${line.number} ` +
           `is named ${showValue(setup.labelColumn)}; its columns are ${fields.join(", ")}`,
+      );
+    }
+    const again = fields.indexOf(setup.labelColumn, index + 1);
+    if (again !== -1) {
+      throw new Error(
+        `Invalid hyperparameter label_column: columns ${index} and ${again} of ${source} line ` +
+          `${line.number} are both named ${showValue(setup.labelColumn)}; ` +
+          `give the column number instead`,
       );
     }
     return index;
@@ -181,4 +261,46 @@ export function resolveLabelColumn(
     );
   }
   return index;
+}
+
+/**
+ * The other separator `line` holds more often than commas, outside quotes: "tabs" or
+ * "semicolons" (semicolons often come with decimal commas); undefined for a comma-separated line.
+ */
+function otherSeparator(line: string): string | undefined {
+  const commas = countOutsideQuotes(line, COMMA);
+  if (countOutsideQuotes(line, TAB) > commas) return "tabs";
+  if (countOutsideQuotes(line, SEMICOLON) > commas) return "semicolons";
+  return undefined;
+}
+
+function separatorError(line: FirstLine, source: string, found: string): CsvError {
+  return new CsvError(
+    line.number,
+    `Cannot parse ${source} line ${line.number}: expected fields separated by commas, found ` +
+      `more ${found} than commas (the file is not comma-separated)`,
+  );
+}
+
+/**
+ * Fails on a first line without a comma but with tabs or semicolons: a tab- or
+ * semicolon-separated file, which would otherwise fail as a record without features or as a
+ * header without the label column's name.
+ */
+function checkSeparator(line: FirstLine, source: string): void {
+  if (countOutsideQuotes(line.text, COMMA) > 0) return;
+  const found = otherSeparator(line.text);
+  if (found !== undefined) throw separatorError(line, source, found);
+}
+
+/** How many times the character `code` occurs in `line` outside double quotes. */
+function countOutsideQuotes(line: string, code: number): number {
+  let count = 0;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === QUOTE) quoted = !quoted;
+    else if (c === code && !quoted) count++;
+  }
+  return count;
 }

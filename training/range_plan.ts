@@ -6,12 +6,14 @@
  * @module
  */
 
+import { checkSameHeader, type HeaderRow } from "./first_line.ts";
 import type { ByteRange } from "./range_reader.ts";
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
+const textDecoder = new TextDecoder();
 
 /** Bytes looked at a time for a line end. */
 const PROBE_BYTES = 64 * 1024;
@@ -49,16 +51,17 @@ async function lineStartAfter(file: Deno.FsFile, position: number, size: number)
 
 /**
  * The first line of a file that the CSV reader does not skip as blank (spaces and tabs, and
- * one `\r` at its end), without its line end, and the offset after it; undefined for a file
- * of blank lines. It is the line a header is read from.
+ * one `\r` at its end), without its line end, its 1-based number and the offset after it;
+ * undefined for a file of blank lines. It is the line a header is read from.
  */
 export async function firstNonBlankLine(
   path: string,
-): Promise<{ line: Uint8Array; end: number } | undefined> {
+): Promise<{ line: Uint8Array; number: number; end: number } | undefined> {
   const file = await Deno.open(path, { read: true });
   try {
     let pending = new Uint8Array(0);
     let offset = 0;
+    let number = 1;
     const buffer = new Uint8Array(PROBE_BYTES);
     while (true) {
       const count = await file.read(buffer);
@@ -77,10 +80,12 @@ export async function firstNonBlankLine(
         if (!isBlank(bytes, start, end)) {
           return {
             line: bytes.slice(start, end),
+            number,
             end: offset + Math.min(newline + 1, bytes.length),
           };
         }
         start = newline + 1;
+        number++;
         if (start >= bytes.length && done) return undefined;
       }
       offset += start;
@@ -129,11 +134,12 @@ export interface FilePart {
 /**
  * Cuts each part into ranges of about `rangeBytes`, each ending after a line end (or at the end
  * of the file). With `header`, no file is cut before the end of its header line, and every range
- * after a file's first gets that line.
+ * after a file's first gets that line, which must match `firstHeader` (the first file's) when
+ * that is given.
  */
 export async function planRanges(
   parts: readonly FilePart[],
-  options: { rangeBytes: number; header: boolean },
+  options: { rangeBytes: number; header: boolean; firstHeader?: HeaderRow },
 ): Promise<ByteRange[]> {
   const ranges: ByteRange[] = [];
   for (const part of parts) {
@@ -147,6 +153,10 @@ export async function planRanges(
         continue;
       }
       headerLine = first.line;
+      if (options.firstHeader !== undefined) {
+        const text = textDecoder.decode(first.line);
+        checkSameHeader(options.firstHeader, { text, number: first.number }, part.path);
+      }
       firstCut = Math.max(firstCut, first.end);
     }
     const file = await Deno.open(part.path, { read: true });

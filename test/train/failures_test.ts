@@ -74,6 +74,26 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
     spec: { files: { [`${TRAINING}/a.csv`]: "a,1,2\nb,3,four\n" } },
     failure: /^Cannot parse .*a\.csv line 2, field 3: "four" is not a number$/,
   },
+  "a header row while header is false": {
+    spec: { files: { [`${TRAINING}/a.csv`]: '\n"species",x,y\nb,3,4\n' } },
+    failure:
+      /^Cannot parse .*a\.csv line 2, field 2: "x" is not a number \(if line 2 is a header row, set the hyperparameter header=true\)$/,
+  },
+  "a header row while header is false, in a one-line file": {
+    spec: { files: { [`${TRAINING}/a.csv`]: "species,x,y" } },
+    failure:
+      /^Cannot parse .*a\.csv line 1, field 2: "x" is not a number \(if line 1 is a header row, set the hyperparameter header=true\)$/,
+  },
+  "a tab-separated file": {
+    spec: { files: { [`${TRAINING}/a.csv`]: "a\t1\t2\nb\t3\t4\n" } },
+    failure:
+      /^Cannot parse .*a\.csv line 1: expected fields separated by commas, found more tabs than commas \(the file is not comma-separated\)$/,
+  },
+  "a semicolon-separated file with decimal commas": {
+    spec: { files: { [`${TRAINING}/a.csv`]: "a;1,5;2\nb;3,5;4\n" } },
+    failure:
+      /^Cannot parse .*a\.csv line 1: expected fields separated by commas, found more semicolons than commas \(the file is not comma-separated\)$/,
+  },
   "a single class": {
     spec: { files: { [`${TRAINING}/a.csv`]: "a,1,2\na,3,4\n" } },
     failure: /^Channel training has only one class \("a"\): a classifier needs at least two$/,
@@ -182,6 +202,36 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
     failure:
       /^Invalid hyperparameter label_column: no column of .*a\.csv line 1 is named "species"; its columns are x, y, label$/,
   },
+  "label_column naming two header columns": {
+    spec: {
+      files: { [`${TRAINING}/a.csv`]: "x,label,label\n1,2,a\n3,4,b\n" },
+      hyperparameters: { header: "true", label_column: "label" },
+    },
+    failure:
+      /^Invalid hyperparameter label_column: columns 1 and 2 of .*a\.csv line 1 are both named "label"; give the column number instead$/,
+  },
+  "files whose headers name the columns in another order": {
+    spec: {
+      files: {
+        [`${TRAINING}/a.csv`]: "label,x,y\na,1,2\nb,3,4\n",
+        [`${TRAINING}/b.csv`]: "\ufefflabel,y,x\r\na,2,1\r\nb,4,3\r\n",
+      },
+      hyperparameters: { header: "true" },
+    },
+    failure:
+      /^Cannot parse .*\/b\.csv line 1, field 2: the header has "y" where .*\/a\.csv line 1 has "x" \(every file of a channel must have the same columns\)$/,
+  },
+  "files whose headers have another number of columns": {
+    spec: {
+      files: {
+        [`${TRAINING}/a.csv`]: "label,x,y\na,1,2\nb,3,4\n",
+        [`${TRAINING}/b.csv`]: "\n\nlabel,x,y,z\na,1,2\nb,3,4",
+      },
+      hyperparameters: { header: "true" },
+    },
+    failure:
+      /^Cannot parse .*\/b\.csv line 3: the header has 4 fields where .*\/a\.csv line 1 has 3 \(every file of a channel must have the same columns\)$/,
+  },
   "validation with another feature count": {
     spec: {
       files: {
@@ -199,6 +249,22 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
       },
     },
     failure: /^Missing channel validation: no folder at .*\/input\/data\/validation$/,
+  },
+  "a file where the model folder belongs": {
+    spec: {
+      files: { [`${TRAINING}/a.csv`]: IRIS },
+      prepare: async (base) => {
+        await Deno.remove(`${base}/model`, { recursive: true }).catch(() => {});
+        await Deno.writeTextFile(`${base}/model`, "not a folder");
+      },
+    },
+    failure: /^Cannot write the model to .*\/model: /,
+  },
+  "a file where the metrics folder belongs": {
+    spec: {
+      files: { [`${TRAINING}/a.csv`]: IRIS, "output/data": "not a folder" },
+    },
+    failure: /^Cannot write the metrics to .*\/output\/data\/metrics\.json: /,
   },
   "current host not among the hosts": {
     spec: {

@@ -212,6 +212,23 @@ Deno.test("readBinnedTrainingDataset() in parallel names the line of a bad sampl
   });
 });
 
+Deno.test("readBinnedTrainingDataset() in parallel names a later file whose header has the columns in another order", async () => {
+  await withFiles({
+    "a.csv": `label,a,b,c\n${records(1000, 14).join("\n")}\n`,
+    "b.csv": `label,a,b,c\n${records(2000, 15).join("\n")}\n`,
+    "c.csv": `\n"label", a ,b,c\n${records(2000, 16).join("\n")}\n`,
+    "d.csv": `label,a,c,b\n${records(2000, 17).join("\n")}\n`,
+  }, async (base) => {
+    const hyperparameters = { header: "true" };
+    const expected = await failure(read(base, SEQUENTIAL, hyperparameters));
+    assert.match(
+      expected,
+      /d\.csv line 1, field 3: the header has "c" where .*a\.csv line 1 has "b" \(every file/,
+    );
+    assert.equal(await failure(read(base, PARALLEL, hyperparameters)), expected);
+  });
+});
+
 Deno.test("readBinnedTrainingDataset() reads gzip on the main thread, and a small channel too", async () => {
   const text = records(5000, 10).join("\n") + "\n";
   const gzip = new Uint8Array(
