@@ -19,6 +19,7 @@ import {
   chooseResponseType,
   MEDIA_TYPES,
   type MediaType,
+  parseMediaRange,
   requestMediaType,
 } from "../codecs/negotiate.ts";
 import { encodeAll, type PredictionEncoder, type PredictionSet } from "../codecs/predictions.ts";
@@ -211,6 +212,16 @@ function estimateValues(bytes: Uint8Array, features: number): number {
   return (Math.ceil((bytes.length / Math.max(1, lineBytes)) * 1.125) + 1) * features;
 }
 
+/**
+ * True when a `Content-Type` says `header=present` (RFC 4180): the body's first line names the
+ * columns and is skipped, as training does with the same parameter.
+ */
+function csvHeaderPresent(contentType: string | null): boolean {
+  // The usual header has no parameters: it takes no parsing.
+  if (contentType === null || !contentType.includes(";")) return false;
+  return parseMediaRange(contentType).params.header?.toLowerCase() === "present";
+}
+
 /** Turns a codec error into a 400; anything else is rethrown. */
 function badRequest(error: unknown): never {
   if (error instanceof CsvError || error instanceof JsonRecordError) {
@@ -228,6 +239,7 @@ async function readCsvOrJsonLines(
   const { collector, mark } = options;
   const features = context.model.featureCount;
   const onBadRecord = mark ? "mark" : "throw";
+  const header = type === "text/csv" && csvHeaderPresent(request.headers.get("content-type"));
   const declared = Number(request.headers.get("content-length") ?? NaN);
   try {
     let reader: CsvTableReader | JsonLinesReader;
@@ -235,7 +247,7 @@ async function readCsvOrJsonLines(
       const body = await readBody(request, context.bodyLimitBytes, options.body);
       reader = type === "text/csv"
         ? new CsvTableReader(
-          { features, onBadRecord, buffer: SMALL_BODY_VALUES },
+          { features, onBadRecord, header, buffer: SMALL_BODY_VALUES },
           estimateValues(body, features),
         )
         : new JsonLinesReader({ features, onBadRecord });
@@ -243,7 +255,7 @@ async function readCsvOrJsonLines(
       reader.push(body);
     } else {
       reader = type === "text/csv"
-        ? new CsvTableReader({ features, onBadRecord }, SLICE_ROWS * 2 * features)
+        ? new CsvTableReader({ features, onBadRecord, header }, SLICE_ROWS * 2 * features)
         : new JsonLinesReader({ features, onBadRecord });
       collector.watchErrors(reader.errors);
       let received = 0;

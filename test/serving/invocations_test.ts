@@ -83,6 +83,24 @@ Deno.test("/invocations refuses a streamed body past the limit with 413", async 
   assert.match(await response.text(), /larger than the limit of 1048576 bytes/);
 });
 
+Deno.test("/invocations skips the header line of text/csv; header=present", async () => {
+  const type = { "content-type": "text/csv; charset=utf-8; header=present" };
+  const small = await handler()(post("a,b\n1,0\n-1,0\n", type));
+  assert.equal(small.status, 200);
+  assert.equal(await small.text(), "high\nlow\n");
+  // A body without Content-Length is read as a stream, by the other reader.
+  const body = ReadableStream.from([new TextEncoder().encode("a,b\n-1,0\n1,0\n")]);
+  const streamed = await handler()(post(body, { "content-type": "TEXT/CSV;HEADER=Present" }));
+  assert.equal(streamed.status, 200);
+  assert.equal(await streamed.text(), "low\nhigh\n");
+  // Without the parameter the first line is a record, and line numbers count the header.
+  const plain = await handler()(post("a,b\n1,0\n"));
+  assert.equal(plain.status, 400);
+  assert.match(await plain.text(), /^Cannot parse line 1, field 1: "a" is not a number/);
+  const bad = await handler()(post("a,b\nx,0\n", type));
+  assert.match(await bad.text(), /^Cannot parse line 2, field 1: "x" is not a number/);
+});
+
 Deno.test("/invocations answers 415 naming the types it reads", async () => {
   const response = await handler()(post("1,2\n", { "content-type": "image/png" }));
   assert.equal(response.status, 415);
