@@ -290,6 +290,22 @@ Deno.test("/invocations answers small bodies one after the other and at once", a
   assert.equal(await (await handle(post("2,2\n"))).text(), "high\n");
 });
 
+Deno.test("/invocations answers another method with 405, Allow: POST and the request id", async () => {
+  for (const method of ["GET", "HEAD", "PUT"]) {
+    const response = await handler()(new Request("http://worker/invocations", { method }));
+    assert.equal(response.status, 405, method);
+    assert.equal(response.headers.get("allow"), "POST", method);
+    assert.match(response.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+    const text = await response.text();
+    if (method !== "HEAD") {
+      assert.match(text, new RegExp(`^Use POST for /invocations, not ${method}`));
+    }
+  }
+  const ping = await handler()(new Request("http://worker/ping", { method: "POST" }));
+  assert.equal(ping.headers.get("allow"), "GET, HEAD");
+  await ping.body?.cancel();
+});
+
 Deno.test("pathOf() finds /invocations without parsing and any other path with URL", () => {
   assert.equal(pathOf("http://127.0.0.1:8080/invocations"), "/invocations");
   assert.equal(pathOf("http://worker/ping"), "/ping");
