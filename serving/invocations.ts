@@ -222,6 +222,25 @@ function csvHeaderPresent(contentType: string | null): boolean {
   return parseMediaRange(contentType).params.header?.toLowerCase() === "present";
 }
 
+/**
+ * Charsets in which the digits, commas and brackets of a body are not their ASCII bytes. Any
+ * other charset is read as UTF-8: for numbers, every ASCII-based charset is the same.
+ */
+const UNREADABLE_CHARSET = /^(utf-?16|utf-?32|ucs-?2|ucs-?4|utf-?7)/;
+
+/** Throws a 415 {@linkcode HttpError} when `Content-Type` names a charset we cannot read. */
+function checkCharset(contentType: string): void {
+  // The usual header has no parameters: it takes no parsing.
+  if (!contentType.includes(";")) return;
+  const charset = parseMediaRange(contentType).params.charset?.toLowerCase();
+  if (charset !== undefined && UNREADABLE_CHARSET.test(charset)) {
+    throw new HttpError(
+      415,
+      `Unsupported charset ${JSON.stringify(charset)} in Content-Type: send UTF-8 (or ASCII)`,
+    );
+  }
+}
+
 /** Turns a codec error into a 400; anything else is rethrown. */
 function badRequest(error: unknown): never {
   if (error instanceof CsvError || error instanceof JsonRecordError) {
@@ -378,13 +397,14 @@ export async function handleInvocation(
   const contentType = request.headers.get("content-type");
   const requestType = requestMediaType(contentType);
   if (requestType === undefined) {
+    const type = mediaType(contentType);
     throw new HttpError(
       415,
-      `Unsupported content type ${JSON.stringify(mediaType(contentType))}: supported are ${
-        MEDIA_TYPES.join(", ")
-      }`,
+      `${type === "" ? "No Content-Type" : `Unsupported content type ${JSON.stringify(type)}`}: ` +
+        `supported are ${MEDIA_TYPES.join(", ")}`,
     );
   }
+  checkCharset(contentType!);
   const accept = request.headers.get("accept");
   const choice = chooseResponseType(accept, {
     requestType,

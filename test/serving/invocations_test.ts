@@ -111,6 +111,33 @@ Deno.test("/invocations answers 415 naming the types it reads", async () => {
   );
 });
 
+Deno.test("/invocations answers 415 saying that Content-Type is missing", async () => {
+  const request = new Request("http://worker/invocations", { method: "POST", body: "1,2\n" });
+  request.headers.delete("content-type");
+  const response = await handler()(request);
+  assert.equal(response.status, 415);
+  assert.match(
+    await response.text(),
+    /^No Content-Type: supported are text\/csv, application\/json, application\/jsonlines \(request id /,
+  );
+});
+
+Deno.test("/invocations refuses a charset whose digits are not ASCII bytes, with 415", async () => {
+  const utf16 = new Uint8Array([0x31, 0, 0x2c, 0, 0x32, 0, 0x0a, 0]);
+  const response = await handler()(post(utf16, { "content-type": "text/csv; charset=UTF-16LE" }));
+  assert.equal(response.status, 415);
+  assert.match(
+    await response.text(),
+    /^Unsupported charset "utf-16le" in Content-Type: send UTF-8 \(or ASCII\) \(request id /,
+  );
+  for (const charset of ["utf-8", "us-ascii", "iso-8859-1"]) {
+    const ascii = await handler()(
+      post("1,2\n", { "content-type": `text/csv; charset=${charset}` }),
+    );
+    assert.equal(await ascii.text(), "high\n", charset);
+  }
+});
+
 Deno.test("/invocations answers 406 in the error shape naming what it can produce", async () => {
   const response = await handler()(post("1,2\n", { accept: "application/xml" }));
   assert.equal(response.status, 406);
