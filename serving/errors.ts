@@ -7,7 +7,7 @@
  * - otherwise one line of `text/plain`: the message, then ` (request id ...)`.
  *
  * Every error answer carries the request id in the `X-Request-Id` header too. nginx's own error
- * pages (413, 503, 504 in `nginx.conf`) follow the same shape.
+ * pages (400, 413, 414, 503, 504 in `nginx.conf`) follow the same shape.
  *
  * @module
  */

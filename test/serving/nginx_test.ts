@@ -35,6 +35,9 @@ Deno.test("renderNginxConfig() renders nginx's own errors in the workers' error 
   const config = renderNginxConfig({ ...values, timeoutSeconds: 7 });
   assert.match(config, /error_page 504 =504 \/__error\/504\.\$error_format;/);
   assert.match(config, /error_page 502 503 =503 \/__error\/503\.\$error_format;/);
+  assert.match(config, /error_page 400 =400 \/__error\/400\.\$error_format;/);
+  assert.match(config, /error_page 494 =400 \/__error\/494\.\$error_format;/);
+  assert.match(config, /error_page 414 =414 \/__error\/414\.\$error_format;/);
   assert.match(
     config,
     /return 504 '\{"error":"The request took longer than MODEL_SERVER_TIMEOUT=7 s","status":504,"request_id":"\$sagemaker_request_id"\}/,
