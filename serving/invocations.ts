@@ -329,12 +329,17 @@ async function readJson(
     buffer: declared <= WHOLE_BODY_BYTES ? SMALL_BODY_VALUES : undefined,
   });
   collector.watchErrors(reader.errors);
+  // An empty body is named as such, not as the parser's "Unexpected end of JSON input".
+  let blank = true;
   try {
     if (declared <= WHOLE_BODY_BYTES) {
-      reader.push(await readBody(request, context.bodyLimitBytes, options.body));
+      const body = await readBody(request, context.bodyLimitBytes, options.body);
+      blank = isBlank(body);
+      reader.push(body);
     } else {
       let received = 0;
       for await (const chunk of bodyChunks(request, context.bodyLimitBytes, options.body)) {
+        blank &&= isBlank(chunk);
         reader.push(chunk);
         received += chunk.length;
         if (reader.rows >= SLICE_ROWS) {
@@ -347,9 +352,23 @@ async function readJson(
     }
     collector.add(reader.finish());
   } catch (error) {
+    if (blank && error instanceof JsonRecordError) {
+      throw new HttpError(
+        400,
+        'Empty request body: expected {"instances": [[...], ...]} or a list of records',
+      );
+    }
     return badRequest(error);
   }
   return reader.errors;
+}
+
+/** True when `bytes` hold nothing but JSON whitespace; it stops at the first other byte. */
+function isBlank(bytes: Uint8Array): boolean {
+  for (const byte of bytes) {
+    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return false;
+  }
+  return true;
 }
 
 function streamAnswer(

@@ -228,6 +228,20 @@ Deno.test("/invocations answers 400 for a body without records", async () => {
   assert.match(await response.text(), /^Empty request body/);
 });
 
+Deno.test("/invocations names an empty JSON body as empty, read whole or streamed", async () => {
+  const json = { "content-type": "application/json", accept: "text/csv" };
+  for (const body of ["", " \n", ReadableStream.from([new Uint8Array([0x20]), new Uint8Array()])]) {
+    const response = await handler()(post(body, json));
+    assert.equal(response.status, 400);
+    assert.match(
+      await response.text(),
+      /^Empty request body: expected \{"instances": \[\[\.\.\.\], \.\.\.\]\} or a list of records \(/,
+    );
+  }
+  const cut = await handler()(post('{"instances": [[1, 2]', json));
+  assert.match(await cut.text(), /^Cannot parse the JSON body: /);
+});
+
 Deno.test("handleInvocation() answers 504 once the request is past MODEL_SERVER_TIMEOUT", async () => {
   await assert.rejects(
     handleInvocation(post("1,0\n"), { model: stubModel, bodyLimitBytes: 1024, timeoutSeconds: 1 }, {
