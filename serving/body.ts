@@ -12,6 +12,26 @@ function tooLarge(limit: number): HttpError {
   return new HttpError(413, `Request body is larger than the limit of ${limit} bytes`);
 }
 
+/** The status of a request whose client left before sending its body (nginx's convention). */
+export const CLIENT_CLOSED_STATUS = 499;
+
+/**
+ * Rethrows the error of a body read; one that says the client closed the connection becomes a
+ * 499 {@linkcode HttpError}: the client's doing, logged as a warning, not a 500 with a stack.
+ */
+function rethrowRead(error: unknown): never {
+  if (
+    error instanceof Deno.errors.BadResource || error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.UnexpectedEof
+  ) {
+    throw new HttpError(
+      CLIENT_CLOSED_STATUS,
+      "The client closed the connection before the whole request body arrived",
+    );
+  }
+  throw error;
+}
+
 /** Options of {@linkcode readBody} and {@linkcode bodyChunks}. */
 export interface BodyOptions {
   /**
@@ -84,8 +104,8 @@ function beforeDeadline<T>(promise: Promise<T>, options: BodyOptions): Promise<T
 }
 
 /**
- * Reads the whole body; throws a 413 {@linkcode HttpError} past `limit` bytes, and a 408 when
- * it has not arrived by `options.deadline`.
+ * Reads the whole body; throws a 413 {@linkcode HttpError} past `limit` bytes, a 408 when it
+ * has not arrived by `options.deadline`, and a 499 when the client closed the connection first.
  */
 export async function readBody(
   request: Request,
@@ -96,7 +116,13 @@ export async function readBody(
   if (declared !== null) {
     const length = Number(declared);
     if (length > limit) throw tooLarge(limit);
-    if (Number.isSafeInteger(length)) return await beforeDeadline(request.bytes(), options);
+    if (Number.isSafeInteger(length)) {
+      try {
+        return await beforeDeadline(request.bytes(), options);
+      } catch (error) {
+        rethrowRead(error);
+      }
+    }
   }
   if (request.body === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
@@ -154,7 +180,13 @@ export async function* bodyChunks(
   let size = 0;
   try {
     while (true) {
-      const { value, done } = await beforeDeadline(reader.read(new Uint8Array(buffer)), options);
+      let result: ReadableStreamReadResult<Uint8Array<ArrayBuffer>>;
+      try {
+        result = await beforeDeadline(reader.read(new Uint8Array(buffer)), options);
+      } catch (error) {
+        rethrowRead(error);
+      }
+      const { value, done } = result;
       if (done || value === undefined) return;
       size += value.length;
       if (size > limit) throw tooLarge(limit);
@@ -175,7 +207,13 @@ async function* defaultChunks(
   let size = 0;
   try {
     while (true) {
-      const { value, done } = await beforeDeadline(reader.read(), options);
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await beforeDeadline(reader.read(), options);
+      } catch (error) {
+        rethrowRead(error);
+      }
+      const { value, done } = result;
       if (done || value === undefined) return;
       size += value.length;
       if (size > limit) throw tooLarge(limit);

@@ -29,6 +29,13 @@ export interface InvocationAttributes {
   readonly explain?: string;
 }
 
+/** The values each key of ours takes, for messages. */
+const EXPECTED_VALUES: Readonly<Record<string, string>> = {
+  probabilities: "true or false",
+  errors: "mark or fail",
+  explain: "<kind>, such as path or shap",
+};
+
 function invalid(key: string, value: string, expected: string): HttpError {
   return new HttpError(
     400,
@@ -38,7 +45,7 @@ function invalid(key: string, value: string, expected: string): HttpError {
 
 /**
  * Reads the header; throws a 400 {@linkcode HttpError} when it is too long or when a key we
- * know has a value we do not.
+ * know has a value we do not, or none.
  *
  * @example
  * ```ts
@@ -59,7 +66,18 @@ export function parseCustomAttributes(header: string | null): InvocationAttribut
   let explain: string | undefined;
   for (const part of header.split(/[,;]/)) {
     const equals = part.indexOf("=");
-    if (equals === -1) continue;
+    if (equals === -1) {
+      // A key of ours without a value would otherwise be ignored without a word.
+      const key = part.trim().toLowerCase();
+      const expected = EXPECTED_VALUES[key];
+      if (expected !== undefined) {
+        throw new HttpError(
+          400,
+          `Custom attribute ${key} has no value: expected ${key}=${expected}`,
+        );
+      }
+      continue;
+    }
     const key = part.slice(0, equals).trim().toLowerCase();
     const value = part.slice(equals + 1).trim();
     const lower = value.toLowerCase();

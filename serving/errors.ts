@@ -7,7 +7,7 @@
  * - otherwise one line of `text/plain`: the message, then ` (request id ...)`.
  *
  * Every error answer carries the request id in the `X-Request-Id` header too. nginx's own error
- * pages (413, 503, 504 in `nginx.conf`) follow the same shape.
+ * pages (400, 413, 414, 503, 504 in `nginx.conf`) follow the same shape.
  *
  * @module
  */
@@ -15,16 +15,25 @@
 import { chooseResponseType, type MediaType, requestMediaType } from "../codecs/negotiate.ts";
 import { REQUEST_ID_HEADER } from "./request_id.ts";
 
+/** Options of {@linkcode HttpError}. */
+export interface HttpErrorOptions {
+  /** Headers the answer must carry, such as `Allow` on a 405. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /** An error that the worker answers with `status` and `message`. */
 export class HttpError extends Error {
   /** The HTTP status of the answer. */
   readonly status: number;
+  /** Headers the answer must carry besides the error shape's own. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
   /** Creates an error answered with `status`; `message` is one line naming the problem. */
-  constructor(status: number, message: string) {
+  constructor(status: number, message: string, options: HttpErrorOptions = {}) {
     super(message);
     this.name = "HttpError";
     this.status = status;
+    this.headers = options.headers;
   }
 }
 

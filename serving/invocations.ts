@@ -19,6 +19,7 @@ import {
   chooseResponseType,
   MEDIA_TYPES,
   type MediaType,
+  parseMediaRange,
   requestMediaType,
 } from "../codecs/negotiate.ts";
 import { encodeAll, type PredictionEncoder, type PredictionSet } from "../codecs/predictions.ts";
@@ -211,6 +212,35 @@ function estimateValues(bytes: Uint8Array, features: number): number {
   return (Math.ceil((bytes.length / Math.max(1, lineBytes)) * 1.125) + 1) * features;
 }
 
+/**
+ * True when a `Content-Type` says `header=present` (RFC 4180): the body's first line names the
+ * columns and is skipped, as training does with the same parameter.
+ */
+function csvHeaderPresent(contentType: string | null): boolean {
+  // The usual header has no parameters: it takes no parsing.
+  if (contentType === null || !contentType.includes(";")) return false;
+  return parseMediaRange(contentType).params.header?.toLowerCase() === "present";
+}
+
+/**
+ * Charsets in which the digits, commas and brackets of a body are not their ASCII bytes. Any
+ * other charset is read as UTF-8: for numbers, every ASCII-based charset is the same.
+ */
+const UNREADABLE_CHARSET = /^(utf-?16|utf-?32|ucs-?2|ucs-?4|utf-?7)/;
+
+/** Throws a 415 {@linkcode HttpError} when `Content-Type` names a charset we cannot read. */
+function checkCharset(contentType: string): void {
+  // The usual header has no parameters: it takes no parsing.
+  if (!contentType.includes(";")) return;
+  const charset = parseMediaRange(contentType).params.charset?.toLowerCase();
+  if (charset !== undefined && UNREADABLE_CHARSET.test(charset)) {
+    throw new HttpError(
+      415,
+      `Unsupported charset ${JSON.stringify(charset)} in Content-Type: send UTF-8 (or ASCII)`,
+    );
+  }
+}
+
 /** Turns a codec error into a 400; anything else is rethrown. */
 function badRequest(error: unknown): never {
   if (error instanceof CsvError || error instanceof JsonRecordError) {
@@ -228,6 +258,7 @@ async function readCsvOrJsonLines(
   const { collector, mark } = options;
   const features = context.model.featureCount;
   const onBadRecord = mark ? "mark" : "throw";
+  const header = type === "text/csv" && csvHeaderPresent(request.headers.get("content-type"));
   const declared = Number(request.headers.get("content-length") ?? NaN);
   try {
     let reader: CsvTableReader | JsonLinesReader;
@@ -235,7 +266,7 @@ async function readCsvOrJsonLines(
       const body = await readBody(request, context.bodyLimitBytes, options.body);
       reader = type === "text/csv"
         ? new CsvTableReader(
-          { features, onBadRecord, buffer: SMALL_BODY_VALUES },
+          { features, onBadRecord, header, buffer: SMALL_BODY_VALUES },
           estimateValues(body, features),
         )
         : new JsonLinesReader({ features, onBadRecord });
@@ -243,7 +274,7 @@ async function readCsvOrJsonLines(
       reader.push(body);
     } else {
       reader = type === "text/csv"
-        ? new CsvTableReader({ features, onBadRecord }, SLICE_ROWS * 2 * features)
+        ? new CsvTableReader({ features, onBadRecord, header }, SLICE_ROWS * 2 * features)
         : new JsonLinesReader({ features, onBadRecord });
       collector.watchErrors(reader.errors);
       let received = 0;
@@ -298,12 +329,17 @@ async function readJson(
     buffer: declared <= WHOLE_BODY_BYTES ? SMALL_BODY_VALUES : undefined,
   });
   collector.watchErrors(reader.errors);
+  // An empty body is named as such, not as the parser's "Unexpected end of JSON input".
+  let blank = true;
   try {
     if (declared <= WHOLE_BODY_BYTES) {
-      reader.push(await readBody(request, context.bodyLimitBytes, options.body));
+      const body = await readBody(request, context.bodyLimitBytes, options.body);
+      blank = isBlank(body);
+      reader.push(body);
     } else {
       let received = 0;
       for await (const chunk of bodyChunks(request, context.bodyLimitBytes, options.body)) {
+        blank &&= isBlank(chunk);
         reader.push(chunk);
         received += chunk.length;
         if (reader.rows >= SLICE_ROWS) {
@@ -316,9 +352,23 @@ async function readJson(
     }
     collector.add(reader.finish());
   } catch (error) {
+    if (blank && error instanceof JsonRecordError) {
+      throw new HttpError(
+        400,
+        'Empty request body: expected {"instances": [[...], ...]} or a list of records',
+      );
+    }
     return badRequest(error);
   }
   return reader.errors;
+}
+
+/** True when `bytes` hold nothing but JSON whitespace; it stops at the first other byte. */
+function isBlank(bytes: Uint8Array): boolean {
+  for (const byte of bytes) {
+    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return false;
+  }
+  return true;
 }
 
 function streamAnswer(
@@ -366,13 +416,14 @@ export async function handleInvocation(
   const contentType = request.headers.get("content-type");
   const requestType = requestMediaType(contentType);
   if (requestType === undefined) {
+    const type = mediaType(contentType);
     throw new HttpError(
       415,
-      `Unsupported content type ${JSON.stringify(mediaType(contentType))}: supported are ${
-        MEDIA_TYPES.join(", ")
-      }`,
+      `${type === "" ? "No Content-Type" : `Unsupported content type ${JSON.stringify(type)}`}: ` +
+        `supported are ${MEDIA_TYPES.join(", ")}`,
     );
   }
+  checkCharset(contentType!);
   const accept = request.headers.get("accept");
   const choice = chooseResponseType(accept, {
     requestType,

@@ -123,6 +123,9 @@ const NGINX_LEVELS: Readonly<Record<string, LogLevel>> = {
   emerg: "error",
 };
 
+/** nginx's messages about a request the client got wrong, after the connection number. */
+const CLIENT_FAULT = /^(?:\*\d+ )?client (?:intended to send too large|sent )/;
+
 /**
  * Writes one line of nginx's error log through our logger, so that it follows `LOG_FORMAT` (nginx
  * itself can only write its fixed text format): `2026/11/25 12:00:00 [error] 12#12: *1 connect()
@@ -132,8 +135,12 @@ const NGINX_LEVELS: Readonly<Record<string, LogLevel>> = {
 export function logNginxLine(line: string): void {
   if (line.trim() === "") return;
   const match = line.match(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(\w+)\] (?:\d+#\d+: )?(.*)$/);
-  const level = NGINX_LEVELS[match?.[1] ?? ""] ?? "error";
-  log.write(level, `nginx: ${match?.[2] ?? line}`, { source: "nginx" });
+  const message = match?.[2] ?? line;
+  let level = NGINX_LEVELS[match?.[1] ?? ""] ?? "error";
+  // A request nginx refuses (a body over the limit) is the client's fault, which nginx logs as
+  // an error: a warning, like the workers' own 4xx answers, so that it raises no alarm.
+  if (level === "error" && CLIENT_FAULT.test(message)) level = "warn";
+  log.write(level, `nginx: ${message}`, { source: "nginx" });
 }
 
 async function forwardNginxLog(stream: ReadableStream<Uint8Array>): Promise<void> {

@@ -88,15 +88,21 @@ export class Router {
 
   /**
    * Answers `request` with the handler its path and method select; throws a 404
-   * {@linkcode HttpError} for an unknown path and a 405 for a method the path does not take.
+   * {@linkcode HttpError} for an unknown path and a 405 (with `Allow`) for a method the path does
+   * not take.
    */
   route(request: Request, path: string): Promise<Response> {
     const found = this.match(path);
     if (found === undefined) throw new HttpError(404, `No route for ${request.method} ${path}`);
     const handler = found.methods.get(request.method);
     if (handler === undefined) {
-      const allowed = [...found.methods.keys()].join(" or ");
-      throw new HttpError(405, `Use ${allowed} for ${found.pattern}, not ${request.method}`);
+      const methods = [...found.methods.keys()];
+      // RFC 9110 15.5.6: a 405 names the methods the resource takes in `Allow`.
+      throw new HttpError(
+        405,
+        `Use ${methods.join(" or ")} for ${found.pattern}, not ${request.method}`,
+        { headers: { allow: methods.join(", ") } },
+      );
     }
     return handler(request, found.params);
   }

@@ -158,12 +158,14 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
       // The stack of an unexpected error goes to the log, never to the client.
       error: known ? error.message : (error as Error).stack ?? String(error),
     });
+    const echoed = path === "/invocations" || path.endsWith("/invoke")
+      ? echoedHeaders(request.headers.get(CUSTOM_ATTRIBUTES_HEADER))
+      : undefined;
+    const own = error instanceof HttpError ? error.headers : undefined;
     return errorResponse(status, known ? error.message : "Internal error: see the log", {
       json: wantsJsonErrors(request, config.defaultAccept),
       requestId,
-      headers: path === "/invocations" || path.endsWith("/invoke")
-        ? echoedHeaders(request.headers.get(CUSTOM_ATTRIBUTES_HEADER))
-        : undefined,
+      headers: own === undefined ? echoed : { ...echoed, ...own },
     });
   }
 

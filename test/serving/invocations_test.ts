@@ -83,6 +83,24 @@ Deno.test("/invocations refuses a streamed body past the limit with 413", async 
   assert.match(await response.text(), /larger than the limit of 1048576 bytes/);
 });
 
+Deno.test("/invocations skips the header line of text/csv; header=present", async () => {
+  const type = { "content-type": "text/csv; charset=utf-8; header=present" };
+  const small = await handler()(post("a,b\n1,0\n-1,0\n", type));
+  assert.equal(small.status, 200);
+  assert.equal(await small.text(), "high\nlow\n");
+  // A body without Content-Length is read as a stream, by the other reader.
+  const body = ReadableStream.from([new TextEncoder().encode("a,b\n-1,0\n1,0\n")]);
+  const streamed = await handler()(post(body, { "content-type": "TEXT/CSV;HEADER=Present" }));
+  assert.equal(streamed.status, 200);
+  assert.equal(await streamed.text(), "low\nhigh\n");
+  // Without the parameter the first line is a record, and line numbers count the header.
+  const plain = await handler()(post("a,b\n1,0\n"));
+  assert.equal(plain.status, 400);
+  assert.match(await plain.text(), /^Cannot parse line 1, field 1: "a" is not a number/);
+  const bad = await handler()(post("a,b\nx,0\n", type));
+  assert.match(await bad.text(), /^Cannot parse line 2, field 1: "x" is not a number/);
+});
+
 Deno.test("/invocations answers 415 naming the types it reads", async () => {
   const response = await handler()(post("1,2\n", { "content-type": "image/png" }));
   assert.equal(response.status, 415);
@@ -91,6 +109,33 @@ Deno.test("/invocations answers 415 naming the types it reads", async () => {
     'Unsupported content type "image/png": supported are text/csv, application/json, ' +
       `application/jsonlines (request id ${response.headers.get("x-request-id")})\n`,
   );
+});
+
+Deno.test("/invocations answers 415 saying that Content-Type is missing", async () => {
+  const request = new Request("http://worker/invocations", { method: "POST", body: "1,2\n" });
+  request.headers.delete("content-type");
+  const response = await handler()(request);
+  assert.equal(response.status, 415);
+  assert.match(
+    await response.text(),
+    /^No Content-Type: supported are text\/csv, application\/json, application\/jsonlines \(request id /,
+  );
+});
+
+Deno.test("/invocations refuses a charset whose digits are not ASCII bytes, with 415", async () => {
+  const utf16 = new Uint8Array([0x31, 0, 0x2c, 0, 0x32, 0, 0x0a, 0]);
+  const response = await handler()(post(utf16, { "content-type": "text/csv; charset=UTF-16LE" }));
+  assert.equal(response.status, 415);
+  assert.match(
+    await response.text(),
+    /^Unsupported charset "utf-16le" in Content-Type: send UTF-8 \(or ASCII\) \(request id /,
+  );
+  for (const charset of ["utf-8", "us-ascii", "iso-8859-1"]) {
+    const ascii = await handler()(
+      post("1,2\n", { "content-type": `text/csv; charset=${charset}` }),
+    );
+    assert.equal(await ascii.text(), "high\n", charset);
+  }
 });
 
 Deno.test("/invocations answers 406 in the error shape naming what it can produce", async () => {
@@ -183,6 +228,20 @@ Deno.test("/invocations answers 400 for a body without records", async () => {
   assert.match(await response.text(), /^Empty request body/);
 });
 
+Deno.test("/invocations names an empty JSON body as empty, read whole or streamed", async () => {
+  const json = { "content-type": "application/json", accept: "text/csv" };
+  for (const body of ["", " \n", ReadableStream.from([new Uint8Array([0x20]), new Uint8Array()])]) {
+    const response = await handler()(post(body, json));
+    assert.equal(response.status, 400);
+    assert.match(
+      await response.text(),
+      /^Empty request body: expected \{"instances": \[\[\.\.\.\], \.\.\.\]\} or a list of records \(/,
+    );
+  }
+  const cut = await handler()(post('{"instances": [[1, 2]', json));
+  assert.match(await cut.text(), /^Cannot parse the JSON body: /);
+});
+
 Deno.test("handleInvocation() answers 504 once the request is past MODEL_SERVER_TIMEOUT", async () => {
   await assert.rejects(
     handleInvocation(post("1,0\n"), { model: stubModel, bodyLimitBytes: 1024, timeoutSeconds: 1 }, {
@@ -270,6 +329,22 @@ Deno.test("/invocations answers small bodies one after the other and at once", a
     "low\nhigh\n",
   ]);
   assert.equal(await (await handle(post("2,2\n"))).text(), "high\n");
+});
+
+Deno.test("/invocations answers another method with 405, Allow: POST and the request id", async () => {
+  for (const method of ["GET", "HEAD", "PUT"]) {
+    const response = await handler()(new Request("http://worker/invocations", { method }));
+    assert.equal(response.status, 405, method);
+    assert.equal(response.headers.get("allow"), "POST", method);
+    assert.match(response.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+    const text = await response.text();
+    if (method !== "HEAD") {
+      assert.match(text, new RegExp(`^Use POST for /invocations, not ${method}`));
+    }
+  }
+  const ping = await handler()(new Request("http://worker/ping", { method: "POST" }));
+  assert.equal(ping.headers.get("allow"), "GET, HEAD");
+  await ping.body?.cancel();
 });
 
 Deno.test("pathOf() finds /invocations without parsing and any other path with URL", () => {

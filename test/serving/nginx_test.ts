@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { findNginx, renderNginxConfig, testNginxConfig } from "../../serving/nginx.ts";
+import { log, type LogLevel } from "../../log.ts";
+import {
+  findNginx,
+  logNginxLine,
+  renderNginxConfig,
+  testNginxConfig,
+} from "../../serving/nginx.ts";
 
 const values = {
   port: 8080,
@@ -35,6 +41,9 @@ Deno.test("renderNginxConfig() renders nginx's own errors in the workers' error 
   const config = renderNginxConfig({ ...values, timeoutSeconds: 7 });
   assert.match(config, /error_page 504 =504 \/__error\/504\.\$error_format;/);
   assert.match(config, /error_page 502 503 =503 \/__error\/503\.\$error_format;/);
+  assert.match(config, /error_page 400 =400 \/__error\/400\.\$error_format;/);
+  assert.match(config, /error_page 494 =400 \/__error\/494\.\$error_format;/);
+  assert.match(config, /error_page 414 =414 \/__error\/414\.\$error_format;/);
   assert.match(
     config,
     /return 504 '\{"error":"The request took longer than MODEL_SERVER_TIMEOUT=7 s","status":504,"request_id":"\$sagemaker_request_id"\}/,
@@ -111,4 +120,23 @@ Deno.test("renderNginxConfig() reads a request of a few KB (3 KB of %.18e record
   const size = /client_header_buffer_size (\d+)k;/.exec(config);
   assert.ok(size !== null, "client_header_buffer_size is set");
   assert.ok(Number(size[1]) * 1024 >= 3_500, `${size[1]}k holds headers and a 3 KB body`);
+});
+
+Deno.test("logNginxLine() logs a request nginx refuses as a warning, its own failures as errors", () => {
+  const lines: [LogLevel, string][] = [];
+  const write = log.write;
+  log.write = (level, message) => lines.push([level, message]);
+  try {
+    logNginxLine(
+      '2026/12/01 12:56:58 [error] 12#12: *87 client intended to send too large body: 7200000 bytes, client: 127.0.0.1, server: , request: "POST /invocations HTTP/1.1"',
+    );
+    logNginxLine(
+      "2026/12/01 12:56:58 [error] 12#12: *88 upstream timed out (110: Connection timed out) while reading response header from upstream",
+    );
+    logNginxLine("2026/12/01 12:56:58 [warn] 12#12: *89 an upstream response is buffered");
+  } finally {
+    log.write = write;
+  }
+  assert.deepEqual(lines.map(([level]) => level), ["warn", "error", "warn"]);
+  assert.match(lines[0][1], /^nginx: \*87 client intended to send too large body/);
 });

@@ -40,7 +40,8 @@ Deno.test("Router answers an unknown path with 404 and a method it does not take
     () => call(router, "PUT", "/models"),
     (error: unknown) =>
       error instanceof HttpError && error.status === 405 &&
-      error.message === "Use GET or POST for /models, not PUT",
+      error.message === "Use GET or POST for /models, not PUT" &&
+      error.headers?.allow === "GET, POST",
   );
   assert.throws(
     () => call(router, "constructor", "/ping"),
