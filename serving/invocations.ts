@@ -253,12 +253,17 @@ async function readCsvOrJsonLines(
   request: Request,
   type: "text/csv" | "application/jsonlines",
   context: InvocationContext,
-  options: { collector: PredictionCollector; mark: boolean; body: BodyOptions },
+  options: {
+    collector: PredictionCollector;
+    mark: boolean;
+    body: BodyOptions;
+    /** Whether the body's first line is a header row to skip (CSV only). */
+    header: boolean;
+  },
 ): Promise<ReadonlyMap<number, string>> {
-  const { collector, mark } = options;
+  const { collector, mark, header } = options;
   const features = context.model.featureCount;
   const onBadRecord = mark ? "mark" : "throw";
-  const header = type === "text/csv" && csvHeaderPresent(request.headers.get("content-type"));
   const declared = Number(request.headers.get("content-length") ?? NaN);
   try {
     let reader: CsvTableReader | JsonLinesReader;
@@ -469,7 +474,12 @@ export async function handleInvocation(
   if (requestType === "application/json") {
     errors = await readJson(request, context, { collector, mark, body });
   } else {
-    errors = await readCsvOrJsonLines(request, requestType, context, { collector, mark, body });
+    errors = await readCsvOrJsonLines(request, requestType, context, {
+      collector,
+      mark,
+      body,
+      header: requestType === "text/csv" && csvHeaderPresent(contentType),
+    });
   }
   if (collector.rows === 0) {
     throw new HttpError(
