@@ -76,7 +76,10 @@ export async function listChannelFiles(channel: string, dir: string): Promise<st
     info = await Deno.stat(dir);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new ChannelError(`Missing channel ${channel}: no folder at ${dir}`);
+      const found = await folderNames(dir.replace(/\/[^/]*$/, "") || "/");
+      throw new ChannelError(
+        `Missing channel ${channel}: no folder at ${dir} (found: ${found.join(", ") || "none"})`,
+      );
     }
     throw new ChannelError(`Cannot read channel ${channel} at ${dir}: ${(error as Error).message}`);
   }
@@ -90,6 +93,23 @@ export async function listChannelFiles(channel: string, dir: string): Promise<st
   }
   if (files.length === 0) throw new ChannelError(`Channel ${channel} has no files in ${dir}`);
   return files;
+}
+
+/**
+ * The folders in `dir` that are not hidden, sorted: the channels there are, named beside a
+ * missing one so that a name in another case (`Training`) is seen at once. None when `dir`
+ * cannot be read.
+ */
+async function folderNames(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isDirectory && !entry.name.startsWith(".")) names.push(entry.name);
+    }
+  } catch {
+    return [];
+  }
+  return names.sort();
 }
 
 /** Checks that the Pipe-mode FIFO of a channel exists; a plain file is accepted too. */

@@ -56,6 +56,30 @@ Deno.test("listChannelFiles() names the channel when the folder is missing, a fi
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("listChannelFiles() lists the folders found beside a missing channel folder", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const name of ["validation", "Training", ".hidden"]) await Deno.mkdir(`${dir}/${name}`);
+  await Deno.writeTextFile(`${dir}/notes.txt`, "");
+  await assert.rejects(
+    () => listChannelFiles("training", `${dir}/training`),
+    (error: Error) =>
+      error instanceof ChannelError &&
+      error.message ===
+        `Missing channel training: no folder at ${dir}/training (found: Training, validation)`,
+  );
+  await Deno.remove(`${dir}/Training`);
+  await Deno.remove(`${dir}/validation`);
+  await assert.rejects(
+    () => listChannelFiles("training", `${dir}/training`),
+    (error: Error) => error.message.endsWith(`no folder at ${dir}/training (found: none)`),
+  );
+  await Deno.remove(dir, { recursive: true });
+  await assert.rejects(
+    () => listChannelFiles("training", `${dir}/training`),
+    (error: Error) => error.message.endsWith(`no folder at ${dir}/training (found: none)`),
+  );
+});
+
 Deno.test("readSourceChunks() streams gzip data in many chunks, whatever the file is called", async () => {
   const dir = await Deno.makeTempDir();
   // Deno inflates one compressed chunk into one output chunk, so use data that does not

@@ -10,7 +10,15 @@ const CONFIG = "input/config";
 const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
   "missing training folder": {
     spec: { prepare: (base) => Deno.remove(`${base}/${TRAINING}`, { recursive: true }) },
-    failure: /^Missing channel training: no folder at .*\/input\/data\/training$/,
+    failure: /^Missing channel training: no folder at .*\/input\/data\/training \(found: none\)$/,
+  },
+  "training folder named in another case": {
+    spec: {
+      files: { "input/data/validation/v.csv": IRIS },
+      prepare: (base) => Deno.rename(`${base}/${TRAINING}`, `${base}/input/data/Training`),
+    },
+    failure:
+      /^Missing channel training: no folder at .*\/input\/data\/training \(found: Training, validation\)$/,
   },
   "bad JSON in hyperparameters.json": {
     spec: { files: { [`${CONFIG}/hyperparameters.json`]: '{"max_depth": "3",}' } },
@@ -248,7 +256,8 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
         [`${TRAINING}/a.csv`]: IRIS,
       },
     },
-    failure: /^Missing channel validation: no folder at .*\/input\/data\/validation$/,
+    failure:
+      /^Missing channel validation: no folder at .*\/input\/data\/validation \(found: training\)$/,
   },
   "a file where the model folder belongs": {
     spec: {
