@@ -20,6 +20,7 @@ import {
 import { sortClasses } from "../codecs/labels.ts";
 import { log } from "../log.ts";
 import { ProgressReporter } from "./progress.ts";
+import { checkTextEncoding } from "./text_encoding.ts";
 import { channelDir, channelPipe, type SageMakerPaths } from "../sagemaker/paths.ts";
 import {
   ChannelError,
@@ -247,6 +248,7 @@ export async function readChannelRecords(
       maxDecompressedBytes: memoryLimit,
     });
     for await (const chunk of chunks) {
+      if (offset === 0) checkTextEncoding(chunk, source);
       read += chunk.length;
       offset += chunk.length;
       if (reader === undefined) {

@@ -8,6 +8,7 @@
 
 import { checkSameHeader, type HeaderRow } from "./first_line.ts";
 import type { ByteRange } from "./range_reader.ts";
+import { checkFileEncoding } from "./text_encoding.ts";
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -133,9 +134,9 @@ export interface FilePart {
 
 /**
  * Cuts each part into ranges of about `rangeBytes`, each ending after a line end (or at the end
- * of the file). With `header`, no file is cut before the end of its header line, and every range
- * after a file's first gets that line, which must match `firstHeader` (the first file's) when
- * that is given.
+ * of the file). A part from a file's start must not be UTF-16 or UTF-32 text. With `header`, no
+ * file is cut before the end of its header line, and every range after a file's first gets that
+ * line, which must match `firstHeader` (the first file's) when that is given.
  */
 export async function planRanges(
   parts: readonly FilePart[],
@@ -144,6 +145,7 @@ export async function planRanges(
   const ranges: ByteRange[] = [];
   for (const part of parts) {
     if (part.start >= part.size) continue;
+    if (part.start === 0) await checkFileEncoding(part.path);
     let headerLine: Uint8Array | undefined;
     let firstCut = part.start;
     if (options.header) {

@@ -6,6 +6,21 @@ const IRIS = readDatasetCsv("iris");
 const TRAINING = "input/data/training";
 const CONFIG = "input/config";
 
+/** `text` in UTF-16 or UTF-32 (`bytes` a character), with a byte order mark if asked. */
+function wide(
+  text: string,
+  options: { bytes: 2 | 4; bigEndian?: boolean; bom?: boolean },
+): Uint8Array {
+  const codes = [...(options.bom ? "\ufeff" : ""), ...text].map((c) => c.codePointAt(0)!);
+  const out = new Uint8Array(codes.length * options.bytes);
+  const view = new DataView(out.buffer);
+  codes.forEach((code, i) => {
+    if (options.bytes === 2) view.setUint16(i * 2, code, !options.bigEndian);
+    else view.setUint32(i * 4, code, !options.bigEndian);
+  });
+  return out;
+}
+
 /** Every failure path: the job must exit 1 and say why in `output/failure` (and on stderr). */
 const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
   "missing training folder": {
@@ -258,6 +273,29 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
     },
     failure:
       /^Missing channel validation: no folder at .*\/input\/data\/validation \(found: training\)$/,
+  },
+  "a UTF-16 file with a byte order mark": {
+    spec: { files: { [`${TRAINING}/a.csv`]: wide(IRIS, { bytes: 2, bom: true }) } },
+    failure: /^Cannot read .*\/training\/a\.csv: it is UTF-16 text, save it as UTF-8 \(or ASCII\)$/,
+  },
+  "a gzip'd UTF-16 file without a byte order mark, after a UTF-8 one": {
+    spec: {
+      files: { [`${TRAINING}/a.csv`]: IRIS },
+      prepare: async (base) => {
+        const packed = await gzip(wide(IRIS, { bytes: 2, bigEndian: true }));
+        await Deno.writeFile(`${base}/${TRAINING}/b.csv.gz`, packed);
+      },
+    },
+    failure: /^Cannot read .*\/training\/b\.csv\.gz: it is UTF-16 text, save it as UTF-8/,
+  },
+  "a UTF-32 validation file": {
+    spec: {
+      files: {
+        [`${TRAINING}/a.csv`]: IRIS,
+        "input/data/validation/v.csv": wide(IRIS, { bytes: 4 }),
+      },
+    },
+    failure: /^Cannot read .*\/validation\/v\.csv: it is UTF-32 text, save it as UTF-8/,
   },
   "a file where the model folder belongs": {
     spec: {

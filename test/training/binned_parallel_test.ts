@@ -229,6 +229,21 @@ Deno.test("readBinnedTrainingDataset() in parallel names a later file whose head
   });
 });
 
+Deno.test("readBinnedTrainingDataset() in parallel names a later file saved as UTF-16", async () => {
+  await withFiles({
+    "a.csv": records(1000, 18).join("\n") + "\n",
+    "b.csv": records(2000, 19).join("\n") + "\n",
+  }, async (base) => {
+    const text = records(2000, 20).join("\n") + "\n";
+    const utf16 = new Uint8Array(text.length * 2);
+    for (let i = 0; i < text.length; i++) utf16[i * 2] = text.charCodeAt(i);
+    await Deno.writeFile(`${base}/input/data/training/c.csv`, utf16);
+    const expected = await failure(read(base, SEQUENTIAL));
+    assert.match(expected, /^Cannot read .*\/c\.csv: it is UTF-16 text, save it as/);
+    assert.equal(await failure(read(base, PARALLEL)), expected);
+  });
+});
+
 Deno.test("readBinnedTrainingDataset() reads gzip on the main thread, and a small channel too", async () => {
   const text = records(5000, 10).join("\n") + "\n";
   const gzip = new Uint8Array(
