@@ -14,6 +14,7 @@ import {
   type FirstLine,
   type HeaderRow,
   headerRow,
+  holdsOnlyNumbers,
   LeadingLines,
   resolveLabelColumn,
 } from "./first_line.ts";
@@ -215,7 +216,16 @@ export async function readChannelRecords(
   function createReader(line: FirstLine, source: string) {
     first = { line, source };
     labelColumn = resolveLabelColumn(setup, header, line, source);
-    if (header) firstHeader = headerRow(line, source);
+    if (header) {
+      firstHeader = headerRow(line, source);
+      if (holdsOnlyNumbers(firstHeader, labelColumn)) {
+        log.warn(
+          "the header row holds only numbers: if the file has no header row, its first " +
+            "record is skipped as one",
+          { source, line: line.number },
+        );
+      }
+    }
     return new CsvTableReader({
       labelColumn,
       labelIds: true,

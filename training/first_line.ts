@@ -7,6 +7,7 @@
 
 import { showValue } from "../algorithm/hyperparameters.ts";
 import { CsvError, MAX_LINE_BYTES } from "../codecs/csv_reader.ts";
+import { parseNumber } from "../codecs/number.ts";
 import type { TrainingSetup } from "../sagemaker/hyperparameters.ts";
 
 const NEWLINE = 0x0a;
@@ -17,6 +18,7 @@ const QUOTE = 0x22;
 const COMMA = 0x2c;
 const SEMICOLON = 0x3b;
 const textDecoder = new TextDecoder();
+const textEncoder = new TextEncoder();
 
 /**
  * Splits one CSV line into fields by CSV rules (for the header and the first record): trimmed,
@@ -191,6 +193,22 @@ export interface HeaderRow {
 /** The header row `line` of `source`. */
 export function headerRow(line: FirstLine, source: string): HeaderRow {
   return { text: line.text, fields: splitFields(line.text), source, number: line.number };
+}
+
+/**
+ * Whether the fields of a header row other than the label column's are all numbers (empty ones
+ * aside, at least one): the first record of a file without a header, most likely, which
+ * `header=true` skips. Columns may be named by numbers, so this is only worth a warning.
+ */
+export function holdsOnlyNumbers(row: HeaderRow, labelColumn: number): boolean {
+  let numbers = 0;
+  for (const [i, field] of row.fields.entries()) {
+    if (i === labelColumn || field === "") continue;
+    const value = parseNumber(textEncoder.encode(field));
+    if (value === undefined) return false;
+    numbers++;
+  }
+  return numbers > 0;
 }
 
 /**
