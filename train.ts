@@ -28,6 +28,7 @@ import {
   readTrainingDataset,
 } from "./training/channel_data.ts";
 import { resolveChannels } from "./training/channel_list.ts";
+import type { ChannelHeader } from "./training/first_line.ts";
 import { readBinnedTrainingDataset } from "./training/binned_channel.ts";
 import { startValidationRead } from "./training/validation_read.ts";
 import { predictBinned } from "./training/binned_predictions.ts";
@@ -142,16 +143,22 @@ export async function train(
     : startValidationRead(paths, channels.validation, { ...readOptions, setup });
   let data: Dataset | BinnedDataset;
   let validationData: { table: ChannelTable; labels: Int32Array; classes: string[] } | undefined;
+  // The validation channel's header must name the training channel's features in its order.
+  let trainingHeader: ChannelHeader | undefined;
+  const trainingOptions = {
+    ...readOptions,
+    onHeader: (header: ChannelHeader) => (trainingHeader = header),
+  };
   try {
     data = binning === undefined
-      ? await readTrainingDataset(paths, channels.training, setup, readOptions)
-      : await readBinnedTrainingDataset(paths, channels.training, setup, binning, readOptions);
+      ? await readTrainingDataset(paths, channels.training, setup, trainingOptions)
+      : await readBinnedTrainingDataset(paths, channels.training, setup, binning, trainingOptions);
     console.log(
       `training: rows=${data.features.rows} features=${data.features.columns} ` +
         `classes=${data.classes.length} algorithm=${setup.algorithm.name}`,
     );
     if (validationRead !== undefined) {
-      const table = await validationRead.table(data.features.columns);
+      const table = await validationRead.table(data.features.columns, { trainingHeader });
       const encoded = encodeValidationLabels(table, data.classes);
       const unseen = encoded.classes.length - data.classes.length;
       if (unseen > 0) {

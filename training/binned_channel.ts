@@ -32,6 +32,7 @@ import {
   ParallelSwitch,
   readRestInParallel,
 } from "./binned_parallel.ts";
+import type { ChannelHeader } from "./first_line.ts";
 import { LabelIds } from "./label_ids.ts";
 
 export type { ParallelSettings } from "./binned_parallel.ts";
@@ -52,6 +53,8 @@ export interface BinnedReadOptions {
   readonly parallel?: ParallelSettings | false;
   /** Records the bin edges are placed from ({@linkcode EDGE_SAMPLE_ROWS} by default). */
   readonly edgeSampleRows?: number;
+  /** Called with the first file's header row and the label column, when there is a header. */
+  readonly onHeader?: (header: ChannelHeader) => void;
 }
 
 /**
@@ -125,6 +128,7 @@ export async function readBinnedTrainingDataset(
       onChunk,
       stopAfterChunk,
       progressIntervalMs: options.progressIntervalMs,
+      onHeader: options.onHeader,
     });
     if (stopped !== undefined) {
       return await readRestInParallel(stopped, {

@@ -9,6 +9,8 @@
 import type { Dataset } from "../algorithm/mod.ts";
 import { type CsvTable, CsvTableReader } from "../codecs/csv_reader.ts";
 import {
+  type ChannelHeader,
+  checkFeatureColumns,
   checkSameHeader,
   explainFirstLineError,
   type FirstLine,
@@ -64,6 +66,8 @@ export interface ChannelTable {
   readonly labelNames: readonly string[];
   /** The files (or the pipe) the records were read from, in order. */
   readonly sources: readonly string[];
+  /** The first file's header row and the label column, when files start with a header. */
+  readonly header?: ChannelHeader;
 }
 
 /** What reading a channel's records needs of the job's setup: the header and label column. */
@@ -97,6 +101,13 @@ export interface ReadRecordsOptions {
    * channel to the caller, which then gets {@linkcode ChannelRecords.stopped}.
    */
   readonly stopAfterChunk?: (at: ReadPosition) => boolean | Promise<boolean>;
+  /** Called with the first file's header row and the label column, when there is a header. */
+  readonly onHeader?: (header: ChannelHeader) => void;
+  /**
+   * The training channel's header, whose feature columns the first file's header must name in
+   * the same order (for the validation channel).
+   */
+  readonly trainingHeader?: ChannelHeader;
 }
 
 /** Where a read is: the source (an index into the channel's sources) and its bytes read. */
@@ -218,6 +229,11 @@ export async function readChannelRecords(
     labelColumn = resolveLabelColumn(setup, header, line, source);
     if (header) {
       firstHeader = headerRow(line, source);
+      const found = { row: firstHeader, labelColumn };
+      if (options.trainingHeader !== undefined) {
+        checkFeatureColumns(options.trainingHeader, found);
+      }
+      options.onHeader?.(found);
       if (holdsOnlyNumbers(firstHeader, labelColumn)) {
         log.warn(
           "the header row holds only numbers: if the file has no header row, its first " +
@@ -328,14 +344,26 @@ export async function readChannelTable(
   paths: SageMakerPaths,
   channel: ChannelConfig,
   setup: TableSetup,
-  options: { signal?: AbortSignal; features?: number; progressIntervalMs?: number },
+  options: Pick<
+    ReadRecordsOptions,
+    "signal" | "features" | "progressIntervalMs" | "trainingHeader" | "onHeader"
+  >,
 ): Promise<ChannelTable> {
-  const { table, sources } = await readChannelRecords(paths, channel, setup, options);
+  let header: ChannelHeader | undefined;
+  const onHeader = (found: ChannelHeader) => {
+    header = found;
+    options.onHeader?.(found);
+  };
+  const { table, sources } = await readChannelRecords(paths, channel, setup, {
+    ...options,
+    onHeader,
+  });
   return {
     features: table!.features,
     labelIds: table!.labelIds!,
     labelNames: table!.labelNames!,
     sources,
+    ...(header === undefined ? {} : { header }),
   };
 }
 
@@ -371,7 +399,7 @@ export async function readTrainingDataset(
   paths: SageMakerPaths,
   channel: ChannelConfig,
   setup: TrainingSetup,
-  options: { signal?: AbortSignal; progressIntervalMs?: number } = {},
+  options: Pick<ReadRecordsOptions, "signal" | "progressIntervalMs" | "onHeader"> = {},
 ): Promise<Dataset> {
   const table = await readChannelTable(paths, channel, setup, options);
   const { classes, remap } = checkClasses(table.labelNames, channel, setup);

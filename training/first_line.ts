@@ -195,6 +195,58 @@ export function headerRow(line: FirstLine, source: string): HeaderRow {
   return { text: line.text, fields: splitFields(line.text), source, number: line.number };
 }
 
+/** A channel's header row with its label column: what the validation channel's must match. */
+export interface ChannelHeader {
+  /** The first file's header row. */
+  readonly row: HeaderRow;
+  /** The label column, counted from 0. */
+  readonly labelColumn: number;
+}
+
+/**
+ * Checks that the validation channel's header names the training channel's feature columns in
+ * the same order: columns in another order would be scored as the wrong features without a
+ * parse error. The label column may differ (with `label_column` a name, each channel's is found
+ * by that name).
+ */
+export function checkFeatureColumns(training: ChannelHeader, validation: ChannelHeader): void {
+  const expected = featureFields(training);
+  const found = featureFields(validation);
+  const { row } = validation;
+  const place = `Cannot parse ${row.source} line ${row.number}`;
+  const there = `the training channel's ${training.row.source} line ${training.row.number}`;
+  const rule =
+    "(the validation channel must have the training channel's feature columns, in the same order)";
+  const differs = expected.findIndex((field, i) =>
+    i < found.length && field.name !== found[i].name
+  );
+  if (differs !== -1) {
+    const want = expected[differs];
+    const have = found[differs];
+    throw new CsvError(
+      row.number,
+      `${place}, field ${have.index + 1}: the header has ${showValue(have.name)} where ${there}, ` +
+        `field ${want.index + 1}, has ${showValue(want.name)} ${rule}`,
+    );
+  }
+  if (found.length !== expected.length) {
+    throw new CsvError(
+      row.number,
+      `${place}: the header has ${found.length} feature columns where ${there} has ` +
+        `${expected.length} ${rule}`,
+    );
+  }
+}
+
+/** The fields of a header row but the label column's, with their column numbers. */
+function featureFields(header: ChannelHeader): { name: string; index: number }[] {
+  const fields: { name: string; index: number }[] = [];
+  for (const [index, name] of header.row.fields.entries()) {
+    if (index !== header.labelColumn) fields.push({ name, index });
+  }
+  return fields;
+}
+
 /**
  * Whether the fields of a header row other than the label column's are all numbers (empty ones
  * aside, at least one): the first record of a file without a header, most likely, which

@@ -14,6 +14,7 @@ import { ChannelError } from "../sagemaker/channels.ts";
 import type { ChannelConfig } from "../sagemaker/input_config.ts";
 import type { SageMakerPaths } from "../sagemaker/paths.ts";
 import { type ChannelTable, readChannelTable, type TableSetup } from "./channel_data.ts";
+import { type ChannelHeader, checkFeatureColumns } from "./first_line.ts";
 import type { TableReply, TableRequest } from "./table_worker.ts";
 import { TABLE_WORKER_SOURCE } from "./table_worker_bundle.ts";
 
@@ -32,8 +33,11 @@ export interface ValidationReadOptions {
 
 /** A validation read under way; {@linkcode ValidationRead.close} ends its thread. */
 export interface ValidationRead {
-  /** The channel's table, its records checked to have `features` features each. */
-  table(features: number): Promise<ChannelTable>;
+  /**
+   * The channel's table, its records checked to have `features` features each, and its header
+   * to name the feature columns of `trainingHeader` in the same order.
+   */
+  table(features: number, options?: { trainingHeader?: ChannelHeader }): Promise<ChannelTable>;
   /** Ends the thread, when the table is not wanted. */
   close(): void;
 }
@@ -48,9 +52,19 @@ export function startValidationRead(
   options: ValidationReadOptions,
 ): ValidationRead {
   const { setup, signal, progressIntervalMs } = options;
-  const readHere = (features: number) =>
-    readChannelTable(paths, channel, setup, { signal, features, progressIntervalMs });
-  if (channel.inputMode === "Pipe") return { table: readHere, close: () => {} };
+  const readHere = (features: number, trainingHeader?: ChannelHeader) =>
+    readChannelTable(paths, channel, setup, {
+      signal,
+      features,
+      progressIntervalMs,
+      trainingHeader,
+    });
+  if (channel.inputMode === "Pipe") {
+    return {
+      table: (features, options = {}) => readHere(features, options.trainingHeader),
+      close: () => {},
+    };
+  }
   const worker = new Worker(TABLE_WORKER_URL, { type: "module", name: `read-${channel.name}` });
   const reply = Promise.withResolvers<TableReply>();
   reply.promise.catch(() => {});
@@ -82,11 +96,18 @@ export function startValidationRead(
   };
   worker.postMessage(request);
   return {
-    async table(features: number): Promise<ChannelTable> {
+    async table(features, options = {}): Promise<ChannelTable> {
+      const { trainingHeader } = options;
       const answer = await reply.promise;
-      if (answer.ok && answer.table.features.columns === features) return answer.table;
+      if (answer.ok && answer.table.features.columns === features) {
+        // The header is the first line read: its error comes before any other.
+        if (trainingHeader !== undefined && answer.table.header !== undefined) {
+          checkFeatureColumns(trainingHeader, answer.table.header);
+        }
+        return answer.table;
+      }
       // The read a sequential job does, for its error.
-      return await readHere(features);
+      return await readHere(features, trainingHeader);
     },
     close,
   };

@@ -297,6 +297,30 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
     },
     failure: /^Cannot read .*\/validation\/v\.csv: it is UTF-32 text, save it as UTF-8/,
   },
+  "a validation header with the feature columns in another order": {
+    spec: {
+      hyperparameters: { header: "true" },
+      files: {
+        [`${TRAINING}/a.csv`]: "species,sepal_length,sepal_width,petal_length,petal_width\n" + IRIS,
+        "input/data/validation/v.csv":
+          "species,sepal_length,petal_length,sepal_width,petal_width\n" +
+          IRIS,
+      },
+    },
+    failure:
+      /^Cannot parse .*\/validation\/v\.csv line 1, field 3: the header has "petal_length" where the training channel's .*\/training\/a\.csv line 1, field 3, has "sepal_width" \(the validation channel must have the training channel's feature columns, in the same order\)$/,
+  },
+  "a validation header with the feature columns in another order (ml-cart)": {
+    spec: {
+      hyperparameters: { header: "true", algorithm: "ml-cart" },
+      files: {
+        [`${TRAINING}/a.csv`]: "species,a,b,c,d\n" + IRIS,
+        "input/data/validation/v.csv": "species,b,a,c,d\n" + IRIS,
+      },
+    },
+    failure:
+      /^Cannot parse .*\/validation\/v\.csv line 1, field 2: the header has "b" where the training channel's .*a\.csv line 1, field 2, has "a" \(the validation channel/,
+  },
   "a file where the model folder belongs": {
     spec: {
       files: { [`${TRAINING}/a.csv`]: IRIS },

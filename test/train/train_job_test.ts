@@ -210,6 +210,25 @@ Deno.test("train scores the validation channel and prints validation metrics", a
   }
 });
 
+Deno.test("train scores a validation channel whose header places the label elsewhere, label_column a name", async () => {
+  const header = "species,sepal_length,sepal_width,petal_length,petal_width";
+  const [outcome] = await runJobs([{
+    hyperparameters: { ...HYPERPARAMETERS, header: "true", label_column: "species" },
+    files: {
+      "input/data/training/a.csv": [header, ...IRIS_LINES].join("\n"),
+      "input/data/validation/b.csv": irisLabelLast(IRIS_LINES),
+    },
+  }]);
+  try {
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const train = metricFromLog(outcome.stdout, "train:accuracy");
+    assert.ok(train !== undefined && train > 0.5);
+    assert.equal(metricFromLog(outcome.stdout, "validation:accuracy"), train);
+  } finally {
+    await removeJob(outcome);
+  }
+});
+
 Deno.test("train on a host other than the first exits 0 without a model", async () => {
   const [second, first] = await runJobs([
     {
