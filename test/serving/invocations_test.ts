@@ -155,6 +155,16 @@ Deno.test("/invocations answers 400 naming an Accept q-value outside 0 to 1", as
   }
 });
 
+Deno.test("/invocations hints to wrap one JSON record sent as a flat list", async () => {
+  const response = await handler()(post("[1.5, 0]", { "content-type": "application/json" }));
+  assert.equal(response.status, 400);
+  assert.equal(
+    (await response.json()).error,
+    "Cannot parse record 1: expected a list of 2 numbers, found 1.5 " +
+      "(to send one record, wrap it in a list: [[1.5, ...]])",
+  );
+});
+
 Deno.test("/invocations uses SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT for */*", async () => {
   const response = await handler({ SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "application/json" })(
     post("1,0\n", { accept: "*/*" }),
