@@ -172,7 +172,7 @@ export class JsonRecordRows {
     if (slot === SLOT_FIELD) this.badField(found);
     else if (slot === SLOT_RECORD) {
       this.open();
-      this.commit(this.notAList(found));
+      this.commit(this.notAList(found) + this.flatListHint(found));
     } else if (slot === SLOT_FEATURES) {
       this.hasFeatures = true;
       this.objectError = this.notAList(found);
@@ -187,6 +187,15 @@ export class JsonRecordRows {
   /** The message for a record (or `features` value) that is not a list. */
   notAList(found: string): string {
     return `Cannot parse ${this.where()}: expected a list of ${this.features} numbers, found ${found}`;
+  }
+
+  /**
+   * A hint when the first record is a number (`found`): most likely one record was sent flat,
+   * `[5.1, 3.5]` for `[[5.1, 3.5]]`. Worked out on the error path only.
+   */
+  flatListHint(found: string): string {
+    if (this.drained + this.rows !== 0 || !/^-?\d/.test(found)) return "";
+    return ` (to send one record, wrap it in a list: [[${found}, ...]])`;
   }
 
   /** The message for a record object without `features`. */

@@ -11,6 +11,8 @@
  *   then `*` / `*`), and `q=0` means "not acceptable"; ties go to the entry listed first, then to
  *   the configured default, else the request's own type, then CSV, JSON, JSON Lines; no
  *   `Accept` gives the configured default, else the request's own type;
+ * - a `q` outside RFC 9110's grammar (0 to 1, at most 3 decimals: `q=2`, `q=abc`) makes the
+ *   whole `Accept` unusable rather than quietly moving the answer to another entry;
  * - `verbose=true` on the chosen `Accept` entry asks for class probabilities.
  *
  * @module
@@ -97,8 +99,12 @@ function isTrue(value: string | undefined): boolean {
   return value !== undefined && value.toLowerCase() === "true";
 }
 
+/** RFC 9110 12.4.2 `qvalue`: 0 to 1 with at most three decimals. */
+const Q_VALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
+
 /**
- * Picks the response type for an `Accept` header; `undefined` means none can be produced (406).
+ * Picks the response type for an `Accept` header; `undefined` means none can be produced (406),
+ * or that an entry has an invalid `q` ({@linkcode invalidQValueMessage} tells which).
  *
  * @example
  * ```ts
@@ -118,11 +124,14 @@ export function chooseResponseType(
   const exact = ALIASES[accept];
   if (exact !== undefined) return { type: exact, verbose: false };
 
+  let invalid = false;
   const entries = accept.split(",").map((text, order) => {
     const range = parseMediaRange(text);
-    const q = range.params.q === undefined ? 1 : Number(range.params.q);
-    return { range, q: Number.isFinite(q) ? q : 0, order };
+    const param = range.params.q;
+    if (param !== undefined && !Q_VALUE.test(param)) invalid = true;
+    return { range, q: param === undefined ? 1 : Number(param), order };
   }).filter((entry) => entry.range.type !== "");
+  if (invalid) return undefined;
   // Each type takes the q of the most specific entry that matches it (RFC 9110 12.5.1), so
   // `text/csv;q=0, *\/*` excludes CSV. Ties go to the entry listed first, then to the fallback,
   // then to the order of MEDIA_TYPES.
@@ -145,6 +154,30 @@ export function chooseResponseType(
     }
   }
   return best === undefined ? undefined : { type: best.type, verbose: best.verbose };
+}
+
+/**
+ * The message for the first `q` in `accept` outside RFC 9110's grammar, or `undefined` when all
+ * are valid: the reason behind an `undefined` from {@linkcode chooseResponseType}, worked out
+ * only then.
+ *
+ * @example
+ * ```ts
+ * invalidQValueMessage("application/json;q=2");
+ * // 'Invalid q-value "2" in Accept entry "application/json;q=2": expected a number from 0 to 1 ...'
+ * ```
+ */
+export function invalidQValueMessage(accept: string | null): string | undefined {
+  if (accept === null) return undefined;
+  for (const text of accept.split(",")) {
+    const q = parseMediaRange(text).params.q;
+    if (q !== undefined && !Q_VALUE.test(q)) {
+      return `Invalid q-value ${JSON.stringify(q)} in Accept entry ${
+        JSON.stringify(text.trim())
+      }: expected a number from 0 to 1 with at most 3 decimals`;
+    }
+  }
+  return undefined;
 }
 
 /** How specifically media range `range` names `type`: 3 exactly, 2 by `major/*`, 1 by `*\/*`. */

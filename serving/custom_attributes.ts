@@ -1,7 +1,8 @@
 /**
  * `X-Amzn-SageMaker-Custom-Attributes`: free text SageMaker passes through from the caller
  * (`CustomAttributes` of `InvokeEndpoint`), at most 1024 characters. We read `key=value` pairs
- * separated by `,` or `;` and ignore keys we do not know (they may be meant for someone else):
+ * separated by `,` or `;` and ignore keys we do not know (they may be meant for someone else);
+ * a key of ours given twice must have the same value both times:
  *
  * - `probabilities=true`: answer class probabilities (same as `Accept: ...; verbose=true`);
  * - `errors=mark`: answer an error marker for a record that cannot be read instead of failing
@@ -43,9 +44,19 @@ function invalid(key: string, value: string, expected: string): HttpError {
   );
 }
 
+/** A key of ours given twice with different values: which one is meant cannot be guessed. */
+function conflicting(key: string, first: string, second: string): HttpError {
+  return new HttpError(
+    400,
+    `Custom attribute ${key} is given twice with different values: ${JSON.stringify(first)} and ${
+      JSON.stringify(second)
+    }`,
+  );
+}
+
 /**
- * Reads the header; throws a 400 {@linkcode HttpError} when it is too long or when a key we
- * know has a value we do not, or none.
+ * Reads the header; throws a 400 {@linkcode HttpError} when it is too long, when a key we
+ * know has a value we do not, or none, or when it is given twice with different values.
  *
  * @example
  * ```ts
@@ -83,12 +94,19 @@ export function parseCustomAttributes(header: string | null): InvocationAttribut
     const lower = value.toLowerCase();
     if (key === "probabilities") {
       if (lower !== "true" && lower !== "false") throw invalid(key, value, "true or false");
+      if (probabilities !== undefined && String(probabilities) !== lower) {
+        throw conflicting(key, String(probabilities), lower);
+      }
       probabilities = lower === "true";
     } else if (key === "errors") {
       if (lower !== "mark" && lower !== "fail") throw invalid(key, value, "mark or fail");
+      if (badRecords !== undefined && badRecords !== lower) {
+        throw conflicting(key, badRecords, lower);
+      }
       badRecords = lower;
     } else if (key === "explain") {
       if (lower === "") throw invalid(key, value, "an explanation kind such as path or shap");
+      if (explain !== undefined && explain !== lower) throw conflicting(key, explain, lower);
       explain = lower;
     }
   }

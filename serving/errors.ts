@@ -12,7 +12,13 @@
  * @module
  */
 
-import { chooseResponseType, type MediaType, requestMediaType } from "../codecs/negotiate.ts";
+import {
+  chooseResponseType,
+  invalidQValueMessage,
+  MEDIA_TYPES,
+  type MediaType,
+  requestMediaType,
+} from "../codecs/negotiate.ts";
 import { REQUEST_ID_HEADER } from "./request_id.ts";
 
 /** Options of {@linkcode HttpError}. */
@@ -35,6 +41,21 @@ export class HttpError extends Error {
     this.status = status;
     this.headers = options.headers;
   }
+}
+
+/**
+ * The error for an `Accept` that {@linkcode chooseResponseType} found no answer type in: a 400
+ * naming an invalid `q`, else a 406 naming the types we can produce.
+ */
+export function notAcceptable(accept: string | null): HttpError {
+  const invalid = invalidQValueMessage(accept);
+  if (invalid !== undefined) return new HttpError(400, invalid);
+  return new HttpError(
+    406,
+    `Cannot answer with Accept ${JSON.stringify(accept)}: available are ${
+      MEDIA_TYPES.join(", ")
+    } (add ; verbose=true for class probabilities)`,
+  );
 }
 
 /**

@@ -34,7 +34,7 @@ import {
   type ExplainRequest,
   sampleExplainer,
 } from "./explained_answer.ts";
-import { HttpError } from "./errors.ts";
+import { HttpError, notAcceptable } from "./errors.ts";
 
 /** Records predicted at a time while a large body streams in. */
 export const SLICE_ROWS = 16_384;
@@ -434,14 +434,7 @@ export async function handleInvocation(
     requestType,
     defaultAccept: context.defaultAccept,
   });
-  if (choice === undefined) {
-    throw new HttpError(
-      406,
-      `Cannot answer with Accept ${JSON.stringify(accept)}: available are ${
-        MEDIA_TYPES.join(", ")
-      } (add ; verbose=true for class probabilities)`,
-    );
-  }
+  if (choice === undefined) throw notAcceptable(accept);
   const attributes = options.attributes ?? {};
   const timeoutSeconds = context.timeoutSeconds ?? 60;
   const mark = (attributes.badRecords ?? context.badRecords ?? "fail") === "mark";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createRandom } from "../../algorithm/random.ts";
-import { JsonRecordError, readJsonRecord } from "../../codecs/json.ts";
+import { describeJsonValue, JsonRecordError, readJsonRecord } from "../../codecs/json.ts";
 import { JsonTableReader } from "../../codecs/json_reader.ts";
 
 const encoder = new TextEncoder();
@@ -37,13 +37,17 @@ function referenceRead(body: string, features: number, mark: boolean): Outcome {
   const data = new Float64Array(records.length * features);
   const errors: [number, string][] = [];
   for (let r = 0; r < records.length; r++) {
-    const error = readJsonRecord(records[r], data, {
+    let error = readJsonRecord(records[r], data, {
       offset: r * features,
       features,
       where: `record ${r + 1}`,
     });
     if (error === undefined) continue;
-    if (!mark) return { record: r + 1, message: error };
+    const hint = r === 0 && typeof records[0] === "number" && Number.isFinite(records[0])
+      ? ` (to send one record, wrap it in a list: [[${describeJsonValue(records[0])}, ...]])`
+      : "";
+    if (!mark) return { record: r + 1, message: error + hint };
+    error += hint;
     data.fill(NaN, r * features, (r + 1) * features);
     errors.push([r, error]);
   }
@@ -153,6 +157,34 @@ Deno.test("JsonTableReader names the record and field of a bad record like JSON.
     assert.notEqual(assertLikeReference(text).message, undefined, text);
     assertLikeReference(text, 2, true);
   }
+});
+
+Deno.test("JsonTableReader hints to wrap one record sent as a flat list of numbers", () => {
+  const hint = " (to send one record, wrap it in a list: [[5.1, ...]])";
+  for (const text of ["[5.1, 3.5, 1.4, 0.2]", '{"instances": [5.1, 3.5, 1.4, 0.2]}']) {
+    const expected = {
+      record: 1,
+      message: `Cannot parse record 1: expected a list of 4 numbers, found 5.1${hint}`,
+    };
+    assert.deepEqual(read(text, 4), expected, text);
+    assert.deepEqual(byteByByte(text, 4), expected, text);
+    const marked = read(text, 4, true);
+    assert.equal(marked.errors![0][1], expected.message, text);
+    assert.equal(
+      marked.errors![1][1],
+      "Cannot parse record 2: expected a list of 4 numbers, found 3.5",
+      text,
+    );
+  }
+  // Only a number as the first record looks like a record sent flat.
+  assert.equal(
+    read("[[1, 2], 5]").message,
+    "Cannot parse record 2: expected a list of 2 numbers, found 5",
+  );
+  assert.equal(
+    read('["a", 1]').message,
+    'Cannot parse record 1: expected a list of 2 numbers, found "a"',
+  );
 });
 
 Deno.test("JsonTableReader refuses a body that is not a list of records, like JSON.parse", () => {

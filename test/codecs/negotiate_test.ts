@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   chooseResponseType,
+  invalidQValueMessage,
   knownMediaType,
   parseMediaRange,
   requestMediaType,
@@ -131,4 +132,48 @@ Deno.test("chooseResponseType() takes the most specific entry's q for each type"
     type: "application/json",
     verbose: false,
   });
+});
+
+Deno.test("chooseResponseType() refuses a whole Accept with a q-value outside RFC 9110", () => {
+  const csv = { requestType: "text/csv" as const };
+  for (
+    const accept of [
+      "application/json;q=abc",
+      "application/json;q=2",
+      "application/json;q=-1",
+      "application/json;q=",
+      "application/json;q=0.1234",
+      "application/json;q=1.001",
+      "application/json;q=.5",
+      // A bad q on one entry does not quietly hand the answer to another.
+      "text/csv;q=2, application/json",
+      "text/csv, application/json;q=abc",
+    ]
+  ) {
+    assert.equal(chooseResponseType(accept, csv), undefined, accept);
+  }
+});
+
+Deno.test("chooseResponseType() accepts every q-value form RFC 9110 allows", () => {
+  const csv = { requestType: "text/csv" as const };
+  for (const q of ["0.001", "0.5", "0.125", "1", "1.", "1.0", "1.000"]) {
+    assert.equal(chooseResponseType(`application/json;q=${q}`, csv)?.type, "application/json", q);
+  }
+  assert.equal(chooseResponseType("application/json;Q=0.5", csv)?.type, "application/json");
+  assert.equal(chooseResponseType('application/json;q="0.5"', csv)?.type, "application/json");
+  for (const zero of ["0", "0.", "0.000"]) {
+    assert.equal(chooseResponseType(`application/json;q=${zero}`, csv), undefined, zero);
+  }
+});
+
+Deno.test("invalidQValueMessage() names the bad q-value and its entry, else undefined", () => {
+  assert.equal(
+    invalidQValueMessage("text/csv, application/json;q=abc"),
+    'Invalid q-value "abc" in Accept entry "application/json;q=abc": ' +
+      "expected a number from 0 to 1 with at most 3 decimals",
+  );
+  assert.match(invalidQValueMessage("application/json; q=2")!, /^Invalid q-value "2" in Accept/);
+  assert.match(invalidQValueMessage("text/csv;q=-1")!, /^Invalid q-value "-1" in Accept/);
+  assert.equal(invalidQValueMessage("text/csv;q=0, application/xml;q=0.5"), undefined);
+  assert.equal(invalidQValueMessage(null), undefined);
 });

@@ -37,3 +37,42 @@ Deno.test("parseCustomAttributes() refuses a key of ours without a value, naming
     );
   }
 });
+
+Deno.test("parseCustomAttributes() refuses a key of ours given twice with different values", () => {
+  for (
+    const [header, message] of [
+      [
+        "probabilities=true, probabilities=false",
+        'Custom attribute probabilities is given twice with different values: "true" and "false"',
+      ],
+      [
+        "errors=mark; trace=1; Errors=FAIL",
+        'Custom attribute errors is given twice with different values: "mark" and "fail"',
+      ],
+      [
+        "explain=path, explain=shap",
+        'Custom attribute explain is given twice with different values: "path" and "shap"',
+      ],
+    ]
+  ) {
+    assert.throws(
+      () => parseCustomAttributes(header),
+      (error: unknown) =>
+        error instanceof HttpError && error.status === 400 && error.message === message,
+      header,
+    );
+  }
+});
+
+Deno.test("parseCustomAttributes() takes a key of ours given twice with the same value", () => {
+  assert.deepEqual(
+    parseCustomAttributes("probabilities=true, Probabilities=TRUE; explain=shap, explain=SHAP"),
+    { probabilities: true, badRecords: undefined, explain: "shap" },
+  );
+  // Someone else's keys may repeat as they like.
+  assert.deepEqual(parseCustomAttributes("trace=1, trace=2"), {
+    probabilities: undefined,
+    badRecords: undefined,
+    explain: undefined,
+  });
+});

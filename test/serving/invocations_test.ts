@@ -144,6 +144,27 @@ Deno.test("/invocations answers 406 in the error shape naming what it can produc
   assert.match(await response.text(), /available are text\/csv, application\/json/);
 });
 
+Deno.test("/invocations answers 400 naming an Accept q-value outside 0 to 1", async () => {
+  for (const q of ["abc", "2", "-1"]) {
+    const response = await handler()(post("1,2\n", { accept: `application/json;q=${q}` }));
+    assert.equal(response.status, 400, q);
+    assert.match(
+      await response.text(),
+      new RegExp(`^Invalid q-value "${q}" in Accept entry "application/json;q=${q}": expected`),
+    );
+  }
+});
+
+Deno.test("/invocations hints to wrap one JSON record sent as a flat list", async () => {
+  const response = await handler()(post("[1.5, 0]", { "content-type": "application/json" }));
+  assert.equal(response.status, 400);
+  assert.equal(
+    (await response.json()).error,
+    "Cannot parse record 1: expected a list of 2 numbers, found 1.5 " +
+      "(to send one record, wrap it in a list: [[1.5, ...]])",
+  );
+});
+
 Deno.test("/invocations uses SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT for */*", async () => {
   const response = await handler({ SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "application/json" })(
     post("1,0\n", { accept: "*/*" }),
