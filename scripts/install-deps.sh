@@ -14,6 +14,10 @@ command -v nginx >/dev/null || missing+=(nginx-light)
 command -v ps >/dev/null || missing+=(procps)
 command -v curl >/dev/null || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps.sh: ${missing[*]} missing; apt-get needs root: run this as root, or install them yourself" >&2
+    exit 1
+  fi
   echo "installing ${missing[*]} from apt"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
