@@ -1,6 +1,6 @@
 /**
- * `scripts/install-deps.sh` on a PATH with fake `deno` and `id`: what it does when nginx is
- * missing and it does not run as root.
+ * `scripts/install-deps.sh` on a PATH of a few real tools and fakes (`deno`, `id`, `apt-get`,
+ * `ps`, and `nginx` and `curl` when asked): what it says when something is missing or off PATH.
  *
  * @module
  */
@@ -9,7 +9,16 @@ import assert from "node:assert/strict";
 const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const DENO_VERSION = Deno.readTextFileSync(`${REPO}/.deno-version`).trim();
 
-Deno.test("install-deps.sh without root names what is missing instead of failing in apt-get", async () => {
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** True when the fake apt-get was called. */
+  aptCalled: boolean;
+}
+
+/** Runs install-deps.sh as uid 1000 (a fake `id`), with only `fakes` among nginx and curl. */
+async function runInstallDeps(fakes: readonly ("nginx" | "curl")[]): Promise<Run> {
   const dir = await Deno.makeTempDir({ prefix: "install_deps_test_" });
   try {
     const bin = `${dir}/bin`;
@@ -19,15 +28,15 @@ Deno.test("install-deps.sh without root names what is missing instead of failing
       assert.ok(found, `Cannot find ${tool} in /usr/bin or /bin`);
       await Deno.symlink(found, `${bin}/${tool}`);
     }
-    const fakes = {
+    const scripts: Record<string, string> = {
       deno:
         `#!/bin/bash\necho "deno ${DENO_VERSION} (stable, release, x86_64-unknown-linux-gnu)"\n`,
       id: "#!/bin/bash\necho 1000\n",
-      "apt-get": `#!/bin/bash\necho "apt-get $*" >>"${dir}/calls.log"\n`,
+      "apt-get": `#!/bin/bash\necho "apt-get $*" >>"${dir}/apt.log"\n`,
       ps: "#!/bin/bash\n",
-      curl: "#!/bin/bash\n",
     };
-    for (const [name, text] of Object.entries(fakes)) {
+    for (const fake of fakes) scripts[fake] = "#!/bin/bash\n";
+    for (const [name, text] of Object.entries(scripts)) {
       await Deno.writeTextFile(`${bin}/${name}`, text, { mode: 0o755 });
     }
     const output = await new Deno.Command(`${bin}/bash`, {
@@ -37,17 +46,17 @@ Deno.test("install-deps.sh without root names what is missing instead of failing
       stdout: "piped",
       stderr: "piped",
     }).output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.equal(output.code, 1);
-    assert.equal(
-      stderr,
-      "install-deps.sh: nginx-light missing; apt-get needs root: run this as root, or install them yourself\n",
-    );
-    assert.ok(!exists(`${dir}/calls.log`), "apt-get was called");
+    const text = new TextDecoder();
+    return {
+      code: output.code,
+      stdout: text.decode(output.stdout),
+      stderr: text.decode(output.stderr),
+      aptCalled: exists(`${dir}/apt.log`),
+    };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
+}
 
 function exists(path: string): boolean {
   try {
@@ -57,3 +66,34 @@ function exists(path: string): boolean {
     return false;
   }
 }
+
+Deno.test("install-deps.sh without root names what is missing instead of failing in apt-get", async () => {
+  const run = await runInstallDeps(["nginx"]);
+  assert.equal(run.code, 1);
+  assert.equal(
+    run.stderr,
+    "install-deps.sh: curl missing; apt-get needs root: run this as root, or install them yourself\n",
+  );
+  assert.equal(run.aptCalled, false);
+});
+
+Deno.test("install-deps.sh with everything on PATH installs nothing and says nothing", async () => {
+  const run = await runInstallDeps(["nginx", "curl"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout + run.stderr, "");
+  assert.equal(run.aptCalled, false);
+});
+
+Deno.test({
+  name: "install-deps.sh says where nginx is when it is installed in /usr/sbin but not on PATH",
+  ignore: !exists("/usr/sbin/nginx"),
+  async fn() {
+    const run = await runInstallDeps(["curl"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      run.stderr,
+      "install-deps.sh: nginx is at /usr/sbin/nginx, not on PATH: add /usr/sbin to PATH, or serve runs without nginx\n",
+    );
+    assert.equal(run.aptCalled, false);
+  },
+});
