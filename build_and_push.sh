@@ -11,8 +11,12 @@ set -euo pipefail
 
 repo_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
+# The header comment above, lines 2 to 9, is the help text.
+help_text() {
+  sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+}
 usage() {
-  sed -n '2,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+  help_text >&2
   exit 2
 }
 die() {
@@ -31,7 +35,7 @@ while (($# > 0)); do
     --tag) tag=${2:-}; shift 2 || usage ;;
     --tag=*) tag=${1#*=}; shift ;;
     --dry-run) dry_run=true; shift ;;
-    -h | --help) usage ;;
+    -h | --help) help_text; exit 0 ;;
     -*) echo "Unknown option: $1" >&2; usage ;;
     *)
       [[ -z $image_name ]] || { echo "Unexpected argument: $1" >&2; usage; }

@@ -262,6 +262,18 @@ Deno.test("build_and_push.sh prints usage and exits 2 without an image name", as
   const run = await runScript([]);
   assert.equal(run.code, 2);
   assert.match(run.stderr, /build_and_push\.sh IMAGE_NAME/);
+  assert.match(run.stderr, /for what it could not look up\.\n$/);
+});
+
+Deno.test("build_and_push.sh --help prints the whole help on stdout and exits 0", async () => {
+  for (const flag of ["--help", "-h"]) {
+    const run = await runScript([flag]);
+    assert.equal(run.code, 0, `${flag}: ${run.stderr}`);
+    assert.equal(run.stderr, "");
+    assert.match(run.stdout[1], /build_and_push\.sh IMAGE_NAME/);
+    assert.match(run.stdout.at(-1) ?? "", /for what it could not look up\.$/);
+    assert.deepEqual(run.calls, []);
+  }
 });
 
 Deno.test("Dockerfile DENO_VERSION default equals .deno-version", async () => {
