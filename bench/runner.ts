@@ -193,6 +193,7 @@ function medianLoad(results: readonly LoadResult[]): LoadResult {
     p50Ms: median(results.map((result) => result.p50Ms)),
     p99Ms: median(results.map((result) => result.p99Ms)),
     errors: results.reduce((sum, result) => sum + result.errors, 0),
+    roundsPerSecond: results.map((result) => result.requestsPerSecond),
   };
 }
 

@@ -221,7 +221,8 @@ export const METHOD_NOTES: readonly string[] = [
   "Each load figure is the median of the interleaved rounds; errors are summed over rounds " +
   "(socket errors, timeouts and non-2xx answers).",
   "The 30-record targets divide by a 1-record run of ours taken in the same rounds, " +
-  "interleaved with the 30-record runs, not by the 1-record figure taken minutes earlier.",
+  "interleaved with the 30-record runs, not by the 1-record figure taken minutes earlier: " +
+  "each is the median of the rounds' ratios.",
   "The 5 MB requests are timed by curl (total time, answer written to a file), after one " +
   "untimed 5 MB request per worker so that every worker has seen one.",
   "RSS per worker: the mean VmRSS of the tree's leaf processes that are not nginx (Deno " +

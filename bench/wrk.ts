@@ -18,6 +18,8 @@ export interface LoadResult {
   readonly p99Ms: number;
   /** Socket errors, timeouts and answers with a status other than 2xx or 3xx. */
   readonly errors: number;
+  /** Requests per second of each round, in order, when this is the median of several rounds. */
+  readonly roundsPerSecond?: readonly number[];
 }
 
 /** Options of {@linkcode runWrk}. */
