@@ -34,57 +34,70 @@ function before(a: Candidate, b: Candidate): boolean {
   return a.improvement > b.improvement || (a.improvement === b.improvement && a.node < b.node);
 }
 
-/** A max-heap of candidates by improvement (earlier node first on ties). */
-export class CandidateHeap implements Frontier {
-  readonly #items: Candidate[] = [];
+/** A binary heap whose top is the item that comes `before` every other. */
+class BinaryHeap<T> {
+  /** The items in heap order: `items[0]` is the top. */
+  readonly items: T[] = [];
+  readonly #before: (a: T, b: T) => boolean;
 
-  /** Number of candidates waiting. */
-  get size(): number {
-    return this.#items.length;
+  constructor(before: (a: T, b: T) => boolean) {
+    this.#before = before;
   }
 
-  /** The best candidate. */
-  peek(): Candidate {
-    return this.#items[0];
-  }
-
-  /** Adds the children of a committed split. */
-  push(children: Candidate[]): void {
-    for (const child of children) this.#add(child);
-  }
-
-  #add(item: Candidate): void {
-    const items = this.#items;
+  add(item: T): void {
+    const items = this.items;
     items.push(item);
     let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(items[i], items[parent])) break;
+      if (!this.#before(items[i], items[parent])) break;
       [items[i], items[parent]] = [items[parent], items[i]];
       i = parent;
     }
   }
 
-  /** Removes and returns the best candidate. */
-  pop(): Candidate {
-    const items = this.#items;
+  /** Removes and returns the top item; the heap must not be empty. */
+  take(): T {
+    const items = this.items;
     const top = items[0];
     const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let best = i;
-        if (l < items.length && before(items[l], items[best])) best = l;
-        if (r < items.length && before(items[r], items[best])) best = r;
-        if (best === i) break;
-        [items[i], items[best]] = [items[best], items[i]];
-        i = best;
-      }
+    if (items.length === 0) return top;
+    items[0] = last;
+    for (let i = 0;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let best = i;
+      if (l < items.length && this.#before(items[l], items[best])) best = l;
+      if (r < items.length && this.#before(items[r], items[best])) best = r;
+      if (best === i) return top;
+      [items[i], items[best]] = [items[best], items[i]];
+      i = best;
     }
-    return top;
+  }
+}
+
+/** A max-heap of candidates by improvement (earlier node first on ties). */
+export class CandidateHeap implements Frontier {
+  readonly #heap = new BinaryHeap<Candidate>(before);
+
+  /** Number of candidates waiting. */
+  get size(): number {
+    return this.#heap.items.length;
+  }
+
+  /** The best candidate. */
+  peek(): Candidate {
+    return this.#heap.items[0];
+  }
+
+  /** Adds the children of a committed split. */
+  push(children: Candidate[]): void {
+    for (const child of children) this.#heap.add(child);
+  }
+
+  /** Removes and returns the best candidate. */
+  pop(): Candidate {
+    return this.#heap.take();
   }
 
   /**
@@ -93,69 +106,31 @@ export class CandidateHeap implements Frontier {
    * be, unless the tree reaches its leaf limit first).
    */
   *ahead(limit: number): Iterable<Candidate> {
-    const items = this.#items;
+    const items = this.#heap.items;
     if (items.length === 0) return;
     // What may come next: heap positions whose parents were listed, and children of listed
     // done candidates (position -1). The next best is always one of them: a small heap of them.
-    const open = new OpenHeap();
-    open.add(items[0], 0);
-    for (let listed = 0; listed < limit && open.size > 0; listed++) {
+    const open = new BinaryHeap<{ candidate: Candidate; at: number }>((a, b) =>
+      before(a.candidate, b.candidate)
+    );
+    open.add({ candidate: items[0], at: 0 });
+    for (let listed = 0; listed < limit && open.items.length > 0; listed++) {
       const { candidate, at } = open.take();
       yield candidate;
       if (at >= 0) {
-        if (2 * at + 1 < items.length) open.add(items[2 * at + 1], 2 * at + 1);
-        if (2 * at + 2 < items.length) open.add(items[2 * at + 2], 2 * at + 2);
+        if (2 * at + 1 < items.length) open.add({ candidate: items[2 * at + 1], at: 2 * at + 1 });
+        if (2 * at + 2 < items.length) open.add({ candidate: items[2 * at + 2], at: 2 * at + 2 });
       }
       if (candidate.state !== "done") continue;
       for (const child of [candidate.leftChild, candidate.rightChild]) {
-        if (child !== null && child.searched) open.add(child, -1);
+        if (child !== null && child.searched) open.add({ candidate: child, at: -1 });
       }
     }
   }
 
   /** Every candidate waiting. */
   all(): Iterable<Candidate> {
-    return this.#items;
-  }
-}
-
-/** The candidates {@linkcode CandidateHeap.ahead} may list next, best on top. */
-class OpenHeap {
-  readonly #entries: { candidate: Candidate; at: number }[] = [];
-
-  get size(): number {
-    return this.#entries.length;
-  }
-
-  add(candidate: Candidate, at: number): void {
-    const entries = this.#entries;
-    entries.push({ candidate, at });
-    let i = entries.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(entries[i].candidate, entries[parent].candidate)) break;
-      [entries[i], entries[parent]] = [entries[parent], entries[i]];
-      i = parent;
-    }
-  }
-
-  take(): { candidate: Candidate; at: number } {
-    const entries = this.#entries;
-    const top = entries[0];
-    const last = entries.pop()!;
-    if (entries.length === 0) return top;
-    entries[0] = last;
-    for (let i = 0;;) {
-      const l = 2 * i + 1;
-      let best = i;
-      if (l < entries.length && before(entries[l].candidate, entries[best].candidate)) best = l;
-      if (l + 1 < entries.length && before(entries[l + 1].candidate, entries[best].candidate)) {
-        best = l + 1;
-      }
-      if (best === i) return top;
-      [entries[i], entries[best]] = [entries[best], entries[i]];
-      i = best;
-    }
+    return this.#heap.items;
   }
 }
 
