@@ -9,9 +9,9 @@
  *
  * The program does not load this file by its path: `deno bundle` and `deno compile` only carry
  * modules the program imports, so `row_worker_bundle.ts` holds this module bundled as one string,
- * and the worker starts from a Blob of it (`row_workers.ts`). After editing this file or
- * `row_kernels.ts`, regenerate it with `deno run -A scripts/bundle_workers.ts`; a test
- * fails while it is stale.
+ * and the worker starts from a Blob of it (`row_workers.ts`). After editing this file or a
+ * module it imports, regenerate it with `deno run -A scripts/bundle_workers.ts`; a test fails
+ * while it is stale.
  *
  * @module
  */
@@ -24,7 +24,7 @@ import {
   runNodeJob,
   writeResult,
 } from "./node_job.ts";
-import { type RowTask, type RowView, runRowTask } from "./row_kernels.ts";
+import { type RowTask, type RowView, rowViewOf, runRowTask } from "./row_kernels.ts";
 import { type SearchBins, SplitSearch } from "./split_search.ts";
 
 /** What a worker needs to search splits itself (only when the search draws no features). */
@@ -91,20 +91,13 @@ export type RowReply = { readonly ok: true; readonly left: number; readonly job:
 };
 
 /** The shared rows of a setup message as typed arrays. */
-function rowViewOf(setup: RowWorkerSetup): RowView {
+function setupRowView(setup: RowWorkerSetup): RowView {
   const { codes, codesOffset, codesLength, wide } = setup;
   const typed = wide
     ? new Uint16Array(codes, codesOffset, codesLength)
     : new Uint8Array(codes, codesOffset, codesLength);
-  return {
-    codes: typed,
-    words: new Uint32Array(codes, codesOffset, typed.byteLength / 4),
-    wordsPerRow: setup.rows === 0 ? 0 : typed.byteLength / 4 / setup.rows,
-    stride: setup.stride,
-    columns: setup.columns,
-    binOffsets: setup.binOffsets,
-    labels: new Int32Array(setup.labels, setup.labelsOffset, setup.rows),
-  };
+  const labels = new Int32Array(setup.labels, setup.labelsOffset, setup.rows);
+  return rowViewOf({ ...setup, codes: typed }, labels);
 }
 
 const scope = globalThis as unknown as {
@@ -121,7 +114,7 @@ let search: SplitSearch | null = null;
 scope.onmessage = (event) => {
   const message = event.data;
   if (message.kind === "setup") {
-    view = rowViewOf(message);
+    view = setupRowView(message);
     histogram = new Int32Array(message.histogram);
     result = new Float64Array(message.result);
     status = new Int32Array(message.status);

@@ -130,7 +130,7 @@ export class SplitSearch {
     let bestFeature = -1;
     let bestBin = -1;
     const featureOrder = this.featureOrder;
-    const drawAll = this.params.maxFeatures >= columns;
+    const drawAll = drawsNoFeatures(this.params, columns);
     let visited = 0;
     for (let i = 0; i < columns; i++) {
       if (!drawAll) {
