@@ -9,6 +9,7 @@
 import {
   defaultHyperparameters,
   type HyperparameterSpecs,
+  type HyperparameterValue,
   type HyperparameterValues,
 } from "../hyperparameters.ts";
 
@@ -173,6 +174,39 @@ export interface DataShape {
   readonly classCounts: Float64Array;
 }
 
+/** The number of features `max_features` (as parsed) draws from `columns`. */
+function resolveMaxFeatures(param: HyperparameterValue, columns: number): number {
+  if (param === null) return columns;
+  if (param === "sqrt") return Math.max(1, Math.floor(Math.sqrt(columns)));
+  if (param === "log2") return Math.max(1, Math.floor(Math.log2(columns)));
+  if (typeof param === "number" && Number.isInteger(param)) {
+    if (param > columns) {
+      throw new Error(
+        `Invalid hyperparameter max_features: the data has ${columns} features; found ${param}`,
+      );
+    }
+    return param;
+  }
+  return Math.max(1, Math.floor(Number(param) * columns));
+}
+
+/** The weight of each class: 1, or with `balanced` scikit-learn's balanced weights. */
+function classWeights(
+  classCounts: Float64Array,
+  options: { rows: number; balanced: boolean },
+): Float64Array {
+  const classCount = classCounts.length;
+  const classWeight = new Float64Array(classCount).fill(1);
+  if (!options.balanced) return classWeight;
+  // scikit-learn: n_samples / (n_classes * bincount(y)), over the classes present.
+  let present = 0;
+  for (let k = 0; k < classCount; k++) if (classCounts[k] > 0) present++;
+  for (let k = 0; k < classCount; k++) {
+    classWeight[k] = classCounts[k] > 0 ? options.rows / (present * classCounts[k]) : 1;
+  }
+  return classWeight;
+}
+
 /**
  * Resolves cart hyperparameters against the data. A name missing from `given` takes its
  * default from {@linkcode CART_HYPERPARAMETERS}.
@@ -190,29 +224,11 @@ export function resolveParams(given: HyperparameterValues, shape: DataShape): Re
     ? splitParam
     : Math.max(2, Math.ceil(splitParam * rows));
   minSamplesSplit = Math.max(minSamplesSplit, 2 * minSamplesLeaf);
-  const featuresParam = params.max_features;
-  let maxFeatures: number;
-  if (featuresParam === null) maxFeatures = columns;
-  else if (featuresParam === "sqrt") maxFeatures = Math.max(1, Math.floor(Math.sqrt(columns)));
-  else if (featuresParam === "log2") maxFeatures = Math.max(1, Math.floor(Math.log2(columns)));
-  else if (typeof featuresParam === "number" && Number.isInteger(featuresParam)) {
-    if (featuresParam > columns) {
-      throw new Error(
-        `Invalid hyperparameter max_features: the data has ${columns} features; found ${featuresParam}`,
-      );
-    }
-    maxFeatures = featuresParam;
-  } else maxFeatures = Math.max(1, Math.floor(Number(featuresParam) * columns));
-  const classCount = classCounts.length;
-  const classWeight = new Float64Array(classCount).fill(1);
-  if (params.class_weight === "balanced") {
-    // scikit-learn: n_samples / (n_classes * bincount(y)), over the classes present.
-    let present = 0;
-    for (let k = 0; k < classCount; k++) if (classCounts[k] > 0) present++;
-    for (let k = 0; k < classCount; k++) {
-      classWeight[k] = classCounts[k] > 0 ? rows / (present * classCounts[k]) : 1;
-    }
-  }
+  const maxFeatures = resolveMaxFeatures(params.max_features, columns);
+  const classWeight = classWeights(classCounts, {
+    rows,
+    balanced: params.class_weight === "balanced",
+  });
   const seed = params.random_state === null
     ? Math.floor(Math.random() * 4_294_967_296)
     : Number(params.random_state);
