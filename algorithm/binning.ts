@@ -52,7 +52,7 @@ export interface BinEdges {
 }
 
 /** Checks a bin count: 2 to 65,536. */
-export function checkMaxBins(maxBins: number): void {
+function checkMaxBins(maxBins: number): void {
   if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 65_536) {
     throw new RangeError(`Cannot bin features into ${maxBins} bins: expected 2 to 65536`);
   }

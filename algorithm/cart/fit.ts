@@ -1,7 +1,7 @@
 /**
  * Fitting a CART tree: checks the data, resolves the hyperparameters, bins the features (unless
- * they were binned while read) and grows the tree. Without `max_leaf_nodes` the tree grows depth first; with it, best first by
- * impurity decrease (a heap), as scikit-learn does.
+ * they were binned while read) and grows the tree. Without `max_leaf_nodes` the tree grows depth
+ * first; with it, best first by impurity decrease (a heap), as scikit-learn does.
  *
  * On a machine with several cores, Web Workers (`row_workers.ts`) split nodes on rows in shared
  * memory (`shared_rows.ts`): each thread its own node, ahead of the order in which the splits are
@@ -45,7 +45,7 @@ export const PARALLEL_MIN_ROWS = 100_000;
  * A fit of fewer rows stays on the main thread: starting the workers and copying the rows into
  * shared memory would cost more than they save.
  */
-export const WORKERS_MIN_ROWS = 100_000;
+const WORKERS_MIN_ROWS = 100_000;
 
 /** Options of a cart fit: the common ones, and how many threads count and move rows. */
 export interface CartFitOptions extends FitOptions {
@@ -174,7 +174,7 @@ export async function fitBinnedTree(
   });
 }
 
-/** Seconds between two progress lines of a long fit. */
+/** Milliseconds between two progress lines of a long fit. */
 const PROGRESS_EVERY_MS = 5_000;
 
 /** Grows the tree on binned rows, best first with `max_leaf_nodes`, else depth first. */

@@ -95,9 +95,7 @@ export class TreeBuilder {
   private readonly params: ResolvedParams;
   private readonly classCount: number;
   /** The split search and leaf rules, shared by every node. */
-  readonly search: SplitSearch;
-  /** The summed class weight of all rows. */
-  readonly totalWeight: number;
+  private readonly search: SplitSearch;
   /**
    * The rows as the row passes see them: the bin codes (moved as 32-bit words so that every
    * node's rows are contiguous) and the labels in the same order.
@@ -124,8 +122,8 @@ export class TreeBuilder {
     this.binned = binned;
     this.params = params;
     this.classCount = classCount;
-    this.totalWeight = totalWeightOf(labels, params.classWeight);
-    this.search = new SplitSearch(binned, params, { totalWeight: this.totalWeight });
+    const totalWeight = totalWeightOf(labels, params.classWeight);
+    this.search = new SplitSearch(binned, params, { totalWeight });
     this.histogramLength = binned.binOffsets[binned.columns] * classCount;
     this.view = rowViewOf(binned, options.labelsInPlace ? labels : Int32Array.from(labels));
     this.nodes = new TreeNodes(params.classWeight);
@@ -142,7 +140,7 @@ export class TreeBuilder {
   }
 
   /** Returns a histogram no candidate needs any more to the pool. */
-  releaseHistogram(histogram: Int32Array | null): void {
+  private releaseHistogram(histogram: Int32Array | null): void {
     if (histogram === null) return;
     this.liveHistogramBytes -= this.histogramLength * 4;
     if (this.spareHistograms.length < SPARE_HISTOGRAMS) this.spareHistograms.push(histogram);
@@ -264,7 +262,7 @@ export class TreeBuilder {
   }
 
   /** Whether node jobs search the children (the search draws no features). */
-  get searchesInJobs(): boolean {
+  private get searchesInJobs(): boolean {
     return this.search.drawsNothing;
   }
 

@@ -68,7 +68,10 @@ export class TreeNodes {
   }
 
   /** Makes leaf `node` a split on `feature` at `threshold` with children `left` and `right`. */
-  split(node: number, test: { feature: number; threshold: number; left: number; right: number }) {
+  split(
+    node: number,
+    test: { feature: number; threshold: number; left: number; right: number },
+  ): void {
     this.leaves--;
     this.#feature[node] = test.feature;
     this.#threshold[node] = test.threshold;
