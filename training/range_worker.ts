@@ -51,8 +51,8 @@ self.onmessage = (event: MessageEvent<RangeRequest>) => {
   try {
     const result = readRange(request.range, setup!, { scratch, reuse: spare.pop() });
     reply = { index: request.index, ok: true, result };
-    // Transferred, not copied; codes in a SharedArrayBuffer (the old path's) are shared as
-    // they are.
+    // Transferred, not copied; codes in a SharedArrayBuffer (as `parseThenBin` gives them) are
+    // shared as they are.
     const transfer = [result.labelIds.buffer as ArrayBuffer];
     if (result.codes.buffer instanceof ArrayBuffer) transfer.push(result.codes.buffer);
     self.postMessage(reply, { transfer });

@@ -2,8 +2,8 @@
  * The program of a thread (a Web Worker) that reads a whole channel into a table of numbers, so
  * that the validation channel is read while the main thread reads the training channel. It gets
  * one request and answers with the table (its arrays transferred, not copied) or the error's
- * message. It is bundled into `table_worker_bundle.ts`
- * (`scripts/bundle_workers.ts`), which the program starts it from.
+ * message. It is bundled into `table_worker_bundle.ts` (`scripts/bundle_workers.ts`), which the
+ * program starts it from.
  *
  * @module
  */

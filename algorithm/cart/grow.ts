@@ -96,7 +96,8 @@ export async function growFrontier(
     collect();
     const next = frontier.peek();
     if (next.state === "idle") {
-      // Sharing each pass pays only when the threads would otherwise have nothing to do.
+      // Sharing each pass pays only when the threads would otherwise have nothing to do. `next`
+      // is marked running meanwhile so that nextReady() looks past it.
       next.state = "running";
       const alone = builder.isLarge(next) && running.every((jobs) => jobs.length === 0) &&
         nextReady() === null;

@@ -5,8 +5,8 @@
  * The program does not load this file by its path: `deno bundle` and `deno compile` only carry
  * modules the program imports, so `fit_worker_bundle.ts` holds this module bundled with ml-cart
  * as one string, and the worker starts from a Blob of it (`fit_in_worker.ts`). After editing this
- * file, regenerate it with `deno run -A scripts/bundle_workers.ts`; a test fails
- * while it is stale.
+ * file, regenerate it with `deno run -A scripts/bundle_workers.ts`; a test fails while it is
+ * stale.
  *
  * @module
  */

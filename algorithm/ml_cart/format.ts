@@ -5,9 +5,9 @@
  * on a feature that does not exist compares `undefined`, which always goes right).
  *
  * A node is either a leaf, with `distribution` `[[p0, p1, ...]]` (one probability per class
- * index, at most as many as the model's classes; their sum may round a little above 1), or a split, with an integer `splitColumn`
- * below the feature count, a finite `splitValue` (a record goes left when its value is below
- * it) and both children.
+ * index, at most as many as the model's classes; their sum may round a little above 1), or a
+ * split, with an integer `splitColumn` below the feature count, a finite `splitValue` (a record
+ * goes left when its value is below it) and both children.
  *
  * @module
  */
