@@ -1,9 +1,9 @@
 /**
  * Regenerates the worker bundles: each Web Worker program the product starts (ml-cart's fit
- * worker, the cart fit's row workers, the training read's reading threads) bundled with what it
- * imports, minified, into one string in a generated module. The program starts its workers from
- * `data:` URLs of these strings, which works alike under `deno run`, in a bundled `.js` file and
- * in a `deno compile` executable. A test per bundle fails while its module is stale.
+ * worker, the cart fit's row workers, the training read's reading and validation threads) bundled
+ * with what it imports, minified, into one string in a generated module. The program starts its
+ * workers from `data:` or Blob URLs of these strings, which work alike under `deno run`, in a
+ * bundled `.js` file and in a `deno compile` executable. A test per bundle fails while its module is stale.
  *
  * ```sh
  * deno run -A scripts/bundle_workers.ts
