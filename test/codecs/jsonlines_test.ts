@@ -41,6 +41,16 @@ Deno.test("JsonLinesReader names the line of a record it cannot read", () => {
   );
 });
 
+Deno.test("JsonLinesReader hints at a line wrapped in one list too many", () => {
+  assert.throws(
+    () => new JsonLinesReader({ features: 2 }).push(encoder.encode("[1, 2]\n[[3, 4]]\n")),
+    (error: unknown) =>
+      error instanceof JsonRecordError && error.message ===
+        "Cannot parse line 2: expected 2 features, found 1 (its only field is a list: the " +
+          "record may be wrapped in one list too many)",
+  );
+});
+
 Deno.test("JsonLinesReader in mark mode keeps every line and lists the bad ones", () => {
   const reader = new JsonLinesReader({ features: 2, onBadRecord: "mark" });
   reader.push(encoder.encode('[1, 2]\nnot json\n[3, "x"]\n[4, 5]\n'));
