@@ -44,6 +44,19 @@ export interface JsonRecords {
   readonly errors: Map<number, string>;
 }
 
+/**
+ * The hint of a record whose only field is a list, `[[5.1, 3.5]]` for `[5.1, 3.5]` (a numpy
+ * array of one more dimension): the count alone would not say why only one field was found.
+ */
+export function countHint(count: number, features: number, loneFieldIsList: boolean): string {
+  if (count === features + 1) {
+    return " (one more than expected: the label column may have been left in)";
+  }
+  return count === 1 && loneFieldIsList
+    ? " (its only field is a list: the record may be wrapped in one list too many)"
+    : "";
+}
+
 /** A value as JSON text for an error message, cut at 40 characters. */
 export function describeJsonValue(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
@@ -73,9 +86,7 @@ export function readJsonRecord(
     }`;
   }
   if (values.length !== features) {
-    const hint = values.length === features + 1
-      ? " (one more than expected: the label column may have been left in)"
-      : "";
+    const hint = countHint(values.length, features, Array.isArray(values[0]));
     return `Cannot parse ${where}: expected ${features} features, found ${values.length}${hint}`;
   }
   for (let i = 0; i < features; i++) {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { JsonRecordError } from "./json.ts";
+import { countHint, JsonRecordError } from "./json.ts";
 import { jsonNumberEnd, jsonNumberStatus, NUMBER_READ, scanJsonNumber } from "./json_number.ts";
 import { AFTER_VALUE, type BodyPosition, BYTES, VALUE } from "./json_syntax.ts";
 import type { NumberTable } from "./table.ts";
@@ -208,9 +208,9 @@ export class JsonRecordRows {
     const features = this.features;
     const count = this.fieldCount;
     if (count !== features) {
-      const hint = count === features + 1
-        ? " (one more than expected: the label column may have been left in)"
-        : "";
+      // The lone field's JSON text was kept when it was not a number (fieldErrorText).
+      const list = this.fieldError === 0 && this.fieldErrorText?.startsWith("[") === true;
+      const hint = countHint(count, features, list);
       return `Cannot parse ${this.where()}: expected ${features} features, found ${count}${hint}`;
     }
     if (this.fieldError < 0) return undefined;

@@ -32,6 +32,18 @@ export interface JsonLinesReadOptions {
 }
 
 /**
+ * `JSON.parse`'s `message` about one line, whose text began after `lead` blank characters: its
+ * "in JSON at position P (line 1 column C)" becomes "at column C" of the line, since "line 1"
+ * would contradict the line number the message starts with.
+ */
+function inLine(message: string, lead: number): string {
+  return message.replace(
+    /(?: in JSON)? at position \d+ \(line 1 column (\d+)\)$/,
+    (_, column: string) => ` at column ${Number(column) + lead}`,
+  );
+}
+
+/**
  * Reads JSON Lines records chunk by chunk into a feature table; the same protocol as the CSV
  * reader (`push`, `drain`, `finish`). Errors are {@linkcode JsonRecordError} naming the line.
  */
@@ -139,7 +151,8 @@ export class JsonLinesReader {
       this.#rows++;
       return;
     }
-    const text = decoder.decode(line).trim();
+    const decoded = decoder.decode(line);
+    const text = decoded.trim();
     if (text === "") return;
     const where = `line ${this.#line}`;
     let error: string | undefined;
@@ -150,7 +163,8 @@ export class JsonLinesReader {
         where,
       });
     } catch (parseError) {
-      error = `Cannot parse ${where}: ${(parseError as Error).message}`;
+      const lead = decoded.length - decoded.trimStart().length;
+      error = `Cannot parse ${where}: ${inLine((parseError as Error).message, lead)}`;
     }
     if (error !== undefined) {
       if (this.#options.onBadRecord !== "mark") throw new JsonRecordError(this.#line, error);

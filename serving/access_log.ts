@@ -11,6 +11,23 @@ import { givenRequestId, REQUEST_ID_HEADER } from "./request_id.ts";
 /** The header SageMaker sets on multi-model invocations with the model it targets. */
 export const TARGET_MODEL_HEADER = "x-amzn-sagemaker-target-model";
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The `X-Amzn-SageMaker-Target-Model` of `headers` for log lines, undefined when absent. A header
+ * value arrives as one character per byte, while SageMaker allows any printable Unicode in a
+ * target model: such a value is decoded back to the text sent (kept as is when it is not UTF-8).
+ */
+export function targetModelOf(headers: Headers): string | undefined {
+  const value = headers.get(TARGET_MODEL_HEADER);
+  if (value === null || !/[\u0080-\u00ff]/.test(value)) return value ?? undefined;
+  try {
+    return utf8.decode(Uint8Array.from(value, (char) => char.charCodeAt(0)));
+  } catch {
+    return value;
+  }
+}
+
 /** Answers a request whose path is already known. */
 export type PathHandler = (request: Request, path: string) => Promise<Response>;
 
@@ -33,7 +50,7 @@ export function withAccessLog(handler: PathHandler, options: { ping: boolean }):
         durationSeconds: (performance.now() - begin) / 1000,
         requestId: response.headers.get(REQUEST_ID_HEADER) ?? givenRequestId(request.headers) ??
           "-",
-        targetModel: request.headers.get(TARGET_MODEL_HEADER) ?? undefined,
+        targetModel: targetModelOf(request.headers),
       });
     });
   };

@@ -22,7 +22,7 @@ import type { StoredModel } from "../model_store.ts";
 import type { ServingConfig } from "../sagemaker/serving_config.ts";
 import { CUSTOM_ATTRIBUTES_MAX_LENGTH } from "../sagemaker/platform_limits.ts";
 import { AlgorithmError } from "../algorithm/mod.ts";
-import { type PathHandler, TARGET_MODEL_HEADER, withAccessLog } from "./access_log.ts";
+import { type PathHandler, targetModelOf, withAccessLog } from "./access_log.ts";
 import { CUSTOM_ATTRIBUTES_HEADER, parseCustomAttributes } from "./custom_attributes.ts";
 import { errorResponse, HttpError, wantsJsonErrors } from "./errors.ts";
 import { executionParameters } from "./execution_parameters.ts";
@@ -153,7 +153,7 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
     log.write(known && status < 500 ? "warn" : "error", "request failed", {
       request_id: requestId,
       path,
-      target_model: request.headers.get(TARGET_MODEL_HEADER) ?? undefined,
+      target_model: targetModelOf(request.headers),
       status,
       // The stack of an unexpected error goes to the log, never to the client.
       error: known ? error.message : (error as Error).stack ?? String(error),

@@ -51,10 +51,17 @@ const LOAD_BODY_LIMIT = 64 * 1024;
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 
+/** The 400 of a `POST /models` field that is missing or not what is `expected`. */
+function fieldError(field: string, value: unknown, expected: string): HttpError {
+  if (value === undefined) return new HttpError(400, `Missing ${field}: expected ${expected}`);
+  // A value parsed from JSON: written back as JSON (so escaped), cut like quote() cuts.
+  const text = JSON.stringify(value);
+  const shown = text.length > 100 ? `${text.slice(0, 100)}...` : text;
+  return new HttpError(400, `Invalid ${field} ${shown}: expected ${expected}`);
+}
+
 function checkName(name: unknown): string {
-  if (typeof name !== "string") {
-    throw new HttpError(400, "Missing model_name: expected a string");
-  }
+  if (typeof name !== "string") throw fieldError("model_name", name, "a string");
   if (!isValidModelName(name)) {
     throw new HttpError(
       400,
@@ -147,7 +154,11 @@ export function createMultiModelHandler(options: MultiModelOptions): MultiModelH
     }
     const name = checkName(body.model_name);
     if (typeof body.url !== "string" || body.url === "") {
-      throw new HttpError(400, "Missing url: expected the path of the model folder");
+      throw fieldError(
+        "url",
+        body.url === "" ? undefined : body.url,
+        "the path of the model folder",
+      );
     }
     const url = body.url;
     if (registry.read(name) !== undefined) {

@@ -159,6 +159,26 @@ Deno.test("JsonTableReader names the record and field of a bad record like JSON.
   }
 });
 
+Deno.test("JsonTableReader hints at a record wrapped in one list too many", () => {
+  const hint = " (its only field is a list: the record may be wrapped in one list too many)";
+  for (
+    const text of ["[[[5.1, 3.5, 1.4, 0.2]]]", '{"instances": [{"features": [[1, 2, 3, 4]]}]}']
+  ) {
+    const expected = assertLikeReference(text, 4);
+    assert.equal(expected.message, `Cannot parse record 1: expected 4 features, found 1${hint}`);
+    assert.equal(assertLikeReference(text, 4, true).errors![0][1], expected.message);
+  }
+  // A lone field that is not a list, or a list among other fields, gets no such hint.
+  assert.equal(
+    assertLikeReference('[["a"]]', 4).message,
+    "Cannot parse record 1: expected 4 features, found 1",
+  );
+  assert.equal(
+    assertLikeReference("[[[1, 2], 3]]", 4).message,
+    "Cannot parse record 1: expected 4 features, found 2",
+  );
+});
+
 Deno.test("JsonTableReader hints to wrap one record sent as a flat list of numbers", () => {
   const hint = " (to send one record, wrap it in a list: [[5.1, ...]])";
   for (const text of ["[5.1, 3.5, 1.4, 0.2]", '{"instances": [5.1, 3.5, 1.4, 0.2]}']) {

@@ -41,6 +41,28 @@ Deno.test("JsonLinesReader names the line of a record it cannot read", () => {
   );
 });
 
+Deno.test("JsonLinesReader hints at a line wrapped in one list too many", () => {
+  assert.throws(
+    () => new JsonLinesReader({ features: 2 }).push(encoder.encode("[1, 2]\n[[3, 4]]\n")),
+    (error: unknown) =>
+      error instanceof JsonRecordError && error.message ===
+        "Cannot parse line 2: expected 2 features, found 1 (its only field is a list: the " +
+          "record may be wrapped in one list too many)",
+  );
+});
+
+Deno.test("JsonLinesReader names the column of a syntax error in the line, not JSON.parse's line 1", () => {
+  const reader = new JsonLinesReader({ features: 2, onBadRecord: "mark" });
+  reader.push(encoder.encode("[1, 2]\n[1, 2 3]\n  [1, 2 3]\n[1, 2] x\n[1, 2\n"));
+  reader.finish();
+  assert.deepEqual([...reader.errors.values()], [
+    "Cannot parse line 2: Expected ',' or ']' after array element at column 7",
+    "Cannot parse line 3: Expected ',' or ']' after array element at column 9",
+    "Cannot parse line 4: Unexpected non-whitespace character after JSON at column 8",
+    "Cannot parse line 5: Expected ',' or ']' after array element at column 6",
+  ]);
+});
+
 Deno.test("JsonLinesReader in mark mode keeps every line and lists the bad ones", () => {
   const reader = new JsonLinesReader({ features: 2, onBadRecord: "mark" });
   reader.push(encoder.encode('[1, 2]\nnot json\n[3, "x"]\n[4, 5]\n'));

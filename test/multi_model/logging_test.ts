@@ -80,3 +80,96 @@ for (const mode of ["nginx", "embedded"] as const) {
     }
   });
 }
+
+/** `text` as HTTP sends it: its UTF-8 bytes, one character each (`fetch` takes such strings). */
+function headerBytes(text: string): string {
+  return String.fromCharCode(...new TextEncoder().encode(text));
+}
+
+// SageMaker's TargetModel may hold spaces and any printable Unicode character.
+const ODD_TARGET = "sub dir/ünï status=999.tar.gz";
+
+for (const mode of ["nginx", "embedded"] as const) {
+  Deno.test(`multi-model in ${mode} mode: a target model with spaces and Unicode is logged as sent`, async () => {
+    const base = await makeBaseDir();
+    await writeSyntheticModel(`${base}/models/m-1/model`, { leaves: 8, tag: "m-1" });
+    const server = await startServer(base, {
+      SAGEMAKER_MULTI_MODEL: "true",
+      LOG_FORMAT: "json",
+      ...(mode === "embedded" ? { PATH: "/nonexistent" } : {}),
+    });
+    try {
+      await server.waitForLog(`"mode":"${mode}"`);
+      const load = await fetch(`${server.url}/models`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model_name: "m-1", url: `${base}/models/m-1/model` }),
+      });
+      assert.equal(load.status, 200, await load.text());
+      const bad = await fetch(`${server.url}/models/m-1/invoke`, {
+        method: "POST",
+        headers: {
+          "content-type": "text/csv",
+          "x-amzn-sagemaker-target-model": headerBytes(ODD_TARGET),
+          "x-amzn-sagemaker-inference-id": `odd-${mode}`,
+        },
+        body: "0,0\n",
+      });
+      assert.equal(bad.status, 400, await bad.text());
+      const find = async (match: (line: LogLine) => boolean) => {
+        const deadline = Date.now() + 10_000;
+        while (Date.now() < deadline) {
+          const found = jsonLines(server.logs()).find(match);
+          if (found !== undefined) return found;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        throw new Error(`No matching log line; log so far:\n${server.logs()}`);
+      };
+      const failed = await find((l) =>
+        l.message === "request failed" && l.request_id === `odd-${mode}`
+      );
+      assert.equal(failed.target_model, ODD_TARGET);
+      const access = await find((l) => l.message === "access" && l.request_id === `odd-${mode}`);
+      assert.equal(access.target_model, ODD_TARGET);
+    } finally {
+      assert.equal(await server.stop(), 0);
+      await Deno.remove(base, { recursive: true });
+    }
+  });
+}
+
+Deno.test("multi-model with nginx and text logs: a target model with spaces stays one field of the access line", async () => {
+  const base = await makeBaseDir();
+  await writeSyntheticModel(`${base}/models/m-1/model`, { leaves: 8, tag: "m-1" });
+  const server = await startServer(base, { SAGEMAKER_MULTI_MODEL: "true" });
+  try {
+    await server.waitForLog("mode=nginx");
+    const load = await fetch(`${server.url}/models`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model_name: "m-1", url: `${base}/models/m-1/model` }),
+    });
+    assert.equal(load.status, 200, await load.text());
+    const answer = await fetch(`${server.url}/models/m-1/invoke`, {
+      method: "POST",
+      headers: {
+        "content-type": "text/csv",
+        "x-amzn-sagemaker-target-model": "a b status=999",
+        "x-amzn-sagemaker-inference-id": "odd-text",
+      },
+      body: "0,0,0,0\n",
+    });
+    assert.equal(answer.status, 200, await answer.text());
+    const deadline = Date.now() + 10_000;
+    let line: string | undefined;
+    while (line === undefined && Date.now() < deadline) {
+      line = server.logs().split("\n").find((l) => / access .*request_id=odd-text /.test(l));
+      if (line === undefined) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.ok(line !== undefined, `No access line; log so far:\n${server.logs()}`);
+    assert.match(line, / target_model="a b status=999" remote=/);
+  } finally {
+    assert.equal(await server.stop(), 0);
+    await Deno.remove(base, { recursive: true });
+  }
+});

@@ -330,6 +330,18 @@ Deno.test("multi-model serve: 200 models loaded, invoked, half unloaded, listed,
       assert.doesNotMatch(server.logs(), /\ninjected/);
       const body = await request(server, "POST", "/models", "{not json");
       assert.equal(body.status, 400);
+      const url = `${root}/m-000/model`;
+      const fields = [
+        [{ url }, /^Missing model_name: expected a string/],
+        [{ model_name: 7, url }, /^Invalid model_name 7: expected a string/],
+        [{ model_name: "n" }, /^Missing url: expected the path of the model folder/],
+        [{ model_name: "n", url: ["/a"] }, /^Invalid url \["\/a"\]: expected the path of/],
+      ] as const;
+      for (const [given, expected] of fields) {
+        const answer = await request(server, "POST", "/models", given);
+        assert.equal(answer.status, 400, answer.text);
+        assert.match(messageOf(answer), expected);
+      }
     });
   } finally {
     assert.equal(await server.stop(), 0);
