@@ -175,6 +175,9 @@ export class NginxProcess {
       : [options.setpriv, ["--pdeathsig", "TERM", "--", executable, ...nginxArgs]];
     this.#child = new Deno.Command(program, {
       args,
+      // Its own process group, so that {@linkcode NginxProcess.stop} reaches nginx's workers
+      // too: they outlive a master killed with SIGKILL, and hold the port.
+      detached: true,
       stdin: "null",
       // nginx reopens /dev/stdout for access_log: a pipe we own opens for any user, while an
       // inherited root-owned pipe (docker run --user ...) fails with EACCES.
@@ -205,21 +208,25 @@ export class NginxProcess {
     this.#child.kill("SIGHUP");
   }
 
-  /** Stops nginx gracefully (SIGQUIT: in-flight requests finish), SIGKILL after `graceMs`. */
+  /**
+   * Stops nginx gracefully (SIGQUIT: in-flight requests finish), SIGKILL after `graceMs`. Its
+   * workers are stopped too when its master is already gone (killed with SIGKILL).
+   */
   async stop(graceMs = 10_000): Promise<void> {
     this.#stopping = true;
-    try {
-      this.#child.kill("SIGQUIT");
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, graceMs);
+    this.#signalGroup("SIGQUIT");
+    const timer = setTimeout(() => this.#signalGroup("SIGKILL"), graceMs);
     await this.#child.status;
     clearTimeout(timer);
+    // After a graceful stop the master has waited for its workers: nothing is left to reach.
+    this.#signalGroup("SIGKILL");
+  }
+
+  /** Sends `signal` to nginx's master and workers (its process group). */
+  #signalGroup(signal: Deno.Signal): void {
+    try {
+      Deno.kill(-this.#child.pid, signal);
+    } catch { /* all gone */ }
   }
 }
 
