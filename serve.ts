@@ -210,7 +210,9 @@ export async function serve(env: Environment): Promise<number> {
       nginx.status.then((status) => {
         // A terminal's Ctrl-C reaches nginx too, which then stops on its own: no failure.
         if (!nginx!.stopping && stopSignal === undefined) {
-          fatal.resolve(`nginx exited unexpectedly with code ${status.code}`);
+          const how = status.signal ? `signal ${status.signal}` : `code ${status.code}`;
+          const why = nginx!.lastError === undefined ? "" : `: ${nginx!.lastError}`;
+          fatal.resolve(`nginx exited unexpectedly with ${how}${why}`);
         }
       });
     }

@@ -254,6 +254,12 @@ export async function train(
     await Deno.remove(modelPath).catch(() => {});
     throw new Error(`Cannot write the metrics to ${metricsPath}: ${error.message}`);
   });
+  if (signal?.aborted) {
+    // A stop that came while the files were written fails the job like one before: no model.
+    await Deno.remove(modelPath).catch(() => {});
+    await Deno.remove(metricsPath).catch(() => {});
+    signal.throwIfAborted();
+  }
   for (const line of metricLines(metrics)) console.log(line);
   return {
     rows,

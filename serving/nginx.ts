@@ -126,42 +126,64 @@ const NGINX_LEVELS: Readonly<Record<string, LogLevel>> = {
 /** nginx's messages about a request the client got wrong, after the connection number. */
 const CLIENT_FAULT = /^(?:\*\d+ )?client (?:intended to send too large|sent )/;
 
+/** A line of nginx's error log as {@linkcode logNginxLine} logged it. */
+export interface NginxLogLine {
+  /** Our level for nginx's. */
+  readonly level: LogLevel;
+  /** nginx's message, without its time stamp, level and process ids. */
+  readonly message: string;
+  /** nginx's level was `crit`, `alert` or `emerg`: nginx cannot go on (or start). */
+  readonly fatal: boolean;
+}
+
 /**
  * Writes one line of nginx's error log through our logger, so that it follows `LOG_FORMAT` (nginx
  * itself can only write its fixed text format): `2026/11/25 12:00:00 [error] 12#12: *1 connect()
  * failed ...` becomes an `error` line with the message `nginx: *1 connect() failed ...` and the
- * field `source=nginx`.
+ * field `source=nginx`. Returns what it logged; undefined for a blank line.
  */
-export function logNginxLine(line: string): void {
-  if (line.trim() === "") return;
-  const match = line.match(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(\w+)\] (?:\d+#\d+: )?(.*)$/);
+export function logNginxLine(line: string): NginxLogLine | undefined {
+  if (line.trim() === "") return undefined;
+  // Before it has read its config, nginx writes `nginx: [emerg] ...` instead of a time stamp.
+  const match = line.match(
+    /^(?:\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d |nginx: )\[(\w+)\] (?:\d+#\d+: )?(.*)$/,
+  );
   const message = match?.[2] ?? line;
   let level = NGINX_LEVELS[match?.[1] ?? ""] ?? "error";
   // A request nginx refuses (a body over the limit) is the client's fault, which nginx logs as
   // an error: a warning, like the workers' own 4xx answers, so that it raises no alarm.
   if (level === "error" && CLIENT_FAULT.test(message)) level = "warn";
   log.write(level, `nginx: ${message}`, { source: "nginx" });
+  return { level, message, fatal: ["crit", "alert", "emerg"].includes(match?.[1] ?? "") };
 }
 
-async function forwardNginxLog(stream: ReadableStream<Uint8Array>): Promise<void> {
+async function forwardNginxLog(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
   let pending = "";
   try {
     for await (const text of stream.pipeThrough(new TextDecoderStream())) {
       pending += text;
       const lines = pending.split("\n");
       pending = lines.pop()!;
-      for (const line of lines) logNginxLine(line);
+      for (const line of lines) onLine(line);
     }
   } catch {
     // nginx went away.
   }
-  logNginxLine(pending);
+  onLine(pending);
 }
+
+/** How long after nginx's exit its last error lines may take to arrive. */
+const LOG_AFTER_EXIT_MS = 200;
 
 /** A running nginx master process. */
 export class NginxProcess {
   #child: Deno.ChildProcess;
   #stopping = false;
+  #lastError: string | undefined;
+  #status: Promise<Deno.CommandStatus>;
 
   /**
    * Starts `nginx` with the rendered config at `configPath`: its access lines go to our stdout as
@@ -175,6 +197,9 @@ export class NginxProcess {
       : [options.setpriv, ["--pdeathsig", "TERM", "--", executable, ...nginxArgs]];
     this.#child = new Deno.Command(program, {
       args,
+      // Its own process group, so that {@linkcode NginxProcess.stop} reaches nginx's workers
+      // too: they outlive a master killed with SIGKILL, and hold the port.
+      detached: true,
       stdin: "null",
       // nginx reopens /dev/stdout for access_log: a pipe we own opens for any user, while an
       // inherited root-owned pipe (docker run --user ...) fails with EACCES.
@@ -182,7 +207,22 @@ export class NginxProcess {
       stderr: "piped",
     }).spawn();
     this.#child.stdout.pipeTo(Deno.stdout.writable, { preventClose: true }).catch(() => {});
-    forwardNginxLog(this.#child.stderr);
+    const logged = forwardNginxLog(this.#child.stderr, (line) => {
+      const written = logNginxLine(line);
+      // nginx's "still could not bind()" only sums up the bind() errors before it.
+      if (written?.fatal === true && !written.message.startsWith("still could not")) {
+        this.#lastError = written.message;
+      }
+    });
+    // A master killed with SIGKILL leaves workers that hold its stderr open: wait for the rest
+    // of the log only briefly.
+    this.#status = this.#child.status.then(async (status) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise((resolve) => timer = setTimeout(resolve, LOG_AFTER_EXIT_MS));
+      await Promise.race([logged, late]);
+      clearTimeout(timer);
+      return status;
+    });
   }
 
   /** The process id of nginx's master. */
@@ -190,9 +230,17 @@ export class NginxProcess {
     return this.#child.pid;
   }
 
-  /** Resolves when nginx exits. */
+  /** Resolves when nginx has exited and all it wrote to its error log is logged. */
   get status(): Promise<Deno.CommandStatus> {
-    return this.#child.status;
+    return this.#status;
+  }
+
+  /**
+   * The last fatal error nginx logged (`emerg`, `alert`, `crit`: `bind() to 0.0.0.0:8080 failed
+   * (98: Address already in use)`), to say why it exited; undefined when it logged none.
+   */
+  get lastError(): string | undefined {
+    return this.#lastError;
   }
 
   /** True once {@linkcode NginxProcess.stop} was called. */
@@ -205,21 +253,25 @@ export class NginxProcess {
     this.#child.kill("SIGHUP");
   }
 
-  /** Stops nginx gracefully (SIGQUIT: in-flight requests finish), SIGKILL after `graceMs`. */
+  /**
+   * Stops nginx gracefully (SIGQUIT: in-flight requests finish), SIGKILL after `graceMs`. Its
+   * workers are stopped too when its master is already gone (killed with SIGKILL).
+   */
   async stop(graceMs = 10_000): Promise<void> {
     this.#stopping = true;
-    try {
-      this.#child.kill("SIGQUIT");
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }, graceMs);
+    this.#signalGroup("SIGQUIT");
+    const timer = setTimeout(() => this.#signalGroup("SIGKILL"), graceMs);
     await this.#child.status;
     clearTimeout(timer);
+    // After a graceful stop the master has waited for its workers: nothing is left to reach.
+    this.#signalGroup("SIGKILL");
+  }
+
+  /** Sends `signal` to nginx's master and workers (its process group). */
+  #signalGroup(signal: Deno.Signal): void {
+    try {
+      Deno.kill(-this.#child.pid, signal);
+    } catch { /* all gone */ }
   }
 }
 

@@ -3,6 +3,7 @@ import { log, type LogLevel } from "../../log.ts";
 import {
   findNginx,
   logNginxLine,
+  NginxProcess,
   renderNginxConfig,
   testNginxConfig,
 } from "../../serving/nginx.ts";
@@ -139,4 +140,16 @@ Deno.test("logNginxLine() logs a request nginx refuses as a warning, its own fai
   }
   assert.deepEqual(lines.map(([level]) => level), ["warn", "error", "warn"]);
   assert.match(lines[0][1], /^nginx: \*87 client intended to send too large body/);
+});
+
+Deno.test("NginxProcess names the last error nginx logged once it has exited", async () => {
+  const nginx = findNginx(Deno.env.get("PATH"));
+  if (nginx === undefined) throw new Error("nginx is not installed: apt-get install nginx-light");
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/nginx.conf`, "events {}\nno_such_directive on;\n");
+  const process = new NginxProcess(nginx, `${dir}/nginx.conf`, { runtimeDir: dir });
+  const status = await process.status;
+  await Deno.remove(dir, { recursive: true });
+  assert.equal(status.code, 1);
+  assert.match(process.lastError ?? "", /^unknown directive "no_such_directive"/);
 });

@@ -4,7 +4,7 @@
  * and the kernel stops nginx (parent-death signal through setpriv) when no worker is alive.
  */
 import assert from "node:assert/strict";
-import { startServer, trainedBaseDir } from "../support/process.ts";
+import { childProcesses, startServer, trainedBaseDir } from "../support/process.ts";
 import { readDatasetCsv } from "../support/datasets.ts";
 import {
   accepts,
@@ -70,4 +70,21 @@ Deno.test("after SIGKILL of serve while no worker is alive, nginx stops all the 
   console.log(`nginx gone ${tookMs.toFixed(0)} ms after SIGKILL with no worker alive`);
   await server.stop();
   await Deno.remove(own, { recursive: true });
+});
+
+Deno.test("after SIGKILL of nginx's master, serve stops with exit 1 and no nginx worker is left holding the port", async () => {
+  const server = await startServer(base);
+  const { workers, nginx } = serveChildren(server.process.pid);
+  const nginxWorkers = childProcesses(nginx[0]).map((child) => child.pid);
+  assert.ok(nginxWorkers.length > 0, "nginx has no worker processes");
+  Deno.kill(nginx[0], "SIGKILL");
+  await server.waitForLog("ERROR serve is stopping: nginx exited unexpectedly");
+  assert.equal(await server.stop(), 1, server.logs());
+  await waitUntil(
+    "nginx's workers to stop and the port to close",
+    async () =>
+      [...workers, ...nginxWorkers].every((pid) => !isAlive(pid)) &&
+      !(await accepts(server.port)),
+    { timeoutMs: 5_000 },
+  );
 });
