@@ -381,7 +381,15 @@ serve_as() {
   code=$(head -c $((7 * 1024 * 1024)) /dev/zero | tr '\0' '1' | curl -s -o /dev/null -w '%{http_code}' \
     --data-binary @- -H 'Content-Type: text/csv' "http://127.0.0.1:$port/invocations" || true)
   check "$label: 7 MiB body -> 413 from nginx (got $code)" test "$code" = 413
-  check "$label: nginx runs in the container" grep -q nginx <<<"$(ps -o args= -s "$serve_pid" || true)"
+  # nginx runs in a process group and session of its own (so that serve can stop the whole group),
+  # as a child of serve: found through the parents in serve's session, its workers under it.
+  local session_pids nginx_master nginx_pids=""
+  session_pids=$(ps -o pid= -s "$serve_pid" | xargs | tr ' ' ',')
+  nginx_master=$(ps -o pid=,args= --ppid "${session_pids:-0}" | awk '/nginx: master/ {print $1}' | xargs)
+  if [[ -n $nginx_master ]]; then
+    nginx_pids=$(echo "$nginx_master" $(ps -o pid= --ppid "${nginx_master// /,}") | xargs)
+  fi
+  check "$label: nginx runs in the container (pids ${nginx_pids:-none})" test -n "$nginx_master"
   # SIGTERM to PID 1 (the entry point) only, like `docker stop`.
   if ! kill -0 "$serve_pid" 2>/dev/null; then
     fail "$label: serve still running after the requests"
@@ -402,8 +410,11 @@ serve_as() {
     done
     local rc=0
     wait "$serve_pid" || rc=$?
+    local left
+    left=$(ps -o pid= -s "$serve_pid" || true)
+    if [[ -n $nginx_pids ]]; then left+=$(ps -o pid= -p "${nginx_pids// /,}" || true); fi
     check "$label: SIGTERM to PID 1 ($main_args) stops serve, nginx and workers within 30 s (exit $rc)" \
-      test $stopped = true -a -z "$(ps -o pid= -s "$serve_pid" || true)"
+      test $stopped = true -a -z "$left"
   else
     ps -o pid,args -s "$serve_pid" || true
     fail "$label: found the serve process to send SIGTERM to"
