@@ -16,23 +16,54 @@ function jsonLines(logs: string): LogLine[] {
   return logs.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
 }
 
+type Server = Awaited<ReturnType<typeof startServer>>;
+
+/**
+ * A multi-model server (nginx in front, or embedded: no nginx on PATH) with model `m-1` loaded,
+ * and the folder it serves from; `env` adds to its environment.
+ */
+async function serveModelM1(
+  mode: "nginx" | "embedded",
+  env: Record<string, string>,
+): Promise<{ base: string; server: Server }> {
+  const base = await makeBaseDir();
+  await writeSyntheticModel(`${base}/models/m-1/model`, { leaves: 8, tag: "m-1" });
+  const server = await startServer(base, {
+    SAGEMAKER_MULTI_MODEL: "true",
+    ...env,
+    ...(mode === "embedded" ? { PATH: "/nonexistent" } : {}),
+  });
+  try {
+    await server.waitForLog(env.LOG_FORMAT === "json" ? `"mode":"${mode}"` : `mode=${mode}`);
+    const load = await fetch(`${server.url}/models`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model_name: "m-1", url: `${base}/models/m-1/model` }),
+    });
+    assert.equal(load.status, 200, await load.text());
+    return { base, server };
+  } catch (error) {
+    await server.stop();
+    await Deno.remove(base, { recursive: true });
+    throw error;
+  }
+}
+
+/** The first JSON log line of `server` that `match` accepts, waiting up to 10 s for it. */
+async function findLogLine(server: Server, match: (line: LogLine) => boolean): Promise<LogLine> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const found = jsonLines(server.logs()).find(match);
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`No matching log line; log so far:\n${server.logs()}`);
+}
+
 for (const mode of ["nginx", "embedded"] as const) {
   Deno.test(`multi-model in ${mode} mode: access and error lines name the target model and the real path`, async () => {
-    const base = await makeBaseDir();
-    await writeSyntheticModel(`${base}/models/m-1/model`, { leaves: 8, tag: "m-1" });
-    const server = await startServer(base, {
-      SAGEMAKER_MULTI_MODEL: "true",
-      LOG_FORMAT: "json",
-      ...(mode === "embedded" ? { PATH: "/nonexistent" } : {}),
-    });
+    const { base, server } = await serveModelM1(mode, { LOG_FORMAT: "json" });
     try {
-      await server.waitForLog(`"mode":"${mode}"`);
-      const load = await fetch(`${server.url}/models`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model_name: "m-1", url: `${base}/models/m-1/model` }),
-      });
-      assert.equal(load.status, 200, await load.text());
       const headers = {
         "content-type": "text/csv",
         "x-amzn-sagemaker-target-model": "m-1.tar.gz",
@@ -52,15 +83,7 @@ for (const mode of ["nginx", "embedded"] as const) {
       assert.equal(bad.status, 400);
       assert.match(await bad.text(), / \(request id mm-\w+-bad\)\n$/);
 
-      const find = async (match: (line: LogLine) => boolean) => {
-        const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline) {
-          const found = jsonLines(server.logs()).find(match);
-          if (found !== undefined) return found;
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
-        throw new Error(`No matching log line; log so far:\n${server.logs()}`);
-      };
+      const find = (match: (line: LogLine) => boolean) => findLogLine(server, match);
       const access = await find((l) => l.message === "access" && l.request_id === `mm-${mode}-ok`);
       assert.equal(access.path, "/models/m-1/invoke");
       assert.equal(access.target_model, "m-1.tar.gz");
@@ -91,21 +114,8 @@ const ODD_TARGET = "sub dir/ünï status=999.tar.gz";
 
 for (const mode of ["nginx", "embedded"] as const) {
   Deno.test(`multi-model in ${mode} mode: a target model with spaces and Unicode is logged as sent`, async () => {
-    const base = await makeBaseDir();
-    await writeSyntheticModel(`${base}/models/m-1/model`, { leaves: 8, tag: "m-1" });
-    const server = await startServer(base, {
-      SAGEMAKER_MULTI_MODEL: "true",
-      LOG_FORMAT: "json",
-      ...(mode === "embedded" ? { PATH: "/nonexistent" } : {}),
-    });
+    const { base, server } = await serveModelM1(mode, { LOG_FORMAT: "json" });
     try {
-      await server.waitForLog(`"mode":"${mode}"`);
-      const load = await fetch(`${server.url}/models`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model_name: "m-1", url: `${base}/models/m-1/model` }),
-      });
-      assert.equal(load.status, 200, await load.text());
       const bad = await fetch(`${server.url}/models/m-1/invoke`, {
         method: "POST",
         headers: {
@@ -116,15 +126,7 @@ for (const mode of ["nginx", "embedded"] as const) {
         body: "0,0\n",
       });
       assert.equal(bad.status, 400, await bad.text());
-      const find = async (match: (line: LogLine) => boolean) => {
-        const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline) {
-          const found = jsonLines(server.logs()).find(match);
-          if (found !== undefined) return found;
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
-        throw new Error(`No matching log line; log so far:\n${server.logs()}`);
-      };
+      const find = (match: (line: LogLine) => boolean) => findLogLine(server, match);
       const failed = await find((l) =>
         l.message === "request failed" && l.request_id === `odd-${mode}`
       );
@@ -139,17 +141,8 @@ for (const mode of ["nginx", "embedded"] as const) {
 }
 
 Deno.test("multi-model with nginx and text logs: a target model with spaces stays one field of the access line", async () => {
-  const base = await makeBaseDir();
-  await writeSyntheticModel(`${base}/models/m-1/model`, { leaves: 8, tag: "m-1" });
-  const server = await startServer(base, { SAGEMAKER_MULTI_MODEL: "true" });
+  const { base, server } = await serveModelM1("nginx", {});
   try {
-    await server.waitForLog("mode=nginx");
-    const load = await fetch(`${server.url}/models`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model_name: "m-1", url: `${base}/models/m-1/model` }),
-    });
-    assert.equal(load.status, 200, await load.text());
     const answer = await fetch(`${server.url}/models/m-1/invoke`, {
       method: "POST",
       headers: {
