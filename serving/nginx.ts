@@ -6,6 +6,7 @@
 
 import template from "../nginx.conf" with { type: "text" };
 import { log, type LogLevel } from "../log.ts";
+import { forwardLines } from "./child_lines.ts";
 
 /** The values the `nginx.conf` template needs. */
 export interface NginxValues {
@@ -157,24 +158,6 @@ export function logNginxLine(line: string): NginxLogLine | undefined {
   return { level, message, fatal: ["crit", "alert", "emerg"].includes(match?.[1] ?? "") };
 }
 
-async function forwardNginxLog(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  let pending = "";
-  try {
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      pending += text;
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) onLine(line);
-    }
-  } catch {
-    // nginx went away.
-  }
-  onLine(pending);
-}
-
 /** How long after nginx's exit its last error lines may take to arrive. */
 const LOG_AFTER_EXIT_MS = 200;
 
@@ -207,7 +190,7 @@ export class NginxProcess {
       stderr: "piped",
     }).spawn();
     this.#child.stdout.pipeTo(Deno.stdout.writable, { preventClose: true }).catch(() => {});
-    const logged = forwardNginxLog(this.#child.stderr, (line) => {
+    const logged = forwardLines(this.#child.stderr, (line) => {
       const written = logNginxLine(line);
       // nginx's "still could not bind()" only sums up the bind() errors before it.
       if (written?.fatal === true && !written.message.startsWith("still could not")) {

@@ -20,6 +20,7 @@
  */
 
 import { log } from "../log.ts";
+import { forwardLines } from "./child_lines.ts";
 import {
   type CommandLine,
   HEARTBEAT_INTERVAL_MS,
@@ -107,27 +108,6 @@ function withoutHeartbeats(listener: BeatListener): TransformStream<Uint8Array, 
       if (rest.length > 0) controller.enqueue(rest);
     },
   });
-}
-
-async function forwardLines(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  let pending = "";
-  try {
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      pending += text;
-      let newline = pending.indexOf("\n");
-      while (newline !== -1) {
-        onLine(pending.slice(0, newline));
-        pending = pending.slice(newline + 1);
-        newline = pending.indexOf("\n");
-      }
-    }
-  } catch {
-    // The child went away; whatever it wrote last is below.
-  }
-  if (pending !== "") onLine(pending);
 }
 
 /** Runs and watches the worker processes. */
