@@ -6,6 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { exists } from "../support/lifecycle.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const SCRIPT = `${REPO}/build_and_push.sh`;
@@ -88,15 +89,6 @@ async function runScript(
     };
   } finally {
     await Deno.remove(dir, { recursive: true });
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { exists } from "../support/lifecycle.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const DENO_VERSION = Deno.readTextFileSync(`${REPO}/.deno-version`).trim();
@@ -55,15 +56,6 @@ async function runInstallDeps(fakes: readonly ("nginx" | "curl")[]): Promise<Run
     };
   } finally {
     await Deno.remove(dir, { recursive: true });
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 
