@@ -20,7 +20,7 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { CsvTableReader } from "../codecs/csv_reader.ts";
-import { median } from "./report.ts";
+import { median } from "./stats.ts";
 import type * as RangeReaderModule from "../training/range_reader.ts";
 import type * as BinningModule from "../algorithm/binning.ts";
 

@@ -7,6 +7,7 @@
 
 import type { TreeMemory } from "./process_tree.ts";
 import type { LoadResult } from "./wrk.ts";
+import { median, pairedRatio, ratio } from "./stats.ts";
 
 /** Everything measured for one stack; a missing figure was not measured (or not supported). */
 export interface StackFigures {
@@ -108,14 +109,6 @@ export interface TargetResult {
   readonly verdict: "PASS" | "MISS" | "n/a";
 }
 
-/** The median of some numbers (NaN for none). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 function formatNumber(value: number | undefined, digits: number): string {
   if (value === undefined || !Number.isFinite(value)) return "n/a";
   return value.toLocaleString("en-US", {
@@ -129,30 +122,6 @@ export function formatRatio(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value) || value === 0) return "n/a";
   if (value >= 100) return `${Math.round(value)}x`;
   return `${Number(value.toPrecision(3))}x`;
-}
-
-function ratio(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) {
-    return undefined;
-  }
-  return b === 0 ? undefined : a / b;
-}
-
-/**
- * `a` over `b` measured in the same rounds: the median of the rounds' ratios, so that the
- * machine's drift between rounds cancels out (each round runs both seconds apart); the ratio of
- * the medians when the rounds are not known.
- */
-export function pairedRatio(
-  a: LoadResult | undefined,
-  b: LoadResult | undefined,
-): number | undefined {
-  const ours = a?.roundsPerSecond;
-  const theirs = b?.roundsPerSecond;
-  if (ours === undefined || theirs === undefined || ours.length !== theirs.length) {
-    return ratio(a?.requestsPerSecond, b?.requestsPerSecond);
-  }
-  return median(ours.map((value, round) => value / theirs[round]));
 }
 
 type Pick = (figures: StackFigures) => number | undefined;

@@ -14,7 +14,8 @@ import { describeEnvironment, loadAverage } from "./environment.ts";
 import type { BenchOptions } from "./options.ts";
 import { measureTreeMemory } from "./process_tree.ts";
 import { ensurePackages, PYTHON, REFERENCE_TRAIN_SCRIPT } from "./reference.ts";
-import { type BenchReport, median, type StackFigures, type TrainJobComparison } from "./report.ts";
+import { type BenchReport, type StackFigures, type TrainJobComparison } from "./report.ts";
+import { median } from "./stats.ts";
 import {
   BATCH_RECORDS,
   type LoadScenario,
