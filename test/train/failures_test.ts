@@ -1,25 +1,11 @@
 import assert from "node:assert/strict";
+import { encodeWide } from "../support/text.ts";
 import { gzip, type JobSpec, removeJob, runJobs } from "./job.ts";
 import { readDatasetCsv } from "../support/datasets.ts";
 
 const IRIS = readDatasetCsv("iris");
 const TRAINING = "input/data/training";
 const CONFIG = "input/config";
-
-/** `text` in UTF-16 or UTF-32 (`bytes` a character), with a byte order mark if asked. */
-function wide(
-  text: string,
-  options: { bytes: 2 | 4; bigEndian?: boolean; bom?: boolean },
-): Uint8Array {
-  const codes = [...(options.bom ? "\ufeff" : ""), ...text].map((c) => c.codePointAt(0)!);
-  const out = new Uint8Array(codes.length * options.bytes);
-  const view = new DataView(out.buffer);
-  codes.forEach((code, i) => {
-    if (options.bytes === 2) view.setUint16(i * 2, code, !options.bigEndian);
-    else view.setUint32(i * 4, code, !options.bigEndian);
-  });
-  return out;
-}
 
 /** Every failure path: the job must exit 1 and say why in `output/failure` (and on stderr). */
 const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
@@ -275,14 +261,14 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
       /^Missing channel validation: no folder at .*\/input\/data\/validation \(found: training\)$/,
   },
   "a UTF-16 file with a byte order mark": {
-    spec: { files: { [`${TRAINING}/a.csv`]: wide(IRIS, { bytes: 2, bom: true }) } },
+    spec: { files: { [`${TRAINING}/a.csv`]: encodeWide(IRIS, { bytes: 2, bom: true }) } },
     failure: /^Cannot read .*\/training\/a\.csv: it is UTF-16 text, save it as UTF-8 \(or ASCII\)$/,
   },
   "a gzip'd UTF-16 file without a byte order mark, after a UTF-8 one": {
     spec: {
       files: { [`${TRAINING}/a.csv`]: IRIS },
       prepare: async (base) => {
-        const packed = await gzip(wide(IRIS, { bytes: 2, bigEndian: true }));
+        const packed = await gzip(encodeWide(IRIS, { bytes: 2, bigEndian: true }));
         await Deno.writeFile(`${base}/${TRAINING}/b.csv.gz`, packed);
       },
     },
@@ -292,7 +278,7 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
     spec: {
       files: {
         [`${TRAINING}/a.csv`]: IRIS,
-        "input/data/validation/v.csv": wide(IRIS, { bytes: 4 }),
+        "input/data/validation/v.csv": encodeWide(IRIS, { bytes: 4 }),
       },
     },
     failure: /^Cannot read .*\/validation\/v\.csv: it is UTF-32 text, save it as UTF-8/,

@@ -1,25 +1,11 @@
 import assert from "node:assert/strict";
+import { encodeWide } from "../support/text.ts";
 import { ChannelError } from "../../sagemaker/channels.ts";
 import {
   checkFileEncoding,
   checkTextEncoding,
   wideEncodingOf,
 } from "../../training/text_encoding.ts";
-
-/** `text` in UTF-16 or UTF-32, little or big endian, with or without a byte order mark. */
-function encode(
-  text: string,
-  options: { bytes: 2 | 4; bigEndian: boolean; bom: boolean },
-): Uint8Array {
-  const codes = [...(options.bom ? "\ufeff" : ""), ...text].map((c) => c.codePointAt(0)!);
-  const out = new Uint8Array(codes.length * options.bytes);
-  const view = new DataView(out.buffer);
-  codes.forEach((code, i) => {
-    if (options.bytes === 2) view.setUint16(i * 2, code, !options.bigEndian);
-    else view.setUint32(i * 4, code, !options.bigEndian);
-  });
-  return out;
-}
 
 const CSV = "a,1.5,2\nb,3,4\n";
 
@@ -28,9 +14,12 @@ for (const bytes of [2, 4] as const) {
     for (const bom of [true, false]) {
       const name = `UTF-${bytes * 8}${bigEndian ? "BE" : "LE"}${bom ? " with a BOM" : ""}`;
       Deno.test(`wideEncodingOf() recognises ${name}`, () => {
-        assert.equal(wideEncodingOf(encode(CSV, { bytes, bigEndian, bom })), `UTF-${bytes * 8}`);
+        assert.equal(
+          wideEncodingOf(encodeWide(CSV, { bytes, bigEndian, bom })),
+          `UTF-${bytes * 8}`,
+        );
         // A blank first line too: the NUL bytes are there all the same.
-        const blankFirst = encode("\n" + CSV, { bytes, bigEndian, bom });
+        const blankFirst = encodeWide("\n" + CSV, { bytes, bigEndian, bom });
         assert.equal(wideEncodingOf(blankFirst), `UTF-${bytes * 8}`);
       });
     }
@@ -48,7 +37,7 @@ Deno.test("wideEncodingOf() leaves UTF-8, ASCII and other bytes alone", () => {
 });
 
 Deno.test("checkTextEncoding() names the file and the encoding", () => {
-  const utf16 = encode(CSV, { bytes: 2, bigEndian: false, bom: false });
+  const utf16 = encodeWide(CSV, { bytes: 2, bigEndian: false, bom: false });
   assert.throws(
     () => checkTextEncoding(utf16, "/data/a.csv"),
     (error: Error) =>
@@ -61,7 +50,7 @@ Deno.test("checkTextEncoding() names the file and the encoding", () => {
 Deno.test("checkFileEncoding() reads the start of a file, short or empty files included", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeFile(`${dir}/a.csv`, encode(CSV, { bytes: 4, bigEndian: true, bom: true }));
+    await Deno.writeFile(`${dir}/a.csv`, encodeWide(CSV, { bytes: 4, bigEndian: true, bom: true }));
     await assert.rejects(
       () => checkFileEncoding(`${dir}/a.csv`),
       /^ChannelError: Cannot read .*\/a\.csv: it is UTF-32 text, save it as UTF-8 \(or ASCII\)$/,

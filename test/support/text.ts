@@ -1,0 +1,23 @@
+/**
+ * Test support: text in the encodings a training file may arrive in by mistake.
+ *
+ * @module
+ */
+
+/**
+ * `text` in UTF-16 or UTF-32 (`bytes` a character), little endian unless `bigEndian`, with a
+ * byte order mark when `bom`.
+ */
+export function encodeWide(
+  text: string,
+  options: { bytes: 2 | 4; bigEndian?: boolean; bom?: boolean },
+): Uint8Array {
+  const codes = [...(options.bom ? "\ufeff" : ""), ...text].map((c) => c.codePointAt(0)!);
+  const out = new Uint8Array(codes.length * options.bytes);
+  const view = new DataView(out.buffer);
+  codes.forEach((code, i) => {
+    if (options.bytes === 2) view.setUint16(i * 2, code, !options.bigEndian);
+    else view.setUint32(i * 4, code, !options.bigEndian);
+  });
+  return out;
+}
