@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { exists } from "../support/lifecycle.ts";
+import { runWithTools } from "../support/scripts.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const SCRIPT = `${REPO}/build_and_push.sh`;
@@ -59,32 +59,22 @@ async function runScript(
 ): Promise<Run> {
   const dir = await Deno.makeTempDir({ prefix: "build_and_push_test_" });
   try {
-    const bin = `${dir}/bin`;
-    await Deno.mkdir(bin);
-    for (const tool of ["bash", "dirname", "sed", "tr", "basename", "cat"]) {
-      const found = ["/usr/bin", "/bin"].map((d) => `${d}/${tool}`).find((p) => exists(p));
-      assert.ok(found, `Cannot find ${tool} in /usr/bin or /bin`);
-      await Deno.symlink(found, `${bin}/${tool}`);
-    }
-    for (const fake of options.fakes ?? ["aws", "docker"]) {
-      await Deno.writeTextFile(`${bin}/${fake}`, fake === "aws" ? FAKE_AWS : FAKE_ENGINE, {
-        mode: 0o755,
-      });
-    }
     const log = `${dir}/calls.log`;
     await Deno.writeTextFile(log, "");
-    const output = await new Deno.Command(`${bin}/bash`, {
-      args: [SCRIPT, ...args],
-      clearEnv: true,
-      env: { PATH: bin, HOME: dir, FAKE_LOG: log, ...options.env },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder();
+    const fakes = Object.fromEntries(
+      (options.fakes ?? ["aws", "docker"]).map((fake) => [
+        fake,
+        fake === "aws" ? FAKE_AWS : FAKE_ENGINE,
+      ]),
+    );
+    const run = await runWithTools(dir, { script: SCRIPT, args }, {
+      tools: ["bash", "dirname", "sed", "tr", "basename", "cat"],
+      fakes,
+      env: { FAKE_LOG: log, ...options.env },
+    });
     return {
-      code: output.code,
-      stdout: text.decode(output.stdout).split("\n").filter((line) => line !== ""),
-      stderr: text.decode(output.stderr),
+      ...run,
+      stdout: run.stdout.split("\n").filter((line) => line !== ""),
       calls: (await Deno.readTextFile(log)).split("\n").filter((line) => line !== ""),
     };
   } finally {

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { exists } from "../support/lifecycle.ts";
+import { runWithTools } from "../support/scripts.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const DENO_VERSION = Deno.readTextFileSync(`${REPO}/.deno-version`).trim();
@@ -22,13 +23,6 @@ interface Run {
 async function runInstallDeps(fakes: readonly ("nginx" | "curl")[]): Promise<Run> {
   const dir = await Deno.makeTempDir({ prefix: "install_deps_test_" });
   try {
-    const bin = `${dir}/bin`;
-    await Deno.mkdir(bin);
-    for (const tool of ["bash", "cat", "cut", "head", "dirname"]) {
-      const found = ["/usr/bin", "/bin"].map((d) => `${d}/${tool}`).find((p) => exists(p));
-      assert.ok(found, `Cannot find ${tool} in /usr/bin or /bin`);
-      await Deno.symlink(found, `${bin}/${tool}`);
-    }
     const scripts: Record<string, string> = {
       deno:
         `#!/bin/bash\necho "deno ${DENO_VERSION} (stable, release, x86_64-unknown-linux-gnu)"\n`,
@@ -37,23 +31,11 @@ async function runInstallDeps(fakes: readonly ("nginx" | "curl")[]): Promise<Run
       ps: "#!/bin/bash\n",
     };
     for (const fake of fakes) scripts[fake] = "#!/bin/bash\n";
-    for (const [name, text] of Object.entries(scripts)) {
-      await Deno.writeTextFile(`${bin}/${name}`, text, { mode: 0o755 });
-    }
-    const output = await new Deno.Command(`${bin}/bash`, {
-      args: [`${REPO}/scripts/install-deps.sh`],
-      clearEnv: true,
-      env: { PATH: bin, HOME: dir },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder();
-    return {
-      code: output.code,
-      stdout: text.decode(output.stdout),
-      stderr: text.decode(output.stderr),
-      aptCalled: exists(`${dir}/apt.log`),
-    };
+    const run = await runWithTools(dir, { script: `${REPO}/scripts/install-deps.sh` }, {
+      tools: ["bash", "cat", "cut", "head", "dirname"],
+      fakes: scripts,
+    });
+    return { ...run, aptCalled: exists(`${dir}/apt.log`) };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
