@@ -2,6 +2,16 @@ import assert from "node:assert/strict";
 import { parseCustomAttributes } from "../../serving/custom_attributes.ts";
 import { HttpError } from "../../serving/errors.ts";
 
+/** Asserts that parsing `header` is a 400 saying `message`. */
+function assertRefused(header: string, message: string): void {
+  assert.throws(
+    () => parseCustomAttributes(header),
+    (error: unknown) =>
+      error instanceof HttpError && error.status === 400 && error.message === message,
+    header,
+  );
+}
+
 Deno.test("parseCustomAttributes() reads our keys and skips anyone else's", () => {
   assert.deepEqual(parseCustomAttributes("Probabilities=TRUE; errors=mark, explain=SHAP, x=1"), {
     probabilities: true,
@@ -29,12 +39,7 @@ Deno.test("parseCustomAttributes() refuses a key of ours without a value, naming
       ],
     ]
   ) {
-    assert.throws(
-      () => parseCustomAttributes(header),
-      (error: unknown) =>
-        error instanceof HttpError && error.status === 400 && error.message === message,
-      header,
-    );
+    assertRefused(header, message);
   }
 });
 
@@ -55,12 +60,7 @@ Deno.test("parseCustomAttributes() refuses a key of ours given twice with differ
       ],
     ]
   ) {
-    assert.throws(
-      () => parseCustomAttributes(header),
-      (error: unknown) =>
-        error instanceof HttpError && error.status === 400 && error.message === message,
-      header,
-    );
+    assertRefused(header, message);
   }
 });
 
