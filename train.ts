@@ -235,7 +235,7 @@ export async function train(
   const metricsPath = `${paths.outputDataDir}/${METRICS_FILE_NAME}`;
   const importances = importancesJson(model);
   await writeMetrics(
-    metricsPath,
+    paths.outputDataDir,
     JSON.stringify(
       {
         metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, round(v)])),
@@ -275,10 +275,10 @@ export async function train(
   };
 }
 
-/** Writes the metrics file, creating its folder. */
-async function writeMetrics(path: string, text: string): Promise<void> {
-  await Deno.mkdir(path.replace(/\/[^/]*$/, ""), { recursive: true });
-  await writeFileAtomic(path, text);
+/** Writes the metrics file into `folder`, creating the folder first. */
+async function writeMetrics(folder: string, text: string): Promise<void> {
+  await Deno.mkdir(folder, { recursive: true });
+  await writeFileAtomic(`${folder}/${METRICS_FILE_NAME}`, text);
 }
 
 /** Writes the failure reason where SageMaker reads it (its first 1024 characters are shown). */
