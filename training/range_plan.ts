@@ -145,24 +145,24 @@ export async function planRanges(
   const ranges: ByteRange[] = [];
   for (const part of parts) {
     if (part.start >= part.size) continue;
-    if (part.start === 0) await checkFileEncoding(part.path);
-    let headerLine: Uint8Array | undefined;
-    let firstCut = part.start;
-    if (options.header) {
-      const first = await firstNonBlankLine(part.path);
-      if (first === undefined) {
-        ranges.push({ path: part.path, start: part.start, end: part.size });
-        continue;
-      }
-      headerLine = first.line;
-      if (options.firstHeader !== undefined) {
-        const text = textDecoder.decode(first.line);
-        checkSameHeader(options.firstHeader, { text, number: first.number }, part.path);
-      }
-      firstCut = Math.max(firstCut, first.end);
-    }
     const file = await Deno.open(part.path, { read: true });
     try {
+      if (part.start === 0) await checkFileEncoding(file, part.path);
+      let headerLine: Uint8Array | undefined;
+      let firstCut = part.start;
+      if (options.header) {
+        const first = await firstNonBlankLine(part.path);
+        if (first === undefined) {
+          ranges.push({ path: part.path, start: part.start, end: part.size });
+          continue;
+        }
+        headerLine = first.line;
+        if (options.firstHeader !== undefined) {
+          const text = textDecoder.decode(first.line);
+          checkSameHeader(options.firstHeader, { text, number: first.number }, part.path);
+        }
+        firstCut = Math.max(firstCut, first.end);
+      }
       let start = part.start;
       while (start < part.size) {
         const target = Math.max(start + options.rangeBytes, firstCut) - 1;

@@ -49,19 +49,17 @@ export function checkTextEncoding(start: Uint8Array, source: string): void {
   );
 }
 
-/** Reads the first bytes of the file at `path` and checks them as {@linkcode checkTextEncoding}. */
-export async function checkFileEncoding(path: string): Promise<void> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    const start = new Uint8Array(ENCODING_PROBE_BYTES);
-    let length = 0;
-    while (length < start.length) {
-      const count = await file.read(start.subarray(length));
-      if (count === null) break;
-      length += count;
-    }
-    checkTextEncoding(start.subarray(0, length), path);
-  } finally {
-    file.close();
+/**
+ * Reads the first bytes of `file` (open at its start; `path` names it in the error) and checks
+ * them as {@linkcode checkTextEncoding}. The file is left where the reads ended.
+ */
+export async function checkFileEncoding(file: Deno.FsFile, path: string): Promise<void> {
+  const start = new Uint8Array(ENCODING_PROBE_BYTES);
+  let length = 0;
+  while (length < start.length) {
+    const count = await file.read(start.subarray(length));
+    if (count === null) break;
+    length += count;
   }
+  checkTextEncoding(start.subarray(0, length), path);
 }

@@ -47,18 +47,24 @@ Deno.test("checkTextEncoding() names the file and the encoding", () => {
   checkTextEncoding(new TextEncoder().encode(CSV), "/data/a.csv");
 });
 
+/** checkFileEncoding() of the file at `path`, opened for it. */
+async function checkPath(path: string): Promise<void> {
+  using file = await Deno.open(path, { read: true });
+  await checkFileEncoding(file, path);
+}
+
 Deno.test("checkFileEncoding() reads the start of a file, short or empty files included", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeFile(`${dir}/a.csv`, encodeWide(CSV, { bytes: 4, bigEndian: true, bom: true }));
     await assert.rejects(
-      () => checkFileEncoding(`${dir}/a.csv`),
+      () => checkPath(`${dir}/a.csv`),
       /^ChannelError: Cannot read .*\/a\.csv: it is UTF-32 text, save it as UTF-8 \(or ASCII\)$/,
     );
     await Deno.writeTextFile(`${dir}/b.csv`, "");
-    await checkFileEncoding(`${dir}/b.csv`);
+    await checkPath(`${dir}/b.csv`);
     await Deno.writeTextFile(`${dir}/c.csv`, CSV);
-    await checkFileEncoding(`${dir}/c.csv`);
+    await checkPath(`${dir}/c.csv`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
