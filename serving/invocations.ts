@@ -213,14 +213,13 @@ function estimateValues(bytes: Uint8Array, features: number): number {
 }
 
 /**
- * True when a `Content-Type` says `header=present` (RFC 4180): the body's first line names the
- * columns and is skipped, as training does with the same parameter.
+ * The parameters of a `Content-Type` header; the usual header has none, and takes no parsing.
  */
-function csvHeaderPresent(contentType: string | null): boolean {
-  // The usual header has no parameters: it takes no parsing.
-  if (contentType === null || !contentType.includes(";")) return false;
-  return parseMediaRange(contentType).params.header?.toLowerCase() === "present";
+function contentTypeParams(contentType: string): Readonly<Record<string, string>> {
+  return contentType.includes(";") ? parseMediaRange(contentType).params : NO_PARAMS;
 }
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * Charsets in which the digits, commas and brackets of a body are not their ASCII bytes. Any
@@ -228,15 +227,13 @@ function csvHeaderPresent(contentType: string | null): boolean {
  */
 const UNREADABLE_CHARSET = /^(utf-?16|utf-?32|ucs-?2|ucs-?4|utf-?7)/;
 
-/** Throws a 415 {@linkcode HttpError} when `Content-Type` names a charset we cannot read. */
-function checkCharset(contentType: string): void {
-  // The usual header has no parameters: it takes no parsing.
-  if (!contentType.includes(";")) return;
-  const charset = parseMediaRange(contentType).params.charset?.toLowerCase();
-  if (charset !== undefined && UNREADABLE_CHARSET.test(charset)) {
+/** Throws a 415 {@linkcode HttpError} when a `Content-Type`'s charset is one we cannot read. */
+function checkCharset(charset: string | undefined): void {
+  const name = charset?.toLowerCase();
+  if (name !== undefined && UNREADABLE_CHARSET.test(name)) {
     throw new HttpError(
       415,
-      `Unsupported charset ${JSON.stringify(charset)} in Content-Type: send UTF-8 (or ASCII)`,
+      `Unsupported charset ${JSON.stringify(name)} in Content-Type: send UTF-8 (or ASCII)`,
     );
   }
 }
@@ -428,7 +425,8 @@ export async function handleInvocation(
         `supported are ${MEDIA_TYPES.join(", ")}`,
     );
   }
-  checkCharset(contentType!);
+  const params = contentTypeParams(contentType!);
+  checkCharset(params.charset);
   const accept = request.headers.get("accept");
   const choice = chooseResponseType(accept, {
     requestType,
@@ -471,7 +469,8 @@ export async function handleInvocation(
       collector,
       mark,
       body,
-      header: requestType === "text/csv" && csvHeaderPresent(contentType),
+      // `header=present` (RFC 4180): the first line names the columns, as in training.
+      header: requestType === "text/csv" && params.header?.toLowerCase() === "present",
     });
   }
   if (collector.rows === 0) {
