@@ -1,9 +1,10 @@
 /**
  * The speed of one reading thread of a parallel training read: `readRange`
  * (`training/range_reader.ts`) over the first N MB of a CSV file (label first, no header), in
- * MB/s of wall time and of CPU time, median of the runs. With `--baseline <checkout>` it runs
- * that checkout's `readRange` too, interleaved run by run, and checks that both give the same
- * codes, labels and bin ranges.
+ * MB/s of wall time and of CPU time, median of the runs. It runs the reader with its WebAssembly
+ * kernel (`training/binned_kernel.ts`) and in JavaScript alone, interleaved run by run, and
+ * checks that both give the same codes, labels and bin ranges. With `--baseline <checkout>` it
+ * runs that checkout's `readRange` too.
  *
  * The bin edges are placed by each checkout's own `findBinEdges` from the first 50,000 records,
  * 256 bins a feature, as a training job does.
@@ -84,9 +85,9 @@ function readSample(path: string): { table: CsvTableReader; bytes: number } {
 async function contender(
   name: string,
   root: string,
-  path: string,
-  end: number,
+  options: { path: string; end: number; kernel: boolean },
 ): Promise<Contender> {
+  const { path, end } = options;
   const base = pathToFileURL(resolve(root)).href;
   const reader: typeof RangeReaderModule = await import(`${base}/training/range_reader.ts`);
   const binning: typeof BinningModule = await import(`${base}/algorithm/binning.ts`);
@@ -101,7 +102,10 @@ async function contender(
     maxValueBytes: 1 << 30,
     rowsPerByte: table.rows / sample.bytes,
   };
-  const scratch = reader.createRangeScratch();
+  // A scratch made without the setup has no kernel (and an older checkout takes no setup).
+  const scratch = options.kernel
+    ? reader.createRangeScratch(setup)
+    : (reader.createRangeScratch as () => RangeReaderModule.RangeScratch)();
   const range = { path, start: 0, end };
   return {
     name,
@@ -133,12 +137,19 @@ async function main(): Promise<void> {
   const baseline = argument("--baseline");
   const end = lineAlignedEnd(path, mb * 1e6);
   const here = new URL("..", import.meta.url).pathname;
-  const contenders = [await contender("current", here, path, end)];
-  if (baseline !== undefined) contenders.push(await contender(baseline, baseline, path, end));
+  const contenders = [
+    await contender("current, WebAssembly", here, { path, end, kernel: true }),
+    await contender("current, JavaScript only", here, { path, end, kernel: false }),
+  ];
+  if (baseline !== undefined) {
+    contenders.push(await contender(baseline, baseline, { path, end, kernel: false }));
+  }
   const first = contenders.map((c) => c.run()); // warm-up, and the results to compare
-  if (first.length === 2 && !sameResult(first[0], first[1])) {
-    console.error("The results differ between current and the baseline");
-    Deno.exit(1);
+  for (let c = 1; c < contenders.length; c++) {
+    if (!sameResult(first[0], first[c])) {
+      console.error(`The results differ between ${contenders[0].name} and ${contenders[c].name}`);
+      Deno.exit(1);
+    }
   }
   for (let r = 0; r < runs; r++) {
     for (const c of r % 2 === 0 ? contenders : [...contenders].reverse()) {
@@ -164,9 +175,12 @@ async function main(): Promise<void> {
       } ms ${rate(cpu)}   fastest wall ${rate(Math.min(...c.wallMs))}`,
     );
   }
-  if (contenders.length === 2) {
-    const ratio = median(contenders[1].wallMs) / median(contenders[0].wallMs);
-    console.log(`current is ${ratio.toFixed(2)}x the baseline's speed (wall medians)`);
+  for (let c = 1; c < contenders.length; c++) {
+    const ratio = median(contenders[c].wallMs) / median(contenders[0].wallMs);
+    console.log(
+      `${contenders[0].name} is ${ratio.toFixed(2)}x the speed of ${contenders[c].name} ` +
+        "(wall medians)",
+    );
   }
 }
 

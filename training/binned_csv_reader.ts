@@ -28,6 +28,7 @@ import {
   readNumpyExponential,
 } from "../codecs/number.ts";
 import type { NumberTable } from "../codecs/table.ts";
+import type { BinnedKernel } from "./binned_kernel.ts";
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -56,6 +57,12 @@ const MAX_KNOWN_LENGTH = 64;
  * a file of quoted fields is then read at the general reader's speed.
  */
 const MISSES_BEFORE_GIVING_UP = 8;
+
+/**
+ * Lines in a row the WebAssembly kernel stops at before the rest of the read goes without it:
+ * a file of numbers it does not read (numpy's `%.18e`) then costs no call a line.
+ */
+const KERNEL_MISSES_BEFORE_GIVING_UP = 8;
 
 /**
  * Records parsed before they are binned together, column by column (`encodeRows`): 40 KiB of
@@ -128,10 +135,15 @@ export class BinnedCsvReader {
   #knownIds: number[] = [];
   #view: DataView | undefined;
   #viewBytes: Uint8Array | undefined;
+  /** The WebAssembly kernel, if any, and whether it is still used. */
+  #kernel: BinnedKernel | undefined;
+  #useKernel = false;
+  #kernelMisses = 0;
 
   /**
    * Reads records of `edges.columns` features and a label in column `labelColumn` of `reader`
-   * (which must have `labelIds`), room for `capacityRows` first.
+   * (which must have `labelIds`), room for `capacityRows` first. With a `kernel` (made for the
+   * same edges and label column), the lines of its `input` are read by it where it can.
    */
   constructor(
     reader: CsvTableReader,
@@ -140,6 +152,7 @@ export class BinnedCsvReader {
       labelColumn: number;
       capacityRows: number;
       reuse?: RangeBuffers;
+      kernel?: BinnedKernel;
     },
   ) {
     const { edges } = options;
@@ -164,9 +177,19 @@ export class BinnedCsvReader {
     this.#labels = reuse !== undefined && reuse.labels.byteLength >= capacity * 4
       ? new Int32Array(reuse.labels, 0, capacity)
       : new Int32Array(capacity);
-    const bins = edges.binOffsets[edges.columns];
-    this.#binLow = new Float64Array(bins).fill(Infinity);
-    this.#binHigh = new Float64Array(bins).fill(-Infinity);
+    const kernel = options.kernel;
+    if (kernel !== undefined && kernel.edges === edges && !this.#wide) {
+      // The kernel's bin ranges are this reader's too: both see the values in file order.
+      kernel.resetBins();
+      this.#kernel = kernel;
+      this.#useKernel = true;
+      this.#binLow = kernel.binLow;
+      this.#binHigh = kernel.binHigh;
+    } else {
+      const bins = edges.binOffsets[edges.columns];
+      this.#binLow = new Float64Array(bins).fill(Infinity);
+      this.#binHigh = new Float64Array(bins).fill(-Infinity);
+    }
     this.#ready = !reader.header.expected;
     this.#header = reader.header.repeated;
   }
@@ -182,7 +205,18 @@ export class BinnedCsvReader {
    */
   readLines(bytes: Uint8Array, start: number, end: number): void {
     let misses = 0;
+    const kernel = this.#kernel !== undefined && bytes === this.#kernel.input
+      ? this.#kernel
+      : undefined;
     while (start < end) {
+      if (kernel !== undefined && this.#useKernel && this.#ready) {
+        const next = this.#readWithKernel(kernel, start, end);
+        if (next !== start) {
+          start = next;
+          misses = 0;
+          continue;
+        }
+      }
       const next = this.#ready ? this.#readRecord(bytes, start, end) : -1;
       if (next !== -1) {
         start = next;
@@ -224,11 +258,45 @@ export class BinnedCsvReader {
     return {
       rows,
       codes: this.#codes.subarray(0, rows * this.#stride),
-      binLow: this.#binLow,
-      binHigh: this.#binHigh,
+      // The kernel's memory is the next range's: its bin ranges are copied out.
+      binLow: this.#kernel === undefined ? this.#binLow : this.#binLow.slice(),
+      binHigh: this.#kernel === undefined ? this.#binHigh : this.#binHigh.slice(),
       labelIds: this.#labels.subarray(0, rows),
       labelNames: [...this.#labelIds.keys()],
     };
+  }
+
+  /**
+   * Reads records from `start` with the kernel, a batch at a time, until it stops at a line it
+   * does not read; returns where that line starts (`start` when it read none).
+   */
+  #readWithKernel(kernel: BinnedKernel, start: number, end: number): number {
+    // Records parsed here go first: their codes' place is already counted in `#rows`.
+    this.#flush();
+    if (!kernel.setHeader(this.#header)) {
+      this.#useKernel = false;
+      return start;
+    }
+    const stride = this.#stride;
+    const memory = kernel.memory;
+    for (;;) {
+      const rows = kernel.read(start, end);
+      const next = kernel.stoppedAt;
+      if (rows === 0) {
+        if (++this.#kernelMisses >= KERNEL_MISSES_BEFORE_GIVING_UP) this.#useKernel = false;
+        return next;
+      }
+      this.#kernelMisses = 0;
+      const row = this.#rows;
+      this.#reserve(row + rows);
+      (this.#codes as Uint8Array).set(kernel.codes.subarray(0, rows * stride), row * stride);
+      for (let r = 0; r < rows; r++) {
+        this.#labels[row + r] = this.#labelIdOf(memory, kernel.labelStart(r), kernel.labelEnd(r));
+      }
+      this.#rows = row + rows;
+      start = next;
+      if (start >= end) return start;
+    }
   }
 
   /** Bins the records parsed here and not binned yet. */

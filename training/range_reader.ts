@@ -14,6 +14,7 @@
 import { type BinEdges, BinnedRowsBuilder } from "../algorithm/binning.ts";
 import { CsvTableReader, MAX_LINE_BYTES } from "../codecs/csv_reader.ts";
 import { BinnedCsvReader, type BinnedRecords, type RangeBuffers } from "./binned_csv_reader.ts";
+import { BinnedKernel } from "./binned_kernel.ts";
 
 export type { RangeBuffers } from "./binned_csv_reader.ts";
 
@@ -56,16 +57,28 @@ const READ_BYTES = 1 << 20;
  * would leave garbage faster than it is collected (100 MiB more at the peak for 3 M records).
  */
 export interface RangeScratch {
-  /** What the file is read into. */
+  /** What the file is read into: the kernel's input when there is a kernel. */
   readonly bytes: Uint8Array;
   /** The values of one read's records, before they are binned. */
   readonly values: Float64Array;
+  /** The WebAssembly kernel that reads ordinary lines, for the setup's bin edges. */
+  readonly kernel?: BinnedKernel;
 }
 
-/** Buffers for {@linkcode readRange}: 1 MiB of bytes, and room for its values. */
-export function createRangeScratch(): RangeScratch {
+/**
+ * Buffers for {@linkcode readRange}: 1 MiB of bytes, and room for its values. With a `setup`,
+ * the bytes are the input of a {@linkcode BinnedKernel} for its bin edges, when one can take
+ * them.
+ */
+export function createRangeScratch(setup?: RangeSetup): RangeScratch {
   // A value takes at least 2 bytes of CSV ("1,").
-  return { bytes: new Uint8Array(READ_BYTES), values: new Float64Array(READ_BYTES / 2 + 1024) };
+  const values = new Float64Array(READ_BYTES / 2 + 1024);
+  const kernel = setup === undefined ? undefined : BinnedKernel.create(setup.edges, {
+    labelColumn: setup.labelColumn,
+    inputBytes: READ_BYTES,
+  });
+  if (kernel === undefined) return { bytes: new Uint8Array(READ_BYTES), values };
+  return { bytes: kernel.input, values, kernel };
 }
 
 const NEWLINE = 0x0a;
@@ -94,7 +107,7 @@ export function readRange(
     reuse?: RangeBuffers;
   } = {},
 ): RangeResult {
-  const scratch = options.scratch ?? createRangeScratch();
+  const scratch = options.scratch ?? createRangeScratch(setup);
   const reader = new CsvTableReader({
     labelColumn: setup.labelColumn,
     labelIds: true,
@@ -118,6 +131,7 @@ export function readRange(
       labelColumn: setup.labelColumn,
       capacityRows: capacity,
       reuse: options.reuse,
+      kernel: scratch.kernel,
     });
     readLinesBinned(file, range, binned, scratch.bytes);
     return binned.finish();

@@ -14,6 +14,7 @@ import {
   createRangeScratch,
   type RangeBuffers,
   type RangeResult,
+  type RangeScratch,
   type RangeSetup,
   readRange,
 } from "./range_reader.ts";
@@ -33,7 +34,8 @@ export type RangeReply =
   | { readonly index: number; readonly ok: false; readonly message: string };
 
 let setup: RangeSetup | undefined;
-const scratch = createRangeScratch();
+/** Buffers and the kernel for the setup's bin edges, made when the setup arrives. */
+let scratch: RangeScratch | undefined;
 /** Memory of earlier ranges' records, back from the main thread. */
 const spare: RangeBuffers[] = [];
 
@@ -41,6 +43,7 @@ self.onmessage = (event: MessageEvent<RangeRequest>) => {
   const request = event.data;
   if (request.type === "setup") {
     setup = request.setup;
+    scratch = createRangeScratch(setup);
     return;
   }
   if (request.type === "release") {

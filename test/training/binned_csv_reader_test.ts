@@ -5,10 +5,12 @@ import { createRandom } from "../../algorithm/random.ts";
 import { CsvTableReader } from "../../codecs/csv_reader.ts";
 import {
   type ByteRange,
+  createRangeScratch,
   type RangeResult,
   type RangeSetup,
   readRange,
 } from "../../training/range_reader.ts";
+import { BinnedKernel } from "../../training/binned_kernel.ts";
 import {
   type BinnedReadOptions,
   readBinnedTrainingDataset,
@@ -173,7 +175,11 @@ async function edgesFor(values: Float64Array, features: number, maxBins: number)
   );
 }
 
-/** Reads every range of `text` both ways and checks that they agree. */
+/**
+ * Reads every range of `text` three ways and checks that they agree: parsed first and binned
+ * afterwards, binned while parsed by the WebAssembly kernel and JavaScript, and by JavaScript
+ * alone.
+ */
 async function assertReadsAgree(
   dir: string,
   name: string,
@@ -197,9 +203,12 @@ async function assertReadsAgree(
   };
   for (const { range, linesBefore } of cutRanges(path, bytes, options.ranges, random)) {
     const expected = attempt(() => readRange(range, setup, { linesBefore, parseThenBin: true }));
-    const actual = attempt(() => readRange(range, setup, { linesBefore }));
+    const withKernel = attempt(() => readRange(range, setup, { linesBefore }));
+    const scratch = createRangeScratch();
+    const withoutKernel = attempt(() => readRange(range, setup, { linesBefore, scratch }));
     try {
-      assertSameResult(actual, expected);
+      assertSameResult(withKernel, expected);
+      assertSameResult(withoutKernel, expected);
     } catch (error) {
       throw new Error(`${name} bytes ${range.start}-${range.end}: ${(error as Error).message}`);
     }
@@ -378,4 +387,69 @@ Deno.test("readBinnedTrainingDataset() in parallel reads random files as the seq
       await Deno.remove(base, { recursive: true });
     }
   }
+});
+
+/** A scratch whose kernel counts the records it reads. */
+function countingScratch(setup: RangeSetup) {
+  const scratch = createRangeScratch(setup);
+  const kernel = scratch.kernel!;
+  const counted = { scratch, kernelRows: 0, kernelCalls: 0 };
+  const read = kernel.read.bind(kernel);
+  kernel.read = (start, end) => {
+    const rows = read(start, end);
+    counted.kernelRows += rows;
+    counted.kernelCalls++;
+    return rows;
+  };
+  return counted;
+}
+
+Deno.test("readRange() reads ordinary lines with the kernel and gives up on lines it cannot read", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const random = createRandom(5);
+    const rows = 3000;
+    const plain = Array.from(
+      { length: rows },
+      (_, r) => `l${r % 3},${(random() * 10).toFixed(4)},${r % 7 === 0 ? "nan" : -r / 8},`,
+    );
+    // numpy's %.18e, which only JavaScript reads, and a quoted label.
+    const numpy = plain.map((line) =>
+      line.replace(/,(-?\d+\.?\d*)/g, (_, v) => {
+        const [mantissa, exponent] = Number(v).toExponential(18).split("e");
+        return `,${mantissa}e${exponent[0]}${exponent.slice(1).padStart(2, "0")}`;
+      })
+    );
+    const setup: RangeSetup = {
+      labelColumn: 0,
+      header: false,
+      features: 3,
+      edges: await edgesFor(valuesOf(plain.join("\n"), { features: 3 } as Shape), 3, 32),
+      maxValueBytes: 1 << 30,
+      rowsPerByte: 0.01,
+    };
+    for (const [name, lines, read] of [["plain", plain, rows], ["numpy", numpy, 0]] as const) {
+      const path = `${dir}/${name}.csv`;
+      await Deno.writeTextFile(path, lines.join("\n") + "\n");
+      const range = { path, start: 0, end: (await Deno.stat(path)).size };
+      const counted = countingScratch(setup);
+      const actual = readRange(range, setup, { scratch: counted.scratch });
+      assertSameResult(actual, readRange(range, setup, { parseThenBin: true }));
+      assert.equal(actual.rows, rows);
+      assert.equal(counted.kernelRows, read, name);
+      // A line the kernel stops at is tried a few times in a row, then the kernel is left alone.
+      if (name === "numpy") assert.ok(counted.kernelCalls <= 8, `${counted.kernelCalls} calls`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("BinnedKernel.create() declines two-byte codes and tables past its memory limit", async () => {
+  const values = new Float64Array(4000).map((_, i) => i);
+  const narrow = await edgesFor(values, 2, 256);
+  const wide = await edgesFor(values, 2, 1000);
+  assert.ok(BinnedKernel.create(narrow, { labelColumn: 0, inputBytes: 1024 }) !== undefined);
+  assert.equal(BinnedKernel.create(wide, { labelColumn: 0, inputBytes: 1024 }), undefined);
+  assert.equal(BinnedKernel.create(narrow, { labelColumn: 0, inputBytes: 1 << 30 }), undefined);
 });
