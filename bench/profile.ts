@@ -8,6 +8,7 @@
  * deno run -P=program bench/profile.ts one --seconds 5      # 1-record CSV, 16 connections
  * deno run -P=program bench/profile.ts batch --repeats 10   # 5 MB CSV requests, one at a time
  * deno run -P=program bench/profile.ts one --ceiling        # the same load on a ceiling worker
+ * deno run -P=program bench/profile.ts thirty-numpy       # 30 records in numpy's %.18e (or thirty)
  * ```
  *
  * Besides the top functions it prints the busy time (samples that are not idle) per request,
@@ -16,7 +17,13 @@
  * @module
  */
 
-import { irisLikeRecords, toCsv, writeTrainingTree } from "./data.ts";
+import {
+  type IrisLikeRecord,
+  irisLikeRecords,
+  toCsv,
+  toNumpyCsv,
+  writeTrainingTree,
+} from "./data.ts";
 import { runWrk } from "./wrk.ts";
 import { PERMISSION_FLAGS } from "../serving/self_command.ts";
 
@@ -142,9 +149,19 @@ async function readyPort(child: Deno.ChildProcess): Promise<number> {
   }
 }
 
+/** What the worker is loaded with: wrk bodies of 1 or 30 records, or 5 MB requests. */
+type Scenario = "one" | "thirty" | "thirty-numpy" | "batch";
+
+/** The wrk body of each wrk scenario. */
+const WRK_BODIES: Record<Exclude<Scenario, "batch">, (records: IrisLikeRecord[]) => string> = {
+  one: (records) => toCsv(records.slice(0, 1), false),
+  thirty: (records) => toCsv(records.slice(0, 30), false),
+  "thirty-numpy": (records) => toNumpyCsv(records.slice(0, 30)),
+};
+
 /** Runs one profile; returns the path of the `.cpuprofile` and the requests answered. */
 async function profileWorker(
-  scenario: "one" | "batch",
+  scenario: Scenario,
   options: { seconds: number; repeats: number; ceiling: boolean },
 ): Promise<{ path: string; requests: number }> {
   const work = await Deno.makeTempDir({ prefix: "sagemaker-profile-" });
@@ -176,9 +193,9 @@ async function profileWorker(
   const url = `http://127.0.0.1:${port}/invocations`;
   const records = irisLikeRecords(200_000, 2);
   let requests = options.repeats;
-  if (scenario === "one") {
-    const body = `${work}/one.csv`;
-    await Deno.writeTextFile(body, toCsv(records.slice(0, 1), false));
+  if (scenario !== "batch") {
+    const body = `${work}/${scenario}.csv`;
+    await Deno.writeTextFile(body, WRK_BODIES[scenario](records));
     const result = await runWrk(url, { connections: 16, seconds: options.seconds, bodyPath: body });
     requests = result.requests;
     console.error(
@@ -212,7 +229,9 @@ async function profileWorker(
 }
 
 if (import.meta.main) {
-  const scenario = Deno.args[0] === "batch" ? "batch" : "one";
+  const scenario: Scenario = (["thirty", "thirty-numpy", "batch"] as const).find((name) =>
+    name === Deno.args[0]
+  ) ?? "one";
   const seconds = Number(Deno.args[Deno.args.indexOf("--seconds") + 1]) || 3;
   const repeats = Number(Deno.args[Deno.args.indexOf("--repeats") + 1]) || 5;
   const ceiling = Deno.args.includes("--ceiling");
