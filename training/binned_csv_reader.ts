@@ -178,7 +178,10 @@ export class BinnedCsvReader {
       ? new Int32Array(reuse.labels, 0, capacity)
       : new Int32Array(capacity);
     const kernel = options.kernel;
-    if (kernel !== undefined && kernel.edges === edges && !this.#wide) {
+    if (
+      kernel !== undefined && kernel.edges === edges &&
+      kernel.labelColumn === options.labelColumn && !this.#wide
+    ) {
       // The kernel's bin ranges are this reader's too: both see the values in file order.
       kernel.resetBins();
       this.#kernel = kernel;

@@ -63,6 +63,8 @@ class Layout {
 export class BinnedKernel {
   /** The edges the kernel bins with. */
   readonly edges: BinEdges;
+  /** The label's column, counted from 0. */
+  readonly labelColumn: number;
   /** The read buffer: the kernel reads lines put here, and only here. */
   readonly input: Uint8Array;
   /** The last batch's codes, {@linkcode codeStride} a record. */
@@ -141,6 +143,7 @@ export class BinnedKernel {
       at.header,
     );
     this.edges = edges;
+    this.labelColumn = labelColumn;
     this.memory = new Uint8Array(buffer);
     this.input = new Uint8Array(buffer, at.input, inputBytes);
     this.codes = new Uint8Array(buffer, at.codes, KERNEL_BATCH_ROWS * stride);
