@@ -46,7 +46,7 @@ export const METRICS_FILE_NAME = "metrics.json";
 
 /** Options of {@linkcode train}. */
 export interface TrainOptions {
-  /** Aborted to stop training (SIGTERM); the job then fails with a message saying so. */
+  /** Aborted to stop training (a stop signal); the job then fails with a message saying so. */
   signal?: AbortSignal;
   /** Milliseconds between progress lines of a long read (5 seconds by default). */
   progressIntervalMs?: number;
@@ -295,20 +295,34 @@ export async function writeFailure(paths: SageMakerPaths, reason: string): Promi
 }
 
 /**
- * Runs `train` as a job: stops on SIGTERM/SIGINT, and on failure writes `output/failure`,
- * logs the reason to stderr and returns exit code 1. Returns 0 on success (and on a host that
- * has nothing to train).
+ * The signals that stop a training job, all alike: SIGTERM (SageMaker's `StopTrainingJob`),
+ * SIGINT (Ctrl-C), SIGHUP (a closed terminal) and SIGQUIT (Ctrl-\). Each fails the job with
+ * `output/failure` naming it and exit code 1, instead of the default action that kills the process
+ * without a word of why.
+ */
+export const TRAIN_STOP_SIGNALS: readonly Deno.Signal[] = [
+  "SIGTERM",
+  "SIGINT",
+  "SIGHUP",
+  "SIGQUIT",
+];
+
+/**
+ * Runs `train` as a job: stops on any of {@linkcode TRAIN_STOP_SIGNALS}, and on failure writes
+ * `output/failure`, logs the reason to stderr and returns exit code 1. Returns 0 on success (and
+ * on a host that has nothing to train).
  */
 export async function runTrainJob(paths: SageMakerPaths): Promise<number> {
   const controller = new AbortController();
-  const stop = (signal: Deno.Signal) => () => {
-    log.warn(`received ${signal}: stopping training`);
-    controller.abort(new Error(`Training was stopped by ${signal} before it finished`));
-  };
-  const onTerm = stop("SIGTERM");
-  const onInt = stop("SIGINT");
-  Deno.addSignalListener("SIGTERM", onTerm);
-  Deno.addSignalListener("SIGINT", onInt);
+  const listeners = TRAIN_STOP_SIGNALS.map((signal) => {
+    // A later signal is logged but changes nothing: the first one's reason stays (abort is once).
+    const listener = () => {
+      log.warn(`received ${signal}: stopping training`);
+      controller.abort(new Error(`Training was stopped by ${signal} before it finished`));
+    };
+    Deno.addSignalListener(signal, listener);
+    return { signal, listener };
+  });
   try {
     await Deno.remove(paths.failureFile).catch(() => {});
     await train(paths, { signal: controller.signal });
@@ -321,7 +335,6 @@ export async function runTrainJob(paths: SageMakerPaths): Promise<number> {
     await writeFailure(paths, reason);
     return 1;
   } finally {
-    Deno.removeSignalListener("SIGTERM", onTerm);
-    Deno.removeSignalListener("SIGINT", onInt);
+    for (const { signal, listener } of listeners) Deno.removeSignalListener(signal, listener);
   }
 }
