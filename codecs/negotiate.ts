@@ -9,8 +9,10 @@
  * - the response type is the type we can produce with the highest `q` in `Accept` (RFC 9110):
  *   each type takes the `q` of the most specific entry naming it (`text/csv`, then `text/*`,
  *   then `*` / `*`), and `q=0` means "not acceptable"; ties go to the entry listed first, then to
- *   the configured default, else the request's own type, then CSV, JSON, JSON Lines; no
- *   `Accept` gives the configured default, else the request's own type;
+ *   the configured default, then the request's own type, then CSV, JSON, JSON Lines; no
+ *   `Accept` gives the first of these the answer may take;
+ * - an answer limited to some types (explanations need JSON or JSON Lines) is negotiated by the
+ *   same rules among those types only, so `*` / `*` or no `Accept` picks one that can carry it;
  * - a `q` outside RFC 9110's grammar (0 to 1, at most 3 decimals: `q=2`, `q=abc`) makes the
  *   whole `Accept` unusable rather than quietly moving the answer to another entry;
  * - `verbose=true` on the chosen `Accept` entry asks for class probabilities.
@@ -93,6 +95,11 @@ export interface ChooseOptions {
   readonly requestType: MediaType;
   /** `SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`, when set. */
   readonly defaultAccept?: MediaType;
+  /**
+   * The types the answer can take, when not all of {@linkcode MEDIA_TYPES}: an explained answer
+   * has no CSV form. A type outside them is never chosen, even when `Accept` names it.
+   */
+  readonly types?: readonly MediaType[];
 }
 
 function isTrue(value: string | undefined): boolean {
@@ -111,18 +118,28 @@ const Q_VALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
  * chooseResponseType("application/json; verbose=true", { requestType: "text/csv" });
  * // { type: "application/json", verbose: true }
  * chooseResponseType("*\/*", { requestType: "text/csv" }); // { type: "text/csv", verbose: false }
+ * const types = ["application/json", "application/jsonlines"] as const;
+ * chooseResponseType("*\/*", { requestType: "text/csv", types })?.type; // "application/json"
+ * chooseResponseType("text/csv", { requestType: "text/csv", types }); // undefined
  * ```
  */
 export function chooseResponseType(
   accept: string | null,
   options: ChooseOptions,
 ): ResponseChoice | undefined {
-  const fallback = options.defaultAccept ?? options.requestType;
+  const types = options.types;
+  const fallback = types === undefined
+    ? options.defaultAccept ?? options.requestType
+    : fallbackAmong(types, options);
   if (accept === null || accept.trim() === "" || accept === "*/*") {
     return { type: fallback, verbose: false };
   }
   const exact = ALIASES[accept];
-  if (exact !== undefined) return { type: exact, verbose: false };
+  if (exact !== undefined) {
+    return types === undefined || types.includes(exact)
+      ? { type: exact, verbose: false }
+      : undefined;
+  }
 
   let invalid = false;
   const entries = accept.split(",").map((text, order) => {
@@ -133,10 +150,12 @@ export function chooseResponseType(
   }).filter((entry) => entry.range.type !== "");
   if (invalid) return undefined;
   // Each type takes the q of the most specific entry that matches it (RFC 9110 12.5.1), so
-  // `text/csv;q=0, *\/*` excludes CSV. Ties go to the entry listed first, then to the fallback,
-  // then to the order of MEDIA_TYPES.
+  // `text/csv;q=0, *\/*` excludes CSV. Ties go to the entry listed first, then to the default,
+  // then to the request's own type, then to the order of MEDIA_TYPES.
   let best: { type: MediaType; q: number; order: number; verbose: boolean } | undefined;
-  for (const type of [fallback, ...MEDIA_TYPES]) {
+  const candidates = [fallback, options.requestType, ...MEDIA_TYPES];
+  for (const type of candidates) {
+    if (types !== undefined && !types.includes(type)) continue;
     let match: (typeof entries)[number] | undefined;
     let specificity = 0;
     for (const entry of entries) {
@@ -154,6 +173,13 @@ export function chooseResponseType(
     }
   }
   return best === undefined ? undefined : { type: best.type, verbose: best.verbose };
+}
+
+/** The type among `types` for no `Accept`: the default, else the request's type, else the first. */
+function fallbackAmong(types: readonly MediaType[], options: ChooseOptions): MediaType {
+  const { defaultAccept, requestType } = options;
+  if (defaultAccept !== undefined && types.includes(defaultAccept)) return defaultAccept;
+  return types.includes(requestType) ? requestType : types[0];
 }
 
 /**

@@ -12,7 +12,7 @@ import { explainRecords, explainRecordsJson, type Matrix, type Model } from "../
 import type { MediaType } from "../codecs/negotiate.ts";
 import type { PredictionEncoder } from "../codecs/predictions.ts";
 import type { AnswerLimit, SampleExplainer } from "./answer_limit.ts";
-import { HttpError } from "./errors.ts";
+import { HttpError, notAcceptable } from "./errors.ts";
 
 /** Records explained and encoded at a time. */
 const EXPLAIN_ROWS = 256;
@@ -28,28 +28,49 @@ export interface ExplainRequest {
   readonly algorithm: string;
 }
 
+/** The answer types that can carry explanations: CSV has no place for them. */
+export const EXPLAINED_TYPES: readonly MediaType[] = ["application/json", "application/jsonlines"];
+
+/** What a request asks to explain: custom attribute `explain=<kind>`, the model's algorithm. */
+export interface ExplainAsked {
+  /** The kind asked for; none when `undefined`. */
+  readonly kind?: string;
+  /** The model's algorithm name, for messages; `this model` when unknown. */
+  readonly algorithm?: string;
+}
+
 /**
- * Checks, before the body is read, that `model` gives the explanation `request` asks for (else
- * the 400 of `explainRecords`, naming what it supports) and that the answer can carry it (else a
- * 406: CSV has no place for explanations).
+ * The explanation a request asks for, or `undefined` when none; checked before the body is read
+ * against what `model` gives (else the 400 of `explainRecords`, naming what it supports).
  */
-export function checkExplanation(
-  model: Model,
-  request: ExplainRequest,
-  answerType: MediaType,
-): void {
+export function explanationOf(model: Model, asked: ExplainAsked): ExplainRequest | undefined {
+  if (asked.kind === undefined) return undefined;
+  const request = { kind: asked.kind, algorithm: asked.algorithm ?? "this model" };
   // No records: only the kind is checked, with the messages the algorithm layer gives.
   explainRecords(model, { data: new Float64Array(0), rows: 0, columns: model.featureCount }, {
     kind: request.kind,
     algorithm: request.algorithm,
   });
-  if (answerType === "text/csv") {
-    throw new HttpError(
-      406,
-      `explain=${request.kind} needs a JSON or JSON Lines answer ` +
-        "(Accept: application/json or application/jsonlines)",
-    );
-  }
+  return request;
+}
+
+/**
+ * The error for an `Accept` that allows none of {@linkcode EXPLAINED_TYPES}: a 406 naming them,
+ * or the 400 of {@linkcode notAcceptable} when a `q` is invalid.
+ */
+export function explanationNotAcceptable(
+  accept: string | null,
+  request: ExplainRequest,
+): HttpError {
+  const error = notAcceptable(accept);
+  if (error.status !== 406) return error;
+  return new HttpError(
+    406,
+    `explain=${request.kind} needs a JSON or JSON Lines answer ` +
+      `(Accept: ${EXPLAINED_TYPES.join(" or ")}), and Accept ${
+        JSON.stringify(accept)
+      } allows neither`,
+  );
 }
 
 /** The explainer the answer limit samples to estimate an explained answer's size. */

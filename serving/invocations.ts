@@ -29,9 +29,10 @@ import { bodyChunks, type BodyOptions, readBody } from "./body.ts";
 import type { InvocationAttributes } from "./custom_attributes.ts";
 import { AnswerLimit } from "./answer_limit.ts";
 import {
-  checkExplanation,
+  EXPLAINED_TYPES,
   ExplainedAnswer,
-  type ExplainRequest,
+  explanationNotAcceptable,
+  explanationOf,
   sampleExplainer,
 } from "./explained_answer.ts";
 import { HttpError, notAcceptable } from "./errors.ts";
@@ -427,24 +428,24 @@ export async function handleInvocation(
   }
   const params = contentTypeParams(contentType!);
   checkCharset(params.charset);
+  const attributes = options.attributes ?? {};
+  const { model, algorithm } = context;
+  const explain = explanationOf(model, { kind: attributes.explain, algorithm });
   const accept = request.headers.get("accept");
   const choice = chooseResponseType(accept, {
     requestType,
     defaultAccept: context.defaultAccept,
+    types: explain === undefined ? undefined : EXPLAINED_TYPES,
   });
-  if (choice === undefined) throw notAcceptable(accept);
-  const attributes = options.attributes ?? {};
+  if (choice === undefined) {
+    throw explain === undefined ? notAcceptable(accept) : explanationNotAcceptable(accept, explain);
+  }
   const timeoutSeconds = context.timeoutSeconds ?? 60;
   const mark = (attributes.badRecords ?? context.badRecords ?? "fail") === "mark";
   const deadline = (options.startedAt ?? Date.now()) + timeoutSeconds * 1000;
   const encoder = ENCODERS[choice.type];
   const probabilities = choice.verbose ||
     (attributes.probabilities ?? context.defaultProbabilities ?? false);
-  let explain: ExplainRequest | undefined;
-  if (attributes.explain !== undefined) {
-    explain = { kind: attributes.explain, algorithm: context.algorithm ?? "this model" };
-    checkExplanation(context.model, explain, choice.type);
-  }
   const limit = new AnswerLimit(encoder, context.model, {
     limitBytes: context.responseLimitBytes ?? DEFAULT_RESPONSE_LIMIT_BYTES,
     probabilities,

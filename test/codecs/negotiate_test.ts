@@ -177,3 +177,40 @@ Deno.test("invalidQValueMessage() names the bad q-value and its entry, else unde
   assert.equal(invalidQValueMessage("text/csv;q=0, application/xml;q=0.5"), undefined);
   assert.equal(invalidQValueMessage(null), undefined);
 });
+
+Deno.test("chooseResponseType() limited to some types picks among them by the same rules", () => {
+  const json = ["application/json", "application/jsonlines"] as const;
+  const csv = { requestType: "text/csv" as const, types: json };
+  const jsonl = { requestType: "application/jsonlines" as const, types: json };
+  for (const accept of [null, "", "*/*", "application/*", "*/*;q=0.5"]) {
+    assert.equal(chooseResponseType(accept, csv)?.type, "application/json", String(accept));
+    assert.equal(chooseResponseType(accept, jsonl)?.type, "application/jsonlines", String(accept));
+  }
+  // The default is taken when the answer may take it, passed over when it may not.
+  const byDefault = { ...csv, defaultAccept: "application/jsonlines" as const };
+  assert.equal(chooseResponseType("*/*", byDefault)?.type, "application/jsonlines");
+  assert.equal(
+    chooseResponseType(null, { ...jsonl, defaultAccept: "text/csv" })?.type,
+    "application/jsonlines",
+  );
+  assert.equal(
+    chooseResponseType("text/csv, application/json;q=0.1", csv)?.type,
+    "application/json",
+  );
+  for (const accept of ["text/csv", "text/*", "text/csv, */*;q=0", "image/png"]) {
+    assert.equal(chooseResponseType(accept, csv), undefined, accept);
+  }
+});
+
+Deno.test("chooseResponseType() gives application/* the request's JSON type when the default is CSV", () => {
+  const options = {
+    requestType: "application/jsonlines" as const,
+    defaultAccept: "text/csv" as const,
+  };
+  assert.equal(chooseResponseType("application/*", options)?.type, "application/jsonlines");
+  assert.equal(chooseResponseType("*/*", options)?.type, "text/csv");
+  assert.equal(
+    chooseResponseType("application/*", { ...options, requestType: "text/csv" })?.type,
+    "application/json",
+  );
+});

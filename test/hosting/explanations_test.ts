@@ -131,21 +131,33 @@ Deno.test("serve explains predictions per request with explain=path and explain=
     );
 
     await t.step(
-      "a CSV answer asked to explain gets a 406 naming the answers that can",
+      "Accept: */* or none answers explanations in JSON, the CSV answer not being able to",
       async () => {
         for (
           const headers of [
-            explainHeaders("explain=shap", "text/csv"),
+            explainHeaders("explain=shap", "*/*"),
             { "content-type": "text/csv", "x-amzn-sagemaker-custom-attributes": "explain=shap" },
           ]
         ) {
           const answer = await invoke(url, DOC_RECORD, headers);
-          assert.equal(answer.status, 406);
-          assert.match(
-            answer.text,
-            /^explain=shap needs a JSON or JSON Lines answer \(Accept: application\/json or application\/jsonlines\) \(request id \w+\)\n$/,
-          );
+          assert.equal(answer.status, 200, answer.text);
+          assert.equal(answer.headers.get("content-type"), "application/json");
+          const [prediction] = JSON.parse(answer.text).predictions as Shap[];
+          assert.equal(prediction.label, "virginica");
+          assertShapAddsUp(prediction, 4);
         }
+      },
+    );
+
+    await t.step(
+      "an Accept of CSV only, asked to explain, gets a 406 naming the answers that can",
+      async () => {
+        const answer = await invoke(url, DOC_RECORD, explainHeaders("explain=shap", "text/csv"));
+        assert.equal(answer.status, 406);
+        assert.match(
+          answer.text,
+          /^explain=shap needs a JSON or JSON Lines answer \(Accept: application\/json or application\/jsonlines\), and Accept "text\/csv" allows neither \(request id \w+\)\n$/,
+        );
       },
     );
 

@@ -3,7 +3,10 @@ import { cart } from "../../algorithm/cart/mod.ts";
 import { parseHyperparameters } from "../../algorithm/hyperparameters.ts";
 import { createRandom } from "../../algorithm/random.ts";
 import type { Dataset, Explanation, Matrix, Model } from "../../algorithm/types.ts";
+import type { StoredModel } from "../../model_store.ts";
+import { readServingConfig } from "../../sagemaker/serving_config.ts";
 import { handleInvocation } from "../../serving/invocations.ts";
+import { createHandler } from "../../serving/worker.ts";
 
 const COLUMNS = 5;
 const CLASSES = ["no", "10", 'say "yes"', "peut-être"];
@@ -146,4 +149,138 @@ Deno.test("an explained answer encodes a model's own explanation objects as JSON
     { content: "application/jsonlines", accept: "application/jsonlines", kind: "shap" },
   );
   assertEntries(lines.slice(0, -1).split("\n"), expected, "own model");
+});
+
+/** The model the Accept tests explain with, grown once. */
+const ACCEPT_TREE = randomTree(3);
+
+/** One record in each request type. */
+const ONE_RECORD: Readonly<Record<string, string>> = {
+  "text/csv": "1,2,3,4,5\n",
+  "application/json": '{"instances": [[1, 2, 3, 4, 5]]}',
+  "application/jsonlines": "[1, 2, 3, 4, 5]\n",
+};
+
+/** The answer of the worker to one record of `content` asking explain=path, with `accept`. */
+async function explainOne(
+  content: string,
+  accept: string | null,
+  env: Record<string, string> = {},
+): Promise<{ status: number; type: string | null; text: string }> {
+  const stored = {
+    model: await ACCEPT_TREE,
+    algorithm: { name: "cart" },
+  } as unknown as StoredModel;
+  const headers: Record<string, string> = {
+    "content-type": content,
+    "x-amzn-sagemaker-custom-attributes": "explain=path",
+  };
+  if (accept !== null) headers.accept = accept;
+  const answer = await createHandler({ stored, config: readServingConfig(env, 2) })(
+    new Request("http://worker/invocations", {
+      method: "POST",
+      body: ONE_RECORD[content],
+      headers,
+    }),
+  );
+  return {
+    status: answer.status,
+    type: answer.headers.get("content-type"),
+    text: await answer.text(),
+  };
+}
+
+/** Checks that `answer` is a 200 explained answer of one record in `type`. */
+function assertExplained(
+  answer: { status: number; type: string | null; text: string },
+  type: string,
+  where: string,
+): void {
+  assert.equal(answer.status, 200, `${where}: ${answer.text}`);
+  assert.equal(answer.type, type, where);
+  const entry = type === "application/json"
+    ? JSON.parse(answer.text).predictions[0]
+    : JSON.parse(answer.text.trim());
+  assert.equal(entry.kind, "path", where);
+}
+
+Deno.test("explain= with Accept: */* answers JSON, or JSON Lines for a JSON Lines request", async () => {
+  assertExplained(await explainOne("text/csv", "*/*"), "application/json", "CSV");
+  assertExplained(await explainOne("application/json", "*/*"), "application/json", "JSON");
+  assertExplained(
+    await explainOne("application/jsonlines", "*/*"),
+    "application/jsonlines",
+    "JSON Lines",
+  );
+  // The default answer type is taken when it can carry explanations, passed over when it cannot.
+  const jsonl = { SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "application/jsonlines" };
+  const csv = { SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "text/csv" };
+  assertExplained(await explainOne("text/csv", "*/*", jsonl), "application/jsonlines", "default");
+  assertExplained(await explainOne("text/csv", "*/*", csv), "application/json", "CSV default");
+  assertExplained(
+    await explainOne("application/jsonlines", "*/*", csv),
+    "application/jsonlines",
+    "CSV default, JSON Lines request",
+  );
+});
+
+Deno.test("explain= with Accept: application/* answers the request's JSON type, else JSON", async () => {
+  const csv = { SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "text/csv" };
+  assertExplained(await explainOne("text/csv", "application/*", csv), "application/json", "CSV");
+  assertExplained(
+    await explainOne("application/jsonlines", "application/*", csv),
+    "application/jsonlines",
+    "JSON Lines",
+  );
+});
+
+Deno.test("explain= with a q-valued Accept list answers its best type that carries explanations", async () => {
+  for (
+    const [accept, type] of [
+      ["text/csv, application/json;q=0.5", "application/json"],
+      [
+        "text/csv;q=0.9, application/json;q=0.2, application/jsonlines;q=0.5",
+        "application/jsonlines",
+      ],
+      ["text/csv, */*;q=0.1", "application/json"],
+    ]
+  ) {
+    assertExplained(await explainOne("text/csv", accept), type, accept);
+  }
+});
+
+Deno.test("explain= without Accept answers a type that carries explanations", async () => {
+  assertExplained(await explainOne("text/csv", null), "application/json", "CSV");
+  assertExplained(
+    await explainOne("application/jsonlines", null),
+    "application/jsonlines",
+    "JSON Lines",
+  );
+  assertExplained(
+    await explainOne("application/json", null, {
+      SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: "text/csv",
+    }),
+    "application/json",
+    "CSV default",
+  );
+});
+
+Deno.test("explain= with an Accept that allows no JSON type is a 406 naming the types that can carry it", async () => {
+  for (const accept of ["text/csv", "text/*", "text/csv, application/*;q=0", "image/png"]) {
+    const answer = await explainOne("application/json", accept);
+    assert.equal(answer.status, 406, accept);
+    assert.match(
+      answer.text,
+      new RegExp(
+        "^explain=path needs a JSON or JSON Lines answer \\(Accept: application/json or " +
+          `application/jsonlines\\), and Accept ${RegExp.escape(JSON.stringify(accept))} ` +
+          "allows neither \\(request id ",
+      ),
+      accept,
+    );
+  }
+  // A q outside RFC 9110 stays the 400 that names it.
+  const invalid = await explainOne("text/csv", "application/json;q=2");
+  assert.equal(invalid.status, 400);
+  assert.match(invalid.text, /^Invalid q-value "2" in Accept entry "application\/json;q=2"/);
 });
