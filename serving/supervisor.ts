@@ -3,6 +3,13 @@
  * (and gives up on a crash loop), replaces one that stops answering, and stops them all
  * gracefully.
  *
+ * A worker that exits and a start whose spawn throws (missing executable, `EMFILE`, `EAGAIN`) are
+ * both deaths of the worker's slot: logged once, restarted after a backoff (0.1 s, doubling, at
+ * most 2 s), and counted towards the crash loop. A death is one line: the exit code or signal
+ * with the stderr lines the log has not shown yet (a starting worker's lines are held until it
+ * listens, so that a worker dying at start shows them once, with its exit), or the spawn's error.
+ * The death that makes a crash loop is told by the give-up message alone.
+ *
  * A worker tells the supervisor it is ready by writing `@ready <port>` on its stdout, and that it
  * is alive by writing two heartbeat bytes there every 500 ms (`--heartbeat`, see `heartbeat.ts`):
  * one from a thread of its own, one from its main event loop. Its stdin is a pipe
