@@ -3,6 +3,13 @@
  * (and gives up on a crash loop), replaces one that stops answering, and stops them all
  * gracefully.
  *
+ * A worker that exits and a start whose spawn throws (missing executable, `EMFILE`, `EAGAIN`) are
+ * both deaths of the worker's slot: logged once, restarted after a backoff (0.1 s, doubling, at
+ * most 2 s), and counted towards the crash loop. A death is one line: the exit code or signal
+ * with the stderr lines the log has not shown yet (a starting worker's lines are held until it
+ * listens, so that a worker dying at start shows them once, with its exit), or the spawn's error.
+ * The death that makes a crash loop is told by the give-up message alone.
+ *
  * A worker tells the supervisor it is ready by writing `@ready <port>` on its stdout, and that it
  * is alive by writing two heartbeat bytes there every 500 ms (`--heartbeat`, see `heartbeat.ts`):
  * one from a thread of its own, one from its main event loop. Its stdin is a pipe
@@ -28,6 +35,7 @@ import {
   READY_PREFIX,
   THREAD_BEAT_BYTE,
 } from "./self_command.ts";
+import { testSpawnCommand } from "./spawn_test_hook.ts";
 
 /** Options of {@linkcode Supervisor}. */
 export interface SupervisorOptions {
@@ -63,7 +71,9 @@ interface WorkerSlot {
   index: number;
   port: number;
   child: Deno.ChildProcess | undefined;
-  stderrTail: string[];
+  /** How many times this slot has been started (the first start is 1). */
+  starts: number;
+  /** When each of the slot's recent deaths (exits and failed spawns) was restarted. */
   restarts: number[];
   /** Resolved the first time this slot has a worker that listens. */
   firstReady: PromiseWithResolvers<void>;
@@ -82,8 +92,24 @@ interface WorkerSlot {
   stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
 }
 
+/** How many of a starting worker's last stderr lines are held for its exit line. */
 const TAIL_LINES = 10;
 const encoder = new TextEncoder();
+
+/** A death of a worker slot, as {@linkcode Supervisor.#onDeath} logs it. */
+interface Death {
+  /** The message of its log line. */
+  message: string;
+  /** The fields of its log line besides the worker's index. */
+  fields: Record<string, unknown>;
+  /** One sentence for the crash-loop message, should this death end serving. */
+  summary: string;
+}
+
+/** Writes a line a worker wrote on its stderr to the supervisor's. */
+function writeStderrLine(line: string): void {
+  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+}
 
 /** Callbacks of {@linkcode withoutHeartbeats}: which beats a chunk of stdout held. */
 interface BeatListener {
@@ -140,7 +166,7 @@ export class Supervisor {
         index,
         port: this.#options.initialPort(index),
         child: undefined,
-        stderrTail: [],
+        starts: 0,
         restarts: [],
         firstReady: Promise.withResolvers<void>(),
         lastBeat: undefined,
@@ -152,8 +178,8 @@ export class Supervisor {
       this.#lastCheck = performance.now();
       this.#liveness = setInterval(() => this.#checkLiveness(), HEARTBEAT_INTERVAL_MS);
     }
-    // A failed first start is handled by #onExit (restart or give up), like any other exit.
-    for (const slot of this.#slots) this.#spawn(slot).catch(() => {});
+    // A failed first start is a death like any other: restarted, or a crash loop.
+    for (const slot of this.#slots) this.#launch(slot, false);
     await Promise.all(this.#slots.map((slot) => slot.firstReady.promise));
     return this.ports;
   }
@@ -234,19 +260,41 @@ export class Supervisor {
     } catch { /* gone */ }
   }
 
-  async #spawn(slot: WorkerSlot): Promise<void> {
-    const { command, args } = this.#options.command(slot.index, slot.port);
-    const child = new Deno.Command(command, {
-      args,
-      env: this.#options.env,
-      clearEnv: true,
-      // Held open for the worker's life: its end tells the worker that the supervisor is gone.
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+  /**
+   * Starts a worker in `slot` (`restarted`: after a death) and resolves once it listens, or once
+   * it is known not to: a spawn that throws, and a worker that exits, are deaths of the slot,
+   * logged and handled by {@linkcode Supervisor.#onDeath}.
+   */
+  async #launch(slot: WorkerSlot, restarted: boolean): Promise<void> {
+    if (this.#stopping) return;
+    const before = slot.port;
+    slot.starts++;
+    const command = testSpawnCommand(
+      this.#options.env,
+      this.#options.command(slot.index, slot.port),
+      { index: slot.index, start: slot.starts },
+    );
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(command.command, {
+        args: command.args,
+        env: this.#options.env,
+        clearEnv: true,
+        // Held open for the worker's life: its end tells the worker that the supervisor is gone.
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    } catch (error) {
+      const cause = (error as Error).message;
+      this.#onDeath(slot, {
+        message: "worker could not be started",
+        fields: { error: cause },
+        summary: `Worker ${slot.index} could not be started: ${cause}`,
+      });
+      return;
+    }
     slot.child = child;
-    slot.stderrTail = [];
     slot.lastBeat = undefined;
     slot.lastThreadBeat = undefined;
     slot.stdin = child.stdin.getWriter();
@@ -268,77 +316,91 @@ export class Supervisor {
       if (line.startsWith(READY_PREFIX)) ready.resolve(Number(line.slice(READY_PREFIX.length)));
       else Deno.stdout.writeSync(encoder.encode(line + "\n"));
     });
+    // Until the worker listens, its stderr lines are held: should it die first, they appear once,
+    // in its exit line, with its exit code. Once it listens they are passed on as they come.
+    let held: string[] | undefined = [];
+    const showHeld = () => {
+      for (const line of held ?? []) writeStderrLine(line);
+      held = undefined;
+    };
     const stderrDone = forwardLines(child.stderr, (line) => {
-      slot.stderrTail.push(line);
-      if (slot.stderrTail.length > TAIL_LINES) slot.stderrTail.shift();
-      Deno.stderr.writeSync(encoder.encode(line + "\n"));
+      if (held === undefined) return writeStderrLine(line);
+      held.push(line);
+      if (held.length > TAIL_LINES) writeStderrLine(held.shift()!);
     });
     child.status.then(async (status) => {
       await stderrDone;
-      ready.reject(new Error(this.#exitMessage(slot, status)));
-      if (slot.child === child) this.#onExit(slot, status);
+      ready.reject(new Error(`Worker ${slot.index} exited`));
+      if (slot.child === child && !this.#stopping) return this.#onExit(slot, status, held ?? []);
+      showHeld();
     });
     const timeoutMs = this.#options.readyTimeoutMs ?? 30_000;
     const timer = setTimeout(() => {
-      ready.reject(new Error(`Worker ${slot.index} was not ready within ${timeoutMs} ms`));
+      log.error("worker was not ready in time: replacing it", {
+        worker: slot.index,
+        pid: child.pid,
+        timeout_ms: timeoutMs,
+      });
       try {
-        child.kill("SIGKILL"); // its exit goes through #onExit: restart or give up
+        child.kill("SIGKILL"); // its exit is a death like any other
       } catch { /* gone */ }
     }, timeoutMs);
     try {
       slot.port = await ready.promise;
+    } catch {
+      return; // it exited first: #onExit logged it and restarts it or gives up
     } finally {
       clearTimeout(timer);
     }
+    showHeld();
     slot.lastBeat = performance.now();
     if (slot.lastThreadBeat !== undefined) slot.lastThreadBeat = slot.lastBeat;
     slot.firstReady.resolve();
-    log.debug("worker ready", { worker: slot.index, pid: child.pid, port: slot.port });
+    if (!restarted) {
+      log.debug("worker ready", { worker: slot.index, pid: child.pid, port: slot.port });
+      return;
+    }
+    log.info("worker restarted", { worker: slot.index, pid: child.pid, port: slot.port });
+    if (slot.port !== before) await this.#options.onPortsChanged?.(this.ports);
   }
 
-  #exitMessage(slot: WorkerSlot, status: Deno.CommandStatus): string {
+  /** A worker exited; `unseen` are the last stderr lines it wrote that the log has not shown. */
+  #onExit(slot: WorkerSlot, status: Deno.CommandStatus, unseen: readonly string[]): void {
     const how = status.signal ? `signal ${status.signal}` : `code ${status.code}`;
-    const tail = slot.stderrTail.length ? `; last stderr: ${slot.stderrTail.join(" | ")}` : "";
-    return `Worker ${slot.index} exited with ${how}${tail}`;
+    const tail = unseen.length ? `; last stderr: ${unseen.join(" | ")}` : "";
+    this.#onDeath(slot, {
+      message: "worker exited unexpectedly",
+      fields: {
+        code: status.code,
+        signal: status.signal ?? undefined,
+        stderr: unseen.join(" | ") || undefined,
+      },
+      summary: `Worker ${slot.index} exited with ${how}${tail}`,
+    });
   }
 
-  #onExit(slot: WorkerSlot, status: Deno.CommandStatus): void {
+  /**
+   * A worker died, or could not be started: logs it once and starts another after a backoff, or,
+   * on the death that makes a crash loop, gives up with `death.summary` instead of logging it.
+   */
+  #onDeath(slot: WorkerSlot, death: Death): void {
     if (this.#stopping) return;
     slot.child = undefined;
     slot.stdin = undefined;
-    log.error("worker exited unexpectedly", {
-      worker: slot.index,
-      code: status.code,
-      signal: status.signal ?? undefined,
-      stderr: slot.stderrTail.join(" | ") || undefined,
-    });
     const now = Date.now();
     const windowMs = this.#options.restartWindowMs ?? 60_000;
     slot.restarts = slot.restarts.filter((time) => now - time < windowMs);
     if (slot.restarts.length >= (this.#options.maxRestarts ?? 5)) {
-      this.#options.onGiveUp?.(
-        `Worker ${slot.index} died ${slot.restarts.length + 1} times within ${
-          windowMs / 1000
-        } s; ` +
-          `giving up. ${this.#exitMessage(slot, status)}`,
-      );
+      const reason = `Worker ${slot.index} died ${slot.restarts.length + 1} times within ${
+        windowMs / 1000
+      } s; giving up. ${death.summary}`;
+      if (this.#options.onGiveUp === undefined) log.error(reason);
+      else this.#options.onGiveUp(reason);
       return;
     }
+    log.error(death.message, { worker: slot.index, ...death.fields });
     slot.restarts.push(now);
     const delay = Math.min(2_000, 100 * 2 ** (slot.restarts.length - 1));
-    setTimeout(() => this.#restart(slot), delay);
-  }
-
-  async #restart(slot: WorkerSlot): Promise<void> {
-    if (this.#stopping) return;
-    const before = slot.port;
-    try {
-      await this.#spawn(slot);
-    } catch (error) {
-      log.error("worker restart failed", { worker: slot.index, error: (error as Error).message });
-      return;
-    }
-    log.info("worker restarted", { worker: slot.index, pid: slot.child?.pid, port: slot.port });
-    if (slot.port !== before) await this.#options.onPortsChanged?.(this.ports);
+    setTimeout(() => this.#launch(slot, true), delay);
   }
 }
