@@ -24,7 +24,13 @@ import {
 } from "./sagemaker/multi_model_config.ts";
 import { ConfigError, readServingConfig, type ServingConfig } from "./sagemaker/serving_config.ts";
 import { ModelRegistry } from "./serving/multi_model/mod.ts";
-import { findExecutable, findNginx, NginxProcess, renderNginxConfig } from "./serving/nginx.ts";
+import {
+  findExecutable,
+  findNginx,
+  NginxProcess,
+  renderNginxConfig,
+  WORKERS_READY_FILE,
+} from "./serving/nginx.ts";
 import { assertPortFree, PortInUseError, reservePorts } from "./serving/ports.ts";
 import { LEFTOVERS_PREFIX, selfCommand } from "./serving/self_command.ts";
 import { Supervisor } from "./serving/supervisor.ts";
@@ -192,7 +198,10 @@ export async function serve(env: Environment): Promise<number> {
   });
 
   // The workers start first, as they take longest; the model is checked and nginx starts while
-  // they boot. A bad model stops them again before they are ready.
+  // they boot. A bad model stops them again before they are ready. nginx answers /ping with 503
+  // itself until every worker listens (WORKERS_READY_FILE): SageMaker pings as soon as the port
+  // accepts, and nginx would otherwise try workers that refuse the connection, an error line.
+  // Starting nginx only then would put its own start-up (tens of ms) before the first 200.
   const workersReady = supervisor.start();
   workersReady.catch(() => {}); // awaited below; a rejection after a failed check is expected
   let exitCode = 0;
@@ -230,6 +239,7 @@ export async function serve(env: Environment): Promise<number> {
     ]);
     if (usesNginx) {
       if (ports.some((port, index) => port !== reserved[index])) await updateNginx(ports);
+      await Deno.writeTextFile(`${runtimeDir}/${WORKERS_READY_FILE}`, "");
       await waitForPort(config.port, 10_000);
     }
     log.info("serving", {

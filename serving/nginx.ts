@@ -39,6 +39,12 @@ export interface NginxValues {
  */
 const NGINX_MEMORY_BODY_BYTES = 8 * 1024 * 1024;
 
+/**
+ * The file in nginx's runtime folder that lets `/ping` through to the workers: until it exists,
+ * nginx answers `/ping` with 503 itself. `serve` writes it once every worker listens.
+ */
+export const WORKERS_READY_FILE = "workers_ready";
+
 /** The template shipped with the program (the top-level `nginx.conf`). */
 export const NGINX_TEMPLATE: string = template;
 
@@ -53,13 +59,14 @@ export function renderNginxConfig(values: NginxValues, source = NGINX_TEMPLATE):
     port: String(values.port),
     nginx_workers: "auto",
     runtime_dir: values.runtimeDir,
+    workers_ready_file: `${values.runtimeDir}/${WORKERS_READY_FILE}`,
     access_log: values.accessLog ? `${access} if=$access_loggable` : "off",
     ping_access_log: values.pingAccessLog ? access : "off",
     ping_logged: values.pingAccessLog ? "1" : "0",
     // max_fails=0: nginx never sets a worker aside after a failure. Otherwise the connections
-    // refused while the workers start (nginx starts first) would keep a ready worker out for
-    // fail_timeout, and all of them out means 503 to /ping; a worker that stops answering is
-    // the supervisor's to replace.
+    // refused while a worker restarts would keep it out for fail_timeout once it is back, and
+    // all of them out means 503 to /ping; a worker that stops answering is the supervisor's to
+    // replace.
     upstream_servers: values.upstreamPorts
       .map((port) => `    server 127.0.0.1:${port} max_fails=0;`)
       .join("\n"),

@@ -12,6 +12,7 @@ import {
   trainedBaseDir,
   workerPids,
 } from "./support/process.ts";
+import { isNginxCommand, statusOf } from "./support/lifecycle.ts";
 import { readDatasetCsv } from "./support/datasets.ts";
 
 const iris = readDatasetCsv("iris");
@@ -27,7 +28,7 @@ Deno.test("serve starts nginx and 2 workers and logs port, workers and the model
   try {
     const commands = childProcesses(server.process.pid).map((child) => child.command);
     assert.equal(commands.filter((line) => line.includes(" worker ")).length, 2);
-    assert.equal(commands.filter((line) => /nginx/.test(line)).length, 1);
+    assert.equal(commands.filter(isNginxCommand).length, 1);
     await server.waitForLog("serving");
     const line = server.logs().split("\n").find((l) => l.includes(" serving "))!;
     assert.match(line, new RegExp(`port=${server.port}`));
@@ -38,6 +39,29 @@ Deno.test("serve starts nginx and 2 workers and logs port, workers and the model
   } finally {
     assert.equal(await server.stop(), 0);
   }
+});
+
+Deno.test("a start-up pinged from the moment the port accepts logs no error and never answers 502", async () => {
+  // SageMaker pings as soon as the port accepts, while the workers may still boot: nginx must
+  // answer 503 itself until every worker listens, not try workers that refuse the connection.
+  const server = await startServer(base, {}, { waitForPing: false });
+  const statuses: number[] = [];
+  try {
+    const deadline = Date.now() + 30_000;
+    while (statuses.at(-1) !== 200) {
+      assert.ok(Date.now() < deadline, `no 200 on /ping within 30 s:\n${server.logs()}`);
+      const status = await statusOf(`${server.url}/ping`);
+      if (status === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      else statuses.push(status);
+    }
+  } finally {
+    assert.equal(await server.stop(), 0);
+  }
+  assert.deepEqual(statuses.filter((status) => status !== 503 && status !== 200), []);
+  const logs = server.logs();
+  assert.doesNotMatch(logs, /connect\(\) failed/);
+  assert.doesNotMatch(logs, / ERROR /);
+  assert.match(logs, / INFO serving /);
 });
 
 Deno.test("bad requests get 400, 415 and 413 and never end a worker", async () => {
@@ -120,7 +144,7 @@ Deno.test("without nginx the workers share the public port and a log line says s
     await server.waitForLog("nginx not found");
     await server.waitForLog("mode=embedded");
     assert.equal(
-      childProcesses(server.process.pid).filter((c) => /nginx/.test(c.command)).length,
+      childProcesses(server.process.pid).filter((c) => isNginxCommand(c.command)).length,
       0,
     );
     const answer = await invoke(server.url, irisFeatures.slice(0, 3).join("\n"));

@@ -6,6 +6,7 @@ import {
   NginxProcess,
   renderNginxConfig,
   testNginxConfig,
+  WORKERS_READY_FILE,
 } from "../../serving/nginx.ts";
 
 const values = {
@@ -152,4 +153,79 @@ Deno.test("NginxProcess names the last error nginx logged once it has exited", a
   await Deno.remove(dir, { recursive: true });
   assert.equal(status.code, 1);
   assert.match(process.lastError ?? "", /^unknown directive "no_such_directive"/);
+});
+
+Deno.test("renderNginxConfig() lets /ping through only once the workers-ready file exists", () => {
+  const config = renderNginxConfig(values);
+  assert.match(
+    config,
+    /location = \/ping \{[^}]*if \(!-f \/tmp\/nginx-test\/workers_ready\) \{\s*return 503;\s*\}/,
+  );
+});
+
+/** The first free loopback port the system offers. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function pingStatus(url: string): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  while (true) {
+    try {
+      const response = await fetch(url);
+      await response.body?.cancel();
+      return response.status;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+Deno.test("nginx answers /ping with 503 and tries no worker until the workers-ready file exists", async () => {
+  const nginx = findNginx(Deno.env.get("PATH"));
+  if (nginx === undefined) throw new Error("nginx is not installed: apt-get install nginx-light");
+  const dir = await Deno.makeTempDir();
+  await Deno.chmod(dir, 0o755);
+  const [port, workerPort] = [freePort(), freePort()];
+  const config = renderNginxConfig({
+    ...values,
+    port,
+    upstreamPorts: [workerPort],
+    runtimeDir: dir,
+  });
+  await Deno.writeTextFile(`${dir}/nginx.conf`, config);
+  const lines: string[] = [];
+  const write = log.write;
+  log.write = (_level, message) => lines.push(message);
+  const process = new NginxProcess(nginx, `${dir}/nginx.conf`, { runtimeDir: dir });
+  let worker: Deno.HttpServer | undefined;
+  try {
+    const url = `http://127.0.0.1:${port}/ping`;
+    for (let i = 0; i < 3; i++) assert.equal(await pingStatus(`${url}?gated`), 503);
+    await Deno.writeTextFile(`${dir}/${WORKERS_READY_FILE}`, "");
+    // Open, but no worker listens yet: nginx tries it, and says so.
+    assert.equal(await pingStatus(`${url}?open`), 503);
+    const deadline = Date.now() + 5_000;
+    while (!lines.some((line) => line.includes("/ping?open"))) {
+      assert.ok(Date.now() < deadline, `nginx never logged the refused connection: ${lines}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // nginx's log is read in order: every line of the gated pings would have come before.
+    assert.deepEqual(lines.filter((line) => line.includes("/ping?gated")), []);
+    assert.match(lines.find((line) => line.includes("/ping?open"))!, /connect\(\) failed/);
+    worker = Deno.serve(
+      { hostname: "127.0.0.1", port: workerPort, onListen: () => {} },
+      () => new Response("ok"),
+    );
+    assert.equal(await pingStatus(url), 200);
+  } finally {
+    await worker?.shutdown();
+    await process.stop();
+    log.write = write;
+    await Deno.remove(dir, { recursive: true });
+  }
 });

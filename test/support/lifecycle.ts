@@ -15,18 +15,26 @@ export function isAlive(pid: number): boolean {
   return output.success && state !== "" && !state.startsWith("Z");
 }
 
+/**
+ * True for the command line of nginx's master (`nginx: master process ...`, or `.../nginx ...`
+ * before it renamed itself), not for a worker whose program path holds the word.
+ */
+export function isNginxCommand(command: string): boolean {
+  return /(?:^|[\s/])nginx(?::|\s|$)/.test(command);
+}
+
 /** The processes `serve` started: its workers and nginx's master, by kind. */
 export function serveChildren(servePid: number): { workers: number[]; nginx: number[] } {
   const children = childProcesses(servePid);
   return {
     workers: children.filter((child) => child.command.includes(" worker ")).map((c) => c.pid),
-    nginx: children.filter((child) => /nginx/.test(child.command)).map((c) => c.pid),
+    nginx: children.filter((child) => isNginxCommand(child.command)).map((c) => c.pid),
   };
 }
 
 /** nginx's runtime folder (`-p <folder>` on its command line), from `serve`'s children. */
 export function nginxRuntimeDir(servePid: number): string {
-  const nginx = childProcesses(servePid).find((child) => /nginx/.test(child.command));
+  const nginx = childProcesses(servePid).find((child) => isNginxCommand(child.command));
   const folder = nginx?.command.match(/ -p (\S+)/)?.[1];
   if (folder === undefined) throw new Error(`serve ${servePid} runs no nginx`);
   return folder;
