@@ -18,7 +18,7 @@
  * @module
  */
 
-import { decodeLabel, LabelColumn } from "./labels.ts";
+import { decodeLabel, LABEL_NOT_UTF8, LabelColumn } from "./labels.ts";
 import { KnownLabels } from "./known_labels.ts";
 import {
   numberEnd,
@@ -291,7 +291,9 @@ export class CsvTableReader {
           c = ++i < length ? bytes[i] : -1;
         }
         if (i === labelStart || c === QUOTE || c === SPACE || c === TAB) return -1;
-        label = this.#knownLabels.decode(bytes, labelStart, i);
+        const decoded = this.#knownLabels.decode(bytes, labelStart, i);
+        if (decoded === undefined) return -1; // the general path names the line
+        label = decoded;
       } else {
         // numpy's `%.18e` (its `e` 20 bytes on) through readNumpyExponential(); short plain
         // decimals inline (no call); anything else through readNumber() or readLongNumber().
@@ -449,7 +451,14 @@ export class CsvTableReader {
         throw new CsvError(this.#line, `Cannot parse ${this.#where()}: a quote is not closed`);
       }
       if (hasLabel && field === labelColumn) {
-        label = decodeLabel(bytes, fieldStart, i);
+        const decoded = decodeLabel(bytes, fieldStart, i);
+        if (decoded === undefined) {
+          throw new CsvError(
+            this.#line,
+            `Cannot parse ${this.#where()}, field ${field + 1}: ${LABEL_NOT_UTF8}`,
+          );
+        }
+        label = decoded;
         if (label === "") {
           throw new CsvError(
             this.#line,

@@ -27,8 +27,11 @@ export class KnownLabels {
   #bytes: Uint8Array[] = [];
   #texts: string[] = [];
 
-  /** The label `bytes[start, end)`, as {@linkcode decodeLabel} reads it. */
-  decode(bytes: Uint8Array, start: number, end: number): string {
+  /**
+   * The label `bytes[start, end)`, as {@linkcode decodeLabel} reads it: `undefined` for bytes
+   * that are not UTF-8.
+   */
+  decode(bytes: Uint8Array, start: number, end: number): string | undefined {
     const length = end - start;
     const known = this.#bytes;
     for (let k = 0; k < known.length; k++) {
@@ -39,7 +42,7 @@ export class KnownLabels {
       if (i === length) return this.#texts[k];
     }
     const label = decodeLabel(bytes, start, end);
-    if (known.length < MAX_KNOWN_LABELS && length <= MAX_KNOWN_LENGTH) {
+    if (label !== undefined && known.length < MAX_KNOWN_LABELS && length <= MAX_KNOWN_LENGTH) {
       known.push(bytes.slice(start, end));
       this.#texts.push(label);
     }

@@ -7,7 +7,8 @@
 const SPACE = 0x20;
 const TAB = 0x09;
 const QUOTE = 0x22;
-const textDecoder = new TextDecoder();
+/** Fails on bytes that are not UTF-8 instead of turning them into U+FFFD. */
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Sorts labels the way scikit-learn's `np.unique` would for the column's type. */
 export function sortClasses(classes: string[]): string[] {
@@ -20,16 +21,22 @@ export function sortClasses(classes: string[]): string[] {
 /**
  * Decodes the label field `[start, end)` of a CSV record by CSV rules: trimmed, then a quoted
  * field loses its surrounding quotes and each doubled quote inside becomes one (`"say ""hi"""`
- * is `say "hi"`). Short ASCII labels skip the `TextDecoder` (a tenth of the cost).
+ * is `say "hi"`). Short ASCII labels skip the `TextDecoder` (a tenth of the cost). Returns
+ * `undefined` for bytes that are not UTF-8 (a Latin-1 `é`, for example): a label silently
+ * turned into U+FFFD would become a class of its own.
  */
-export function decodeLabel(bytes: Uint8Array, start = 0, end: number = bytes.length): string {
+export function decodeLabel(
+  bytes: Uint8Array,
+  start = 0,
+  end: number = bytes.length,
+): string | undefined {
   while (start < end && (bytes[start] === SPACE || bytes[start] === TAB)) start++;
   while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB)) end--;
   if (end - start >= 2 && bytes[start] === QUOTE && bytes[end - 1] === QUOTE) {
     start++;
     end--;
     if (bytes.subarray(start, end).includes(QUOTE)) {
-      return textDecoder.decode(bytes.subarray(start, end)).replaceAll('""', '"');
+      return decodeUtf8(bytes.subarray(start, end))?.replaceAll('""', '"');
     }
   }
   let ascii = true;
@@ -42,8 +49,20 @@ export function decodeLabel(bytes: Uint8Array, start = 0, end: number = bytes.le
   if (ascii && end - start <= 64) {
     return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
   }
-  return textDecoder.decode(bytes.subarray(start, end));
+  return decodeUtf8(bytes.subarray(start, end));
 }
+
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return textDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The message for a label field that is not UTF-8, after `Cannot parse <where>, field N: `. */
+export const LABEL_NOT_UTF8 =
+  "the label is not UTF-8 text (a Latin-1 or Windows-1252 file? save it as UTF-8)";
 
 /**
  * The label column of a CSV read: one string per record, or with `ids` each record's label as

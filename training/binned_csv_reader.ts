@@ -292,11 +292,20 @@ export class BinnedCsvReader {
       this.#kernelMisses = 0;
       const row = this.#rows;
       this.#reserve(row + rows);
-      (this.#codes as Uint8Array).set(kernel.codes.subarray(0, rows * stride), row * stride);
+      let taken = rows;
       for (let r = 0; r < rows; r++) {
-        this.#labels[row + r] = this.#labelIdOf(memory, kernel.labelStart(r), kernel.labelEnd(r));
+        const id = this.#labelIdOf(memory, kernel.labelStart(r), kernel.labelEnd(r));
+        if (id === -1) {
+          // A label that is not UTF-8: the records before it are taken, its line is the
+          // general reader's, which fails naming it.
+          taken = r;
+          break;
+        }
+        this.#labels[row + r] = id;
       }
-      this.#rows = row + rows;
+      (this.#codes as Uint8Array).set(kernel.codes.subarray(0, taken * stride), row * stride);
+      this.#rows = row + taken;
+      if (taken < rows) return kernel.lineStart(taken);
       start = next;
       if (start >= end) return start;
     }
@@ -365,7 +374,10 @@ export class BinnedCsvReader {
     return this.#view!;
   }
 
-  /** The label `bytes[start, end)`, found by its bytes when it was seen before. */
+  /**
+   * The id of the label `bytes[start, end)`, found by its bytes when it was seen before; -1 for
+   * bytes that are not UTF-8 (the general reader then fails naming the line).
+   */
   #labelIdOf(bytes: Uint8Array, start: number, end: number): number {
     const length = end - start;
     const known = this.#knownBytes;
@@ -376,7 +388,9 @@ export class BinnedCsvReader {
       while (i < length && candidate[i] === bytes[start + i]) i++;
       if (i === length) return this.#knownIds[k];
     }
-    const id = this.#labelId(decodeLabel(bytes, start, end));
+    const label = decodeLabel(bytes, start, end);
+    if (label === undefined) return -1;
+    const id = this.#labelId(label);
     if (known.length < MAX_KNOWN_LABELS && length <= MAX_KNOWN_LENGTH) {
       known.push(bytes.slice(start, end));
       this.#knownIds.push(id);
@@ -414,6 +428,7 @@ export class BinnedCsvReader {
         }
         if (i === labelStart || i >= end || c === QUOTE || c === SPACE || c === TAB) return -1;
         labelId = this.#labelIdOf(bytes, labelStart, i);
+        if (labelId === -1) return -1;
       } else {
         const numberStart = i;
         const negative = c === MINUS;

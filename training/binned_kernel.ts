@@ -209,6 +209,12 @@ export class BinnedKernel {
     return this.#spans[row * 2];
   }
 
+  /** Where the line of the last batch's record `row` starts, as an index into `input`. */
+  lineStart(row: number): number {
+    const before = this.#spans[row * 2] - this.#inputAt - 1;
+    return before < 0 ? 0 : this.input.lastIndexOf(0x0a, before) + 1;
+  }
+
   /** Where the label of the last batch's record `row` ends in {@linkcode BinnedKernel.memory}. */
   labelEnd(row: number): number {
     return this.#spans[row * 2 + 1];

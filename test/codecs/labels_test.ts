@@ -38,3 +38,11 @@ Deno.test("decodeLabel() turns a doubled quote inside a quoted label into one qu
   assert.equal(decodeLabel(encoder.encode('"say ""hi"""')), 'say "hi"');
   assert.equal(decodeLabel(encoder.encode(' " a, ""b"" " ')), ' a, "b" ');
 });
+
+Deno.test("decodeLabel() returns undefined for bytes that are not UTF-8, quoted or not", () => {
+  const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+  assert.equal(decodeLabel(latin1("caf\u00e9")), undefined);
+  assert.equal(decodeLabel(latin1('"caf\u00e9"')), undefined);
+  assert.equal(decodeLabel(latin1('"say ""caf\u00e9"""')), undefined);
+  assert.equal(decodeLabel(encoder.encode("caf\u00e9")), "caf\u00e9");
+});

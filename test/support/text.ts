@@ -21,3 +21,8 @@ export function encodeWide(
   });
   return out;
 }
+
+/** `text` (code points up to U+00FF) as Latin-1 bytes, one byte a character: not UTF-8. */
+export function encodeLatin1(text: string): Uint8Array {
+  return Uint8Array.from(text, (character) => character.charCodeAt(0));
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeWide } from "../support/text.ts";
+import { encodeLatin1, encodeWide } from "../support/text.ts";
 import { gzip, type JobSpec, removeJob, runJobs } from "./job.ts";
 import { readDatasetCsv } from "../support/datasets.ts";
 
@@ -259,6 +259,20 @@ const CASES: Record<string, { spec: JobSpec; failure: RegExp }> = {
     },
     failure:
       /^Missing channel validation: no folder at .*\/input\/data\/validation \(found: training\)$/,
+  },
+  "a label in Latin-1 (not UTF-8)": {
+    spec: { files: { [`${TRAINING}/a.csv`]: encodeLatin1("a,1,2\nb,3,4\ncaf\u00e9,5,6\n") } },
+    failure:
+      /^Cannot parse .*\/training\/a\.csv line 3, field 1: the label is not UTF-8 text \(a Latin-1 or Windows-1252 file\? save it as UTF-8\)$/,
+  },
+  "a quoted validation label in Latin-1": {
+    spec: {
+      files: {
+        [`${TRAINING}/a.csv`]: "a,1,2\nb,3,4\n",
+        "input/data/validation/v.csv": encodeLatin1('a,1,2\n"\u00e9t\u00e9 ""x""",3,4\n'),
+      },
+    },
+    failure: /^Cannot parse .*\/validation\/v\.csv line 2, field 1: the label is not UTF-8 text/,
   },
   "a UTF-16 file with a byte order mark": {
     spec: { files: { [`${TRAINING}/a.csv`]: encodeWide(IRIS, { bytes: 2, bom: true }) } },

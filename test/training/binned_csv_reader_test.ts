@@ -453,3 +453,38 @@ Deno.test("BinnedKernel.create() declines two-byte codes and tables past its mem
   assert.equal(BinnedKernel.create(wide, { labelColumn: 0, inputBytes: 1024 }), undefined);
   assert.equal(BinnedKernel.create(narrow, { labelColumn: 0, inputBytes: 1 << 30 }), undefined);
 });
+
+Deno.test("readRange() fails on a label that is not UTF-8 naming its line, with the kernel or without", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lines = Array.from({ length: 3000 }, (_, r) => `l${r % 3},${(r % 97) / 8},${r / 16}`);
+    const setup: RangeSetup = {
+      labelColumn: 0,
+      header: false,
+      features: 2,
+      edges: await edgesFor(valuesOf(lines.join("\n"), { features: 2 } as Shape), 2, 32),
+      maxValueBytes: 1 << 30,
+      rowsPerByte: 0.01,
+    };
+    // Line 2001 (the first of a kernel batch or inside one) and a label in the middle of a row.
+    for (
+      const [at, label] of [[2000, "caf\u00e9"], [1234, "\u00e9t\u00e9"], [0, "\u00ff"]] as const
+    ) {
+      const text = lines.map((line, r) => r === at ? line.replace(/^l\d/, label) : line)
+        .join("\n") + "\n";
+      const path = `${dir}/latin1-${at}.csv`;
+      await Deno.writeFile(path, Uint8Array.from(text, (c) => c.charCodeAt(0)));
+      const range = { path, start: 0, end: (await Deno.stat(path)).size };
+      const expected = `CsvError: Cannot parse ${path} line ${at + 1}, field 1: the label is not ` +
+        "UTF-8 text (a Latin-1 or Windows-1252 file? save it as UTF-8)";
+      assert.equal(attempt(() => readRange(range, setup)), expected);
+      assert.equal(
+        attempt(() => readRange(range, setup, { scratch: createRangeScratch() })),
+        expected,
+      );
+      assert.equal(attempt(() => readRange(range, setup, { parseThenBin: true })), expected);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
