@@ -389,6 +389,19 @@ Deno.test("readBinnedTrainingDataset() in parallel reads random files as the seq
   }
 });
 
+/** The setup of headerless `lines` of a label and `features` numbers, binned from themselves. */
+async function labelFirstSetup(lines: string[], features: number): Promise<RangeSetup> {
+  const values = valuesOf(lines.join("\n"), { features, labelColumn: 0 } as Shape);
+  return {
+    labelColumn: 0,
+    header: false,
+    features,
+    edges: await edgesFor(values, features, 32),
+    maxValueBytes: 1 << 30,
+    rowsPerByte: 0.01,
+  };
+}
+
 /** A scratch whose kernel counts the records it reads. */
 function countingScratch(setup: RangeSetup) {
   const scratch = createRangeScratch(setup);
@@ -413,21 +426,14 @@ Deno.test("readRange() reads ordinary lines with the kernel and gives up on line
       { length: rows },
       (_, r) => `l${r % 3},${(random() * 10).toFixed(4)},${r % 7 === 0 ? "nan" : -r / 8},`,
     );
-    // numpy's %.18e, which only JavaScript reads, and a quoted label.
+    // numpy's %.18e, which only JavaScript reads.
     const numpy = plain.map((line) =>
       line.replace(/,(-?\d+\.?\d*)/g, (_, v) => {
         const [mantissa, exponent] = Number(v).toExponential(18).split("e");
         return `,${mantissa}e${exponent[0]}${exponent.slice(1).padStart(2, "0")}`;
       })
     );
-    const setup: RangeSetup = {
-      labelColumn: 0,
-      header: false,
-      features: 3,
-      edges: await edgesFor(valuesOf(plain.join("\n"), { features: 3 } as Shape), 3, 32),
-      maxValueBytes: 1 << 30,
-      rowsPerByte: 0.01,
-    };
+    const setup = await labelFirstSetup(plain, 3);
     for (const [name, lines, read] of [["plain", plain, rows], ["numpy", numpy, 0]] as const) {
       const path = `${dir}/${name}.csv`;
       await Deno.writeTextFile(path, lines.join("\n") + "\n");
@@ -458,15 +464,8 @@ Deno.test("readRange() fails on a label that is not UTF-8 naming its line, with 
   const dir = await Deno.makeTempDir();
   try {
     const lines = Array.from({ length: 3000 }, (_, r) => `l${r % 3},${(r % 97) / 8},${r / 16}`);
-    const setup: RangeSetup = {
-      labelColumn: 0,
-      header: false,
-      features: 2,
-      edges: await edgesFor(valuesOf(lines.join("\n"), { features: 2 } as Shape), 2, 32),
-      maxValueBytes: 1 << 30,
-      rowsPerByte: 0.01,
-    };
-    // Line 2001 (the first of a kernel batch or inside one) and a label in the middle of a row.
+    const setup = await labelFirstSetup(lines, 2);
+    // A label inside a kernel batch of 256 records (lines 2001 and 1235), and on the first line.
     for (
       const [at, label] of [[2000, "caf\u00e9"], [1234, "\u00e9t\u00e9"], [0, "\u00ff"]] as const
     ) {
