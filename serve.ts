@@ -17,6 +17,7 @@ import type { Environment } from "./sagemaker/paths.ts";
 import { type LogConfig, readLogConfig } from "./sagemaker/log_config.ts";
 import { platformLimitWarnings } from "./sagemaker/platform_limits.ts";
 import { containerMemoryBytes } from "./sagemaker/machine.ts";
+import { STOP_SIGNALS } from "./sagemaker/stop_signals.ts";
 import {
   type MultiModelConfig,
   readMultiModelConfig,
@@ -50,9 +51,6 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
     }
   }
 }
-
-/** The signals that stop `serve` gracefully; each is logged (`stopping signal=...`). */
-const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"];
 
 /** How long past `MODEL_SERVER_TIMEOUT` a worker may stay silent before it counts as stuck. */
 const STUCK_GRACE_MS = 5_000;

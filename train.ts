@@ -17,6 +17,7 @@ import { log } from "./log.ts";
 import { describeModel, saveModel, writeFileAtomic } from "./model_store.ts";
 import type { SageMakerPaths } from "./sagemaker/paths.ts";
 import { resolveResourceConfig } from "./sagemaker/resource_config.ts";
+import { STOP_SIGNALS } from "./sagemaker/stop_signals.ts";
 import {
   readJsonFile,
   readRawHyperparameters,
@@ -295,26 +296,13 @@ export async function writeFailure(paths: SageMakerPaths, reason: string): Promi
 }
 
 /**
- * The signals that stop a training job, all alike: SIGTERM (SageMaker's `StopTrainingJob`),
- * SIGINT (Ctrl-C), SIGHUP (a closed terminal) and SIGQUIT (Ctrl-\). Each fails the job with
- * `output/failure` naming it and exit code 1, instead of the default action that kills the process
- * without a word of why.
- */
-export const TRAIN_STOP_SIGNALS: readonly Deno.Signal[] = [
-  "SIGTERM",
-  "SIGINT",
-  "SIGHUP",
-  "SIGQUIT",
-];
-
-/**
- * Runs `train` as a job: stops on any of {@linkcode TRAIN_STOP_SIGNALS}, and on failure writes
- * `output/failure`, logs the reason to stderr and returns exit code 1. Returns 0 on success (and
- * on a host that has nothing to train).
+ * Runs `train` as a job: any of {@linkcode STOP_SIGNALS} stops it as a failure naming the
+ * signal; on failure it writes `output/failure`, logs the reason to stderr and returns exit code
+ * 1. Returns 0 on success (and on a host that has nothing to train).
  */
 export async function runTrainJob(paths: SageMakerPaths): Promise<number> {
   const controller = new AbortController();
-  const listeners = TRAIN_STOP_SIGNALS.map((signal) => {
+  const listeners = STOP_SIGNALS.map((signal) => {
     // A later signal is logged but changes nothing: the first one's reason stays (abort is once).
     const listener = () => {
       log.warn(`received ${signal}: stopping training`);
