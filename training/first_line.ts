@@ -46,14 +46,7 @@ function splitFields(line: string): string[] {
 
 /** The number of fields of one CSV line (commas outside quotes, plus one). */
 function countFields(line: string): number {
-  let fields = 1;
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === QUOTE) quoted = !quoted;
-    else if (c === COMMA && !quoted) fields++;
-  }
-  return fields;
+  return countOutsideQuotes(line, COMMA) + 1;
 }
 
 /** The first line of a source that is not blank: its text and 1-based number. */
