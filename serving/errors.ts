@@ -58,15 +58,25 @@ export function notAcceptable(accept: string | null): HttpError {
   );
 }
 
+/** Options of {@linkcode wantsJsonErrors}. */
+export interface ErrorTypeOptions {
+  /** `SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`, taken when the request has no `Accept`. */
+  readonly defaultAccept?: MediaType;
+  /** The only types its answer may take (an explained invocation: the JSON types). */
+  readonly types?: readonly MediaType[];
+}
+
 /**
  * True when an error answer to `request` is JSON: when the answer type negotiated from its
- * `Accept` (else `defaultAccept`, else its own `Content-Type`, else CSV) is a JSON type. The same
- * rule as for a successful answer, so a client reads its errors in the format it asked for.
+ * `Accept` (else `defaultAccept`, else its own `Content-Type`, else CSV), among `types` when
+ * given, is a JSON type. The same rule as for a successful answer, so a client reads its errors
+ * in the format it asked for.
  */
-export function wantsJsonErrors(request: Request, defaultAccept?: MediaType): boolean {
+export function wantsJsonErrors(request: Request, options: ErrorTypeOptions = {}): boolean {
   const choice = chooseResponseType(request.headers.get("accept"), {
     requestType: requestMediaType(request.headers.get("content-type")) ?? "text/csv",
-    defaultAccept,
+    defaultAccept: options.defaultAccept,
+    types: options.types,
   });
   return choice !== undefined && choice.type !== "text/csv";
 }

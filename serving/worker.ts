@@ -26,6 +26,7 @@ import { type PathHandler, targetModelOf, withAccessLog } from "./access_log.ts"
 import { CUSTOM_ATTRIBUTES_HEADER, parseCustomAttributes } from "./custom_attributes.ts";
 import { errorResponse, HttpError, wantsJsonErrors } from "./errors.ts";
 import { executionParameters } from "./execution_parameters.ts";
+import { EXPLAINED_TYPES } from "./explained_answer.ts";
 import { handleInvocation } from "./invocations.ts";
 import { type RequestMetrics, withMetrics } from "./metrics.ts";
 import type { MultiModelHandler } from "./multi_model/mod.ts";
@@ -97,6 +98,19 @@ function echoedHeaders(attributes: string | null): Record<string, string> | unde
     : undefined;
 }
 
+/**
+ * Whether an invocation's custom attributes ask for explanations, whose answers are JSON only:
+ * its errors are then JSON too unless its `Accept` rules JSON out. Unreadable attributes ask for
+ * nothing (their own error takes the usual type).
+ */
+function asksForExplanations(attributes: string | null): boolean {
+  try {
+    return parseCustomAttributes(attributes).explain !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 function ping(): Promise<Response> {
   return Promise.resolve(new Response(null, { status: 200 }));
 }
@@ -158,12 +172,16 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
       // The stack of an unexpected error goes to the log, never to the client.
       error: known ? error.message : (error as Error).stack ?? String(error),
     });
-    const echoed = path === "/invocations" || path.endsWith("/invoke")
-      ? echoedHeaders(request.headers.get(CUSTOM_ATTRIBUTES_HEADER))
-      : undefined;
+    const invocation = path === "/invocations" || path.endsWith("/invoke");
+    const attributes = invocation ? request.headers.get(CUSTOM_ATTRIBUTES_HEADER) : null;
+    const echoed = invocation ? echoedHeaders(attributes) : undefined;
+    const explained = invocation && asksForExplanations(attributes);
     const own = error instanceof HttpError ? error.headers : undefined;
     return errorResponse(status, known ? error.message : "Internal error: see the log", {
-      json: wantsJsonErrors(request, config.defaultAccept),
+      json: wantsJsonErrors(request, {
+        defaultAccept: config.defaultAccept,
+        types: explained ? EXPLAINED_TYPES : undefined,
+      }),
       requestId,
       headers: own === undefined ? echoed : { ...echoed, ...own },
     });

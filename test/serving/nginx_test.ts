@@ -54,10 +54,13 @@ Deno.test("renderNginxConfig() renders nginx's own errors in the workers' error 
 });
 
 Deno.test("renderNginxConfig() lets SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT pick the error type", () => {
-  assert.match(renderNginxConfig(values), /map "\$accept_error_format::\$content_error_format"/);
+  assert.match(
+    renderNginxConfig(values),
+    /map "\$accept_error_format:\$explain_error_format::\$content_error_format"/,
+  );
   assert.match(
     renderNginxConfig({ ...values, defaultAccept: "application/jsonlines" }),
-    /map "\$accept_error_format:json:\$content_error_format"/,
+    /map "\$accept_error_format:\$explain_error_format:json:\$content_error_format"/,
   );
 });
 
