@@ -67,6 +67,8 @@ export class SplitSearch {
   private readonly leftCounts: Float64Array;
   private readonly weighted: Float64Array;
   private readonly weightedRight: Float64Array;
+  /** The best threshold found so far in one {@linkcode SplitSearch.find}. */
+  private readonly best = { proxy: -Infinity, feature: -1, bin: -1 };
 
   /**
    * Prepares the search over `binned`'s bins for rows whose class weights sum to `totalWeight`
@@ -112,6 +114,164 @@ export class SplitSearch {
   }
 
   /**
+   * Scans the thresholds of one feature with running class counts, raising {@linkcode best}
+   * where a threshold beats it; returns whether any threshold splits the node's `rows` rows.
+   */
+  private scanFeature(
+    histogram: Int32Array,
+    counts: Float64Array,
+    scan: { feature: number; rows: number },
+  ): boolean {
+    const { binCounts, binOffsets, columns } = this.binned;
+    const totalBins = binOffsets[columns];
+    const k = this.classCount;
+    const cw = this.params.classWeight;
+    const minLeaf = this.params.minSamplesLeaf;
+    const gini = this.params.criterion === "gini";
+    const { feature: f, rows: n } = scan;
+    const best = this.best;
+    const bins = binCounts[f];
+    const offset = binOffsets[f];
+    const left = this.leftCounts;
+    left.fill(0);
+    let nLeft = 0;
+    let splittable = false;
+    for (let b = 0; b < bins - 1; b++) {
+      let inBin = 0;
+      for (let j = 0; j < k; j++) {
+        const c = histogram[j * totalBins + offset + b];
+        left[j] += c;
+        inBin += c;
+      }
+      if (inBin === 0) continue;
+      nLeft += inBin;
+      const nRight = n - nLeft;
+      if (nRight === 0) break;
+      splittable = true;
+      if (nLeft < minLeaf) continue;
+      if (nRight < minLeaf) break;
+      let proxy: number;
+      if (gini) {
+        let wl = 0;
+        let wr = 0;
+        let sl = 0;
+        let sr = 0;
+        for (let j = 0; j < k; j++) {
+          const l = left[j] * cw[j];
+          const r = (counts[j] - left[j]) * cw[j];
+          wl += l;
+          wr += r;
+          sl += l * l;
+          sr += r * r;
+        }
+        proxy = sl / wl + sr / wr;
+      } else {
+        let wl = 0;
+        let wr = 0;
+        let sl = 0;
+        let sr = 0;
+        for (let j = 0; j < k; j++) {
+          const l = left[j] * cw[j];
+          const r = (counts[j] - left[j]) * cw[j];
+          wl += l;
+          wr += r;
+          if (l > 0) sl += l * Math.log(l);
+          if (r > 0) sr += r * Math.log(r);
+        }
+        proxy = sl - wl * Math.log(wl) + sr - wr * Math.log(wr);
+      }
+      if (proxy > best.proxy) {
+        best.proxy = proxy;
+        best.feature = f;
+        best.bin = b;
+      }
+    }
+    return splittable;
+  }
+
+  /**
+   * {@linkcode SplitSearch.scanFeature} for Gini with at most four classes (most problems), the
+   * running counts in locals instead of an array: the same arithmetic in the same order (a class
+   * that is not there adds exact zeros), so the same split, bit for bit, about 2x faster
+   * (`bench/split_search.ts`).
+   */
+  private scanGiniFewClasses(
+    histogram: Int32Array,
+    counts: Float64Array,
+    scan: { feature: number; rows: number },
+  ): boolean {
+    const { binCounts, binOffsets, columns } = this.binned;
+    const totalBins = binOffsets[columns];
+    const k = this.classCount;
+    const cw = this.params.classWeight;
+    const minLeaf = this.params.minSamplesLeaf;
+    const { feature: f, rows: n } = scan;
+    const best = this.best;
+    const bins = binCounts[f];
+    const offset = binOffsets[f];
+    // Per class: weight, count, and where its row of the histogram starts (a missing class
+    // reads class 0's row, times a weight and count of 0).
+    const w0 = cw[0];
+    const w1 = k > 1 ? cw[1] : 0;
+    const w2 = k > 2 ? cw[2] : 0;
+    const w3 = k > 3 ? cw[3] : 0;
+    const n0 = counts[0];
+    const n1 = k > 1 ? counts[1] : 0;
+    const n2 = k > 2 ? counts[2] : 0;
+    const n3 = k > 3 ? counts[3] : 0;
+    const at1 = k > 1 ? totalBins : 0;
+    const at2 = k > 2 ? 2 * totalBins : 0;
+    const at3 = k > 3 ? 3 * totalBins : 0;
+    const on1 = k > 1 ? 1 : 0;
+    const on2 = k > 2 ? 1 : 0;
+    const on3 = k > 3 ? 1 : 0;
+    let left0 = 0;
+    let left1 = 0;
+    let left2 = 0;
+    let left3 = 0;
+    let nLeft = 0;
+    let splittable = false;
+    for (let b = 0; b < bins - 1; b++) {
+      const at = offset + b;
+      const c0 = histogram[at];
+      const c1 = histogram[at + at1] * on1;
+      const c2 = histogram[at + at2] * on2;
+      const c3 = histogram[at + at3] * on3;
+      left0 += c0;
+      left1 += c1;
+      left2 += c2;
+      left3 += c3;
+      const inBin = c0 + c1 + c2 + c3;
+      if (inBin === 0) continue;
+      nLeft += inBin;
+      const nRight = n - nLeft;
+      if (nRight === 0) break;
+      splittable = true;
+      if (nLeft < minLeaf) continue;
+      if (nRight < minLeaf) break;
+      const l0 = left0 * w0;
+      const l1 = left1 * w1;
+      const l2 = left2 * w2;
+      const l3 = left3 * w3;
+      const r0 = (n0 - left0) * w0;
+      const r1 = (n1 - left1) * w1;
+      const r2 = (n2 - left2) * w2;
+      const r3 = (n3 - left3) * w3;
+      const wl = 0 + l0 + l1 + l2 + l3;
+      const wr = 0 + r0 + r1 + r2 + r3;
+      const sl = 0 + l0 * l0 + l1 * l1 + l2 * l2 + l3 * l3;
+      const sr = 0 + r0 * r0 + r1 * r1 + r2 * r2 + r3 * r3;
+      const proxy = sl / wl + sr / wr;
+      if (proxy > best.proxy) {
+        best.proxy = proxy;
+        best.feature = f;
+        best.bin = b;
+      }
+    }
+    return splittable;
+  }
+
+  /**
    * Finds the best split of a node from its class `histogram` and unweighted class `counts`,
    * and records it in `target`. Returns false when the node must stay a leaf (no valid split,
    * or too small an impurity decrease).
@@ -121,85 +281,35 @@ export class SplitSearch {
     const totalBins = binOffsets[columns];
     const k = this.classCount;
     const cw = this.params.classWeight;
-    const minLeaf = this.params.minSamplesLeaf;
-    const gini = this.params.criterion === "gini";
     let n = 0;
     for (let j = 0; j < k; j++) n += counts[j];
-    const left = this.leftCounts;
-    let bestProxy = -Infinity;
-    let bestFeature = -1;
-    let bestBin = -1;
+    const best = this.best;
+    best.proxy = -Infinity;
+    best.feature = -1;
+    best.bin = -1;
+    const fewClasses = this.params.criterion === "gini" && k <= 4;
     const featureOrder = this.featureOrder;
     const drawAll = drawsNoFeatures(this.params, columns);
     let visited = 0;
     for (let i = 0; i < columns; i++) {
       if (!drawAll) {
-        if (visited >= this.params.maxFeatures && bestFeature >= 0) break;
+        if (visited >= this.params.maxFeatures && best.feature >= 0) break;
         const pick = i + Math.floor(this.random() * (columns - i));
         const swap = featureOrder[i];
         featureOrder[i] = featureOrder[pick];
         featureOrder[pick] = swap;
       }
       const f = featureOrder[i];
-      const bins = binCounts[f];
-      if (bins < 2) continue;
-      const offset = binOffsets[f];
-      left.fill(0);
-      let nLeft = 0;
-      let splittable = false;
-      for (let b = 0; b < bins - 1; b++) {
-        let inBin = 0;
-        for (let j = 0; j < k; j++) {
-          const c = histogram[j * totalBins + offset + b];
-          left[j] += c;
-          inBin += c;
-        }
-        if (inBin === 0) continue;
-        nLeft += inBin;
-        const nRight = n - nLeft;
-        if (nRight === 0) break;
-        splittable = true;
-        if (nLeft < minLeaf) continue;
-        if (nRight < minLeaf) break;
-        let proxy: number;
-        if (gini) {
-          let wl = 0;
-          let wr = 0;
-          let sl = 0;
-          let sr = 0;
-          for (let j = 0; j < k; j++) {
-            const l = left[j] * cw[j];
-            const r = (counts[j] - left[j]) * cw[j];
-            wl += l;
-            wr += r;
-            sl += l * l;
-            sr += r * r;
-          }
-          proxy = sl / wl + sr / wr;
-        } else {
-          let wl = 0;
-          let wr = 0;
-          let sl = 0;
-          let sr = 0;
-          for (let j = 0; j < k; j++) {
-            const l = left[j] * cw[j];
-            const r = (counts[j] - left[j]) * cw[j];
-            wl += l;
-            wr += r;
-            if (l > 0) sl += l * Math.log(l);
-            if (r > 0) sr += r * Math.log(r);
-          }
-          proxy = sl - wl * Math.log(wl) + sr - wr * Math.log(wr);
-        }
-        if (proxy > bestProxy) {
-          bestProxy = proxy;
-          bestFeature = f;
-          bestBin = b;
-        }
-      }
+      if (binCounts[f] < 2) continue;
+      const splittable = fewClasses
+        ? this.scanGiniFewClasses(histogram, counts, { feature: f, rows: n })
+        : this.scanFeature(histogram, counts, { feature: f, rows: n });
       // A feature counts towards max_features only if it is not constant in this node.
       if (splittable) visited++;
     }
+    const bestFeature = best.feature;
+    const bestBin = best.bin;
+    const left = this.leftCounts;
     if (bestFeature < 0) return false;
     // Exact improvement, scikit-learn's formula.
     const offset = binOffsets[bestFeature];

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { cart } from "../../../algorithm/cart/mod.ts";
+import { resolveParams } from "../../../algorithm/cart/hyperparameters.ts";
+import { SplitSearch } from "../../../algorithm/cart/split_search.ts";
+import { createRandom } from "../../../algorithm/random.ts";
+import { randomNode } from "../../../bench/split_search.ts";
 import { dataset, fit, matrix, noisy, stripes, tree } from "./support.ts";
 
 Deno.test("cart min_impurity_decrease uses scikit-learn's weighted formula", async () => {
@@ -77,4 +81,42 @@ Deno.test("cart class_weight=balanced changes a skewed result", async () => {
   const w0 = 138 / 240;
   const w1 = 138 / 36;
   assert.ok(Math.abs(p[3] - (8 * w1) / (30 * w0 + 8 * w1)) < 1e-12);
+});
+
+Deno.test("find() with Gini and up to 4 classes gives the general loop's split, bit for bit", () => {
+  const random = createRandom(20261201);
+  for (let trial = 0; trial < 400; trial++) {
+    const classes = 1 + (trial % 4);
+    const columns = 1 + Math.floor(random() * 6);
+    const binCounts = Int32Array.from({ length: columns }, () => 1 + Math.floor(random() * 64));
+    const shape = { classes, binCounts };
+    const node = randomNode(createRandom(trial), { ...shape, padded: classes, maxRows: 3000 });
+    // The same node with a fifth, empty class: more than 4 classes take the general loop.
+    const wide = randomNode(createRandom(trial), { ...shape, padded: 5, maxRows: 3000 });
+    const weights = Array.from({ length: classes }, () => 0.25 + random() * 3);
+    const params = resolveParams({ min_samples_leaf: String(1 + (trial % 7)) }, {
+      rows: 10_000,
+      columns,
+      classCounts: node.counts,
+    });
+    const fewWeights = Float64Array.from(weights);
+    const wideWeights = Float64Array.from([...weights, ...Array(5 - classes).fill(1)]);
+    const found = (
+      histogram: Int32Array,
+      counts: Float64Array,
+      classWeight: Float64Array,
+    ) => {
+      const search = new SplitSearch(
+        { binCounts, binOffsets: node.binOffsets, columns },
+        { ...params, classWeight },
+        { totalWeight: 12_345.5 },
+      );
+      const target = { splitFeature: -1, splitBin: -1, improvement: 0 };
+      return { split: search.find(histogram, counts, target), ...target };
+    };
+    const few = found(node.histogram, node.counts, fewWeights);
+    const general = found(wide.histogram, wide.counts, wideWeights);
+    assert.deepEqual(few, general, `trial ${trial}, ${classes} classes`);
+    assert.ok(Object.is(few.improvement, general.improvement), `trial ${trial}`);
+  }
 });
