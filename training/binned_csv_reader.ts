@@ -17,7 +17,6 @@
 
 import { allocateCodes, type BinEdges, codeStride, encodeRows } from "../algorithm/binning.ts";
 import type { CsvTableReader } from "../codecs/csv_reader.ts";
-import { decodeLabel } from "../codecs/labels.ts";
 import {
   fourDigitValue,
   isFourDigits,
@@ -29,6 +28,7 @@ import {
 } from "../codecs/number.ts";
 import type { NumberTable } from "../codecs/table.ts";
 import type { BinnedKernel } from "./binned_kernel.ts";
+import { LabelIndex } from "./label_index.ts";
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -45,12 +45,6 @@ const LOWER_A = 0x61;
 const LOWER_E = 0x65;
 const UPPER_E = 0x45;
 const LOWER_N = 0x6e;
-
-/** Labels recognised by their bytes (the first ones seen; most tasks have fewer). */
-const MAX_KNOWN_LABELS = 16;
-
-/** The longest label recognised by its bytes. */
-const MAX_KNOWN_LENGTH = 64;
 
 /**
  * Lines in a row that the general reader reads before the rest of a window goes to it at once:
@@ -130,9 +124,7 @@ export class BinnedCsvReader {
   /** Whether lines may be read here: the general reader has its header (if any). */
   #ready: boolean;
   #header: Uint8Array | undefined;
-  #labelIds = new Map<string, number>();
-  #knownBytes: Uint8Array[] = [];
-  #knownIds: number[] = [];
+  readonly #labelIndex = new LabelIndex();
   #view: DataView | undefined;
   #viewBytes: Uint8Array | undefined;
   /** The WebAssembly kernel, if any, and whether it is still used. */
@@ -265,7 +257,7 @@ export class BinnedCsvReader {
       binLow: this.#kernel === undefined ? this.#binLow : this.#binLow.slice(),
       binHigh: this.#kernel === undefined ? this.#binHigh : this.#binHigh.slice(),
       labelIds: this.#labels.subarray(0, rows),
-      labelNames: [...this.#labelIds.keys()],
+      labelNames: this.#labelIndex.names(),
     };
   }
 
@@ -294,7 +286,7 @@ export class BinnedCsvReader {
       this.#reserve(row + rows);
       let taken = rows;
       for (let r = 0; r < rows; r++) {
-        const id = this.#labelIdOf(memory, kernel.labelStart(r), kernel.labelEnd(r));
+        const id = this.#labelIndex.idOfBytes(memory, kernel.labelStart(r), kernel.labelEnd(r));
         if (id === -1) {
           // A label that is not UTF-8: the records before it are taken, its line is the
           // general reader's, which fails naming it.
@@ -339,7 +331,9 @@ export class BinnedCsvReader {
     });
     const names = batch.labelNames!;
     const ids = batch.labelIds!;
-    for (let r = 0; r < batch.rows; r++) this.#labels[rows + r] = this.#labelId(names[ids[r]]);
+    for (let r = 0; r < batch.rows; r++) {
+      this.#labels[rows + r] = this.#labelIndex.idOf(names[ids[r]]);
+    }
     this.#rows += batch.rows;
     this.#syncedRows = this.#rows;
   }
@@ -356,15 +350,6 @@ export class BinnedCsvReader {
     this.#labels = labels;
   }
 
-  #labelId(label: string): number {
-    let id = this.#labelIds.get(label);
-    if (id === undefined) {
-      id = this.#labelIds.size;
-      this.#labelIds.set(label, id);
-    }
-    return id;
-  }
-
   /** A view of `bytes`, to read four bytes at once (kept: the read buffer is the same). */
   #viewOf(bytes: Uint8Array): DataView {
     if (bytes !== this.#viewBytes) {
@@ -372,30 +357,6 @@ export class BinnedCsvReader {
       this.#viewBytes = bytes;
     }
     return this.#view!;
-  }
-
-  /**
-   * The id of the label `bytes[start, end)`, found by its bytes when it was seen before; -1 for
-   * bytes that are not UTF-8 (the general reader then fails naming the line).
-   */
-  #labelIdOf(bytes: Uint8Array, start: number, end: number): number {
-    const length = end - start;
-    const known = this.#knownBytes;
-    for (let k = 0; k < known.length; k++) {
-      const candidate = known[k];
-      if (candidate.length !== length) continue;
-      let i = 0;
-      while (i < length && candidate[i] === bytes[start + i]) i++;
-      if (i === length) return this.#knownIds[k];
-    }
-    const label = decodeLabel(bytes, start, end);
-    if (label === undefined) return -1;
-    const id = this.#labelId(label);
-    if (known.length < MAX_KNOWN_LABELS && length <= MAX_KNOWN_LENGTH) {
-      known.push(bytes.slice(start, end));
-      this.#knownIds.push(id);
-    }
-    return id;
   }
 
   /**
@@ -427,7 +388,7 @@ export class BinnedCsvReader {
           c = bytes[++i];
         }
         if (i === labelStart || i >= end || c === QUOTE || c === SPACE || c === TAB) return -1;
-        labelId = this.#labelIdOf(bytes, labelStart, i);
+        labelId = this.#labelIndex.idOfBytes(bytes, labelStart, i);
         if (labelId === -1) return -1;
       } else {
         const numberStart = i;
