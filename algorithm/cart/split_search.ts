@@ -52,6 +52,18 @@ export function drawsNoFeatures(params: ResolvedParams, columns: number): boolea
   return params.maxFeatures >= columns;
 }
 
+/** One feature of a node, as the split search scans it. */
+interface FeatureScan {
+  /** The feature. */
+  readonly feature: number;
+  /** Rows of the node. */
+  readonly rows: number;
+  /** The feature's bins. */
+  readonly bins: number;
+  /** Where its bins start in the global bin numbering. */
+  readonly offset: number;
+}
+
 /**
  * Finds the best split of each node of one fit; it owns the seeded feature draws. Without draws
  * (every feature searched at every node) a search depends on nothing but the node, so a row
@@ -61,6 +73,8 @@ export class SplitSearch {
   private readonly binned: SearchBins;
   private readonly params: ResolvedParams;
   private readonly classCount: number;
+  /** Bins of all features: the length of one class's row of a histogram. */
+  private readonly totalBins: number;
   private readonly random: () => number;
   private readonly featureOrder: Int32Array;
   private readonly totalWeight: number;
@@ -79,6 +93,7 @@ export class SplitSearch {
     this.binned = binned;
     this.params = params;
     this.classCount = classCount;
+    this.totalBins = binned.binOffsets[binned.columns];
     this.random = createRandom(params.seed);
     this.featureOrder = new Int32Array(binned.columns);
     for (let c = 0; c < binned.columns; c++) this.featureOrder[c] = c;
@@ -120,18 +135,15 @@ export class SplitSearch {
   private scanFeature(
     histogram: Int32Array,
     counts: Float64Array,
-    scan: { feature: number; rows: number },
+    scan: FeatureScan,
   ): boolean {
-    const { binCounts, binOffsets, columns } = this.binned;
-    const totalBins = binOffsets[columns];
+    const totalBins = this.totalBins;
     const k = this.classCount;
     const cw = this.params.classWeight;
     const minLeaf = this.params.minSamplesLeaf;
     const gini = this.params.criterion === "gini";
-    const { feature: f, rows: n } = scan;
+    const { feature: f, rows: n, bins, offset } = scan;
     const best = this.best;
-    const bins = binCounts[f];
-    const offset = binOffsets[f];
     const left = this.leftCounts;
     left.fill(0);
     let nLeft = 0;
@@ -198,17 +210,14 @@ export class SplitSearch {
   private scanGiniFewClasses(
     histogram: Int32Array,
     counts: Float64Array,
-    scan: { feature: number; rows: number },
+    scan: FeatureScan,
   ): boolean {
-    const { binCounts, binOffsets, columns } = this.binned;
-    const totalBins = binOffsets[columns];
+    const totalBins = this.totalBins;
     const k = this.classCount;
     const cw = this.params.classWeight;
     const minLeaf = this.params.minSamplesLeaf;
-    const { feature: f, rows: n } = scan;
+    const { feature: f, rows: n, bins, offset } = scan;
     const best = this.best;
-    const bins = binCounts[f];
-    const offset = binOffsets[f];
     // Per class: weight, count, and where its row of the histogram starts (a missing class
     // reads class 0's row, times a weight and count of 0).
     const w0 = cw[0];
@@ -278,7 +287,7 @@ export class SplitSearch {
    */
   find(histogram: Int32Array, counts: Float64Array, target: SplitTarget): boolean {
     const { binCounts, binOffsets, columns } = this.binned;
-    const totalBins = binOffsets[columns];
+    const totalBins = this.totalBins;
     const k = this.classCount;
     const cw = this.params.classWeight;
     let n = 0;
@@ -301,9 +310,10 @@ export class SplitSearch {
       }
       const f = featureOrder[i];
       if (binCounts[f] < 2) continue;
+      const scan = { feature: f, rows: n, bins: binCounts[f], offset: binOffsets[f] };
       const splittable = fewClasses
-        ? this.scanGiniFewClasses(histogram, counts, { feature: f, rows: n })
-        : this.scanFeature(histogram, counts, { feature: f, rows: n });
+        ? this.scanGiniFewClasses(histogram, counts, scan)
+        : this.scanFeature(histogram, counts, scan);
       // A feature counts towards max_features only if it is not constant in this node.
       if (splittable) visited++;
     }
